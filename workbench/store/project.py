@@ -1,0 +1,352 @@
+"""One project = one SQLite file.  :class:`Store` is the only door to it.
+
+Each thread opens its own :class:`Store` (a SQLite connection must stay on the
+thread that made it).  Every write is one short transaction, committed before
+the call returns, so nothing a user did is lost if the app dies a moment later.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import hashlib
+import json
+import pathlib
+import sqlite3
+from typing import Any, Iterable, Iterator, Sequence
+
+import sqlite_utils
+
+from workbench.spans import Span, SpanError, validate_spans
+from workbench.store import schema
+from workbench.store.models import PALETTE, STATUSES, TASKS, Annotation, Document, Label, NewDocument
+
+
+class StoreError(Exception):
+    """A request the project cannot honour (unknown label, bad status, ...)."""
+
+
+def now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def assign_split(digest: str, seed: int = 0, ratios: tuple[int, int, int] = (80, 10, 10)) -> str:
+    """Deterministic train/dev/test split from a content hash (same text, same split)."""
+    bucket = int(hashlib.sha1(f"{seed}:{digest}".encode()).hexdigest()[:8], 16) % sum(ratios)
+    if bucket < ratios[0]:
+        return "train"
+    return "dev" if bucket < ratios[0] + ratios[1] else "test"
+
+
+class Store:
+    """A project file opened on the current thread."""
+
+    def __init__(self, path: str | pathlib.Path, *, _create: bool = False) -> None:
+        self.path = pathlib.Path(path)
+        if not _create and not self.path.exists():
+            raise StoreError(f"{self.path}: no such project file")
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves, one short
+        # transaction per user action.
+        conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=10.0)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            schema.migrate(conn, self.path)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StoreError(f"{self.path}: not a workbench project ({exc})") from exc
+        except BaseException:
+            conn.close()
+            raise
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self._depth = 0
+
+    # ---- life cycle -------------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        path: str | pathlib.Path,
+        tasks: Sequence[str] = TASKS,
+        ner_labels: Sequence[str] = (),
+        sentiment_classes: Sequence[str] = (),
+        name: str | None = None,
+    ) -> "Store":
+        path = pathlib.Path(path)
+        if path.exists():
+            raise StoreError(f"{path}: a file is already there")
+        bad = [t for t in tasks if t not in TASKS]
+        if bad or not tasks:
+            raise StoreError(f"tasks must be some of {', '.join(TASKS)}; got {', '.join(tasks) or 'none'}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        store = cls(path, _create=True)
+        with store.transaction():
+            store._set("tasks", list(tasks))
+            store._set("name", name or path.stem)
+            for lab in ner_labels:
+                store.add_label("ner", lab)
+            for cls_name in sentiment_classes:
+                store.add_label("sentiment", cls_name)
+        return store
+
+    @classmethod
+    def open(cls, path: str | pathlib.Path) -> "Store":
+        return cls(path)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing; nested calls join the outer transaction."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self.conn.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        self.conn.execute("COMMIT")
+
+    # ---- settings ---------------------------------------------------------------
+    def _set(self, key: str, value: Any) -> None:
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, json.dumps(value)),
+        )
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def set_setting(self, key: str, value: Any) -> None:
+        with self.transaction():
+            self._set(key, value)
+
+    @property
+    def name(self) -> str:
+        return self.setting("name", self.path.stem)
+
+    @property
+    def tasks(self) -> list[str]:
+        return list(self.setting("tasks", []))
+
+    def enable_task(self, task: str) -> None:
+        """Turn a task on; every existing document gets an unlabeled row for it."""
+        if task not in TASKS:
+            raise StoreError(f"unknown task {task!r}")
+        with self.transaction():
+            if task not in self.tasks:
+                self._set("tasks", self.tasks + [task])
+            self.conn.execute(
+                "INSERT OR IGNORE INTO annotations (doc_id, task) SELECT id, ? FROM documents", (task,)
+            )
+
+    # ---- labels -----------------------------------------------------------------
+    def labels(self, task: str) -> list[Label]:
+        rows = self.conn.execute(
+            "SELECT id, task, name, color, shortcut, position FROM labels WHERE task = ? ORDER BY position, id",
+            (task,),
+        ).fetchall()
+        return [Label(*r) for r in rows]
+
+    def label_names(self, task: str) -> list[str]:
+        return [lab.name for lab in self.labels(task)]
+
+    def _label_id(self, task: str, name: str) -> int:
+        row = self.conn.execute("SELECT id FROM labels WHERE task = ? AND name = ?", (task, name)).fetchone()
+        if row is None:
+            raise StoreError(f"unknown {'label' if task == 'ner' else 'class'} {name!r}")
+        return row[0]
+
+    def add_label(self, task: str, name: str, color: str | None = None, shortcut: str | None = None) -> Label:
+        name = name.strip()
+        if task not in TASKS:
+            raise StoreError(f"unknown task {task!r}")
+        if not name or any(c.isspace() for c in name):
+            raise StoreError(f"label name {name!r} must be non-empty and contain no spaces")
+        existing = self.labels(task)
+        if any(lab.name == name for lab in existing):
+            raise StoreError(f"label {name!r} already exists")
+        pos = len(existing)
+        if shortcut is None:
+            # Entity labels take 1-9, sentiment classes take letters after them,
+            # so both rows of keys work on the same document.
+            used = {lab.shortcut for lab in self.labels("ner") + self.labels("sentiment")}
+            pool = "123456789" if task == "ner" else "qwertyuiop"
+            shortcut = next((k for k in pool if k not in used), "")
+        with self.transaction():
+            cur = self.conn.execute(
+                "INSERT INTO labels (task, name, color, shortcut, position) VALUES (?, ?, ?, ?, ?)",
+                (task, name, color or PALETTE[pos % len(PALETTE)], shortcut, pos),
+            )
+        return Label(cur.lastrowid, task, name, color or PALETTE[pos % len(PALETTE)], shortcut, pos)
+
+    def update_label(
+        self, task: str, name: str, *, new_name: str | None = None, color: str | None = None, shortcut: str | None = None
+    ) -> None:
+        """Rename, recolor or re-key a label.  A rename reaches every existing annotation at once
+        (annotations point at the label row, not at its name)."""
+        label_id = self._label_id(task, name)
+        with self.transaction():
+            if new_name is not None and new_name != name:
+                if not new_name.strip() or any(c.isspace() for c in new_name):
+                    raise StoreError(f"label name {new_name!r} must be non-empty and contain no spaces")
+                if new_name in self.label_names(task):
+                    raise StoreError(f"label {new_name!r} already exists")
+                self.conn.execute("UPDATE labels SET name = ? WHERE id = ?", (new_name, label_id))
+            if color is not None:
+                self.conn.execute("UPDATE labels SET color = ? WHERE id = ?", (color, label_id))
+            if shortcut is not None:
+                self.conn.execute("UPDATE labels SET shortcut = ? WHERE id = ?", (shortcut, label_id))
+
+    def reorder_labels(self, task: str, names: Sequence[str]) -> None:
+        if sorted(names) != sorted(self.label_names(task)):
+            raise StoreError("reorder must name every label exactly once")
+        with self.transaction():
+            for pos, name in enumerate(names):
+                self.conn.execute("UPDATE labels SET position = ? WHERE task = ? AND name = ?", (pos, task, name))
+
+    def delete_label(self, task: str, name: str) -> None:
+        """Delete a label that no annotation uses."""
+        label_id = self._label_id(task, name)
+        used = self.conn.execute(
+            "SELECT (SELECT count(*) FROM spans WHERE label_id = ?) + (SELECT count(*) FROM annotations WHERE class_id = ?)",
+            (label_id, label_id),
+        ).fetchone()[0]
+        if used:
+            raise StoreError(f"label {name!r} is used by {used} annotation(s); relabel them first")
+        with self.transaction():
+            self.conn.execute("DELETE FROM labels WHERE id = ?", (label_id,))
+
+    # ---- documents --------------------------------------------------------------
+    def add_documents(self, docs: Iterable[NewDocument], *, annotator: str = "", split_seed: int = 0) -> list[int]:
+        """Insert documents and their labels in one transaction.  Labels must exist
+        (callers that add new labels do so first, inside the same transaction)."""
+        ner_ids = {lab.name: lab.id for lab in self.labels("ner")}
+        cls_ids = {lab.name: lab.id for lab in self.labels("sentiment")}
+        tasks = self.tasks
+        stamp = now()
+        ids: list[int] = []
+        with self.transaction():
+            cur = self.conn.cursor()
+            for doc in docs:
+                digest = text_hash(doc.text)
+                split = doc.split or assign_split(digest, split_seed)
+                cur.execute(
+                    "INSERT INTO documents (text, source, external_id, split, meta, pretokenized, hash, created)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (doc.text, doc.source, doc.external_id, split, json.dumps(doc.meta, ensure_ascii=False),
+                     int(doc.pretokenized), digest, stamp),
+                )
+                doc_id = cur.lastrowid
+                ids.append(doc_id)
+                for task in tasks:
+                    labeled = doc.spans is not None if task == "ner" else doc.sentiment is not None
+                    class_id = cls_ids[doc.sentiment] if task == "sentiment" and labeled else None
+                    cur.execute(
+                        "INSERT INTO annotations (doc_id, task, status, class_id, annotator, created, updated)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (doc_id, task, "accepted" if labeled else "unlabeled", class_id,
+                         annotator if labeled else "", stamp if labeled else None, stamp if labeled else None),
+                    )
+                if doc.spans and "ner" in tasks:
+                    cur.executemany(
+                        'INSERT INTO spans (doc_id, start, "end", label_id) VALUES (?, ?, ?, ?)',
+                        [(doc_id, s.start, s.end, ner_ids[s.label]) for s in doc.spans],
+                    )
+        return ids
+
+    def document(self, doc_id: int) -> Document:
+        row = self.conn.execute(
+            "SELECT id, text, source, external_id, split, meta, pretokenized FROM documents WHERE id = ?", (doc_id,)
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"no document {doc_id}")
+        return Document(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), bool(row[6]))
+
+    def document_count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+
+    def set_split(self, doc_ids: Sequence[int], split: str) -> None:
+        with self.transaction():
+            self.conn.executemany("UPDATE documents SET split = ? WHERE id = ?", [(split, i) for i in doc_ids])
+
+    # ---- annotations ------------------------------------------------------------
+    def annotation(self, doc_id: int, task: str) -> Annotation:
+        row = self.conn.execute(
+            "SELECT a.status, l.name, a.annotator, a.updated FROM annotations a"
+            " LEFT JOIN labels l ON l.id = a.class_id WHERE a.doc_id = ? AND a.task = ?",
+            (doc_id, task),
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"document {doc_id} has no {task} task")
+        spans: tuple[Span, ...] = ()
+        if task == "ner":
+            spans = tuple(
+                Span(*r)
+                for r in self.conn.execute(
+                    'SELECT s.start, s."end", l.name FROM spans s JOIN labels l ON l.id = s.label_id'
+                    " WHERE s.doc_id = ? ORDER BY s.start",
+                    (doc_id,),
+                )
+            )
+        return Annotation(doc_id, task, row[0], spans, row[1], row[2], row[3])
+
+    def _touch(self, doc_id: int, task: str, status: str, annotator: str, class_id: int | None = None,
+               set_class: bool = False) -> None:
+        if status not in STATUSES:
+            raise StoreError(f"unknown status {status!r}")
+        sql = "UPDATE annotations SET status = ?, annotator = ?, updated = ?, created = coalesce(created, ?)"
+        args: list[Any] = [status, annotator, now(), now()]
+        if set_class:
+            sql += ", class_id = ?"
+            args.append(class_id)
+        cur = self.conn.execute(sql + " WHERE doc_id = ? AND task = ?", (*args, doc_id, task))
+        if cur.rowcount != 1:
+            raise StoreError(f"document {doc_id} has no {task} task")
+
+    def set_spans(self, doc_id: int, spans: Iterable[Span], *, status: str = "draft", annotator: str = "") -> list[Span]:
+        """Replace the document's NER spans (validated) and set its status, in one transaction."""
+        text = self.document(doc_id).text
+        try:
+            clean = validate_spans(text, spans, self.label_names("ner"))
+        except SpanError as exc:
+            raise StoreError(f"document {doc_id}: {exc}") from exc
+        ids = {lab.name: lab.id for lab in self.labels("ner")}
+        with self.transaction():
+            self._touch(doc_id, "ner", status, annotator)
+            self.conn.execute("DELETE FROM spans WHERE doc_id = ?", (doc_id,))
+            self.conn.executemany(
+                'INSERT INTO spans (doc_id, start, "end", label_id) VALUES (?, ?, ?, ?)',
+                [(doc_id, s.start, s.end, ids[s.label]) for s in clean],
+            )
+        return clean
+
+    def set_sentiment(self, doc_id: int, class_name: str | None, *, status: str = "draft", annotator: str = "") -> None:
+        class_id = self._label_id("sentiment", class_name) if class_name is not None else None
+        with self.transaction():
+            self._touch(doc_id, "sentiment", status, annotator, class_id, set_class=True)
+
+    def set_status(self, doc_id: int, task: str, status: str, *, annotator: str = "") -> None:
+        with self.transaction():
+            self._touch(doc_id, task, status, annotator)

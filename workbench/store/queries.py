@@ -1,0 +1,182 @@
+"""Read-only queries the screens, exporters and training need.
+
+All of them are served by indexes (see schema.py): "next unlabeled" is one
+index seek, the list is an id list plus rows fetched only for what is visible.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Iterator, Sequence
+
+from workbench.spans import Span
+from workbench.store.models import DocFilter, DocRow, Document
+from workbench.store.project import Store, StoreError
+
+LABELED = ("accepted",)
+
+
+def next_document(store: Store, task: str, after_id: int = 0, statuses: Sequence[str] = ("unlabeled",)) -> int | None:
+    """The first document after ``after_id`` whose ``task`` status is one of ``statuses``
+    (wrapping round to the start), or None when there is none."""
+    marks = ",".join("?" * len(statuses))
+    sql = f"SELECT doc_id FROM annotations WHERE task = ? AND status IN ({marks}) AND doc_id > ? ORDER BY doc_id LIMIT 1"
+    row = store.conn.execute(sql, (task, *statuses, after_id)).fetchone()
+    if row is None and after_id:
+        row = store.conn.execute(sql, (task, *statuses, 0)).fetchone()
+    return row[0] if row else None
+
+
+def neighbour(store: Store, doc_id: int, step: int, flt: DocFilter | None = None) -> int | None:
+    """The document before (step < 0) or after (step > 0) ``doc_id`` in id order."""
+    if step > 0:
+        row = store.conn.execute("SELECT id FROM documents WHERE id > ? ORDER BY id LIMIT 1", (doc_id,)).fetchone()
+    else:
+        row = store.conn.execute("SELECT id FROM documents WHERE id < ? ORDER BY id DESC LIMIT 1", (doc_id,)).fetchone()
+    return row[0] if row else None
+
+
+def counts(store: Store) -> dict[str, Any]:
+    """Totals for the progress bar and ``stats``: per task and status, per label, per split."""
+    out: dict[str, Any] = {"documents": store.document_count(), "tasks": {}, "labels": {}, "splits": {}}
+    for task, status, n in store.conn.execute("SELECT task, status, count(*) FROM annotations GROUP BY task, status"):
+        out["tasks"].setdefault(task, {s: 0 for s in ("unlabeled", "draft", "accepted", "skipped")})[status] = n
+    for task in store.tasks:
+        out["tasks"].setdefault(task, {s: 0 for s in ("unlabeled", "draft", "accepted", "skipped")})
+    ner = dict(
+        store.conn.execute(
+            "SELECT l.name, count(*) FROM spans s JOIN labels l ON l.id = s.label_id GROUP BY s.label_id"
+        ).fetchall()
+    )
+    sent = dict(
+        store.conn.execute(
+            "SELECT l.name, count(*) FROM annotations a JOIN labels l ON l.id = a.class_id"
+            " WHERE a.task = 'sentiment' GROUP BY a.class_id"
+        ).fetchall()
+    )
+    out["labels"]["ner"] = {name: ner.get(name, 0) for name in store.label_names("ner")}
+    out["labels"]["sentiment"] = {name: sent.get(name, 0) for name in store.label_names("sentiment")}
+    out["splits"] = dict(store.conn.execute("SELECT split, count(*) FROM documents GROUP BY split").fetchall())
+    return out
+
+
+def _where(store: Store, flt: DocFilter) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    args: list[Any] = []
+    if flt.status:
+        tasks = [flt.task] if flt.task else store.tasks
+        statuses = ["accepted"] if flt.status == "labeled" else [flt.status]
+        marks = ",".join("?" * len(statuses))
+        task_marks = ",".join("?" * len(tasks))
+        clauses.append(
+            f"d.id IN (SELECT doc_id FROM annotations WHERE task IN ({task_marks}) AND status IN ({marks}))"
+        )
+        args += [*tasks, *statuses]
+    if flt.label:
+        clauses.append(
+            "(d.id IN (SELECT s.doc_id FROM spans s JOIN labels l ON l.id = s.label_id WHERE l.name = ? AND l.task = 'ner')"
+            " OR d.id IN (SELECT a.doc_id FROM annotations a JOIN labels l ON l.id = a.class_id WHERE l.name = ?))"
+        )
+        args += [flt.label, flt.label]
+    if flt.split:
+        clauses.append("d.split = ?")
+        args.append(flt.split)
+    if flt.search:
+        clauses.append("d.id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)")
+        args.append(fts_query(flt.search))
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def fts_query(text: str) -> str:
+    """Turn what a user typed into a safe FTS5 query: every word must appear (prefix match)."""
+    words = [w.replace('"', '""') for w in text.split() if w.strip()]
+    return " ".join(f'"{w}"*' for w in words) or '""'
+
+
+def document_ids(store: Store, flt: DocFilter = DocFilter()) -> list[int]:
+    """Ids of the documents that pass ``flt``, in list order."""
+    where, args = _where(store, flt)
+    return [r[0] for r in store.conn.execute(f"SELECT d.id FROM documents d{where} ORDER BY d.id", args)]
+
+
+def doc_rows(store: Store, ids: Sequence[int], preview_chars: int = 120) -> list[DocRow]:
+    """The list's columns for just these documents (the visible ones)."""
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    rows = store.conn.execute(
+        f"""SELECT d.id, d.split, substr(d.text, 1, ?), n.status, s.status, l.name,
+                   (SELECT count(*) FROM spans sp WHERE sp.doc_id = d.id)
+            FROM documents d
+            LEFT JOIN annotations n ON n.doc_id = d.id AND n.task = 'ner'
+            LEFT JOIN annotations s ON s.doc_id = d.id AND s.task = 'sentiment'
+            LEFT JOIN labels l ON l.id = s.class_id
+            WHERE d.id IN ({marks})""",
+        (preview_chars, *ids),
+    ).fetchall()
+    by_id = {r[0]: DocRow(r[0], r[1], " ".join(r[2].split()), r[3], r[4], r[5], r[6]) for r in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def search(store: Store, text: str, limit: int = 100) -> list[int]:
+    return document_ids(store, DocFilter(search=text))[:limit]
+
+
+def documents_with_label(store: Store, label: str) -> list[int]:
+    return document_ids(store, DocFilter(label=label))
+
+
+def iter_documents(
+    store: Store, *, split: str | None = None, task: str | None = None, statuses: Sequence[str] | None = None
+) -> Iterator[tuple[Document, dict[str, Any]]]:
+    """Documents in id order with their annotations, for exporters and training.
+
+    Yields ``(document, {"ner": [Span...] | None, "sentiment": str | None,
+    "status": {task: status}})``; a task's value is None unless its status is
+    in ``statuses`` (default: accepted).
+    """
+    statuses = tuple(statuses or LABELED)
+    where, args = [], []
+    if split:
+        where.append("d.split = ?")
+        args.append(split)
+    if task:
+        marks = ",".join("?" * len(statuses))
+        where.append(f"d.id IN (SELECT doc_id FROM annotations WHERE task = ? AND status IN ({marks}))")
+        args += [task, *statuses]
+    sql = "SELECT id, text, source, external_id, split, meta, pretokenized FROM documents d"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    ner_names = {lab.id: lab.name for lab in store.labels("ner")}
+    cls_names = {lab.id: lab.name for lab in store.labels("sentiment")}
+    cur = store.conn.execute(sql + " ORDER BY id", args)
+    while True:
+        batch = cur.fetchmany(2000)
+        if not batch:
+            return
+        ids = [r[0] for r in batch]
+        marks = ",".join("?" * len(ids))
+        status: dict[int, dict[str, tuple[str, int | None]]] = {}
+        for doc_id, t, st, class_id in store.conn.execute(
+            f"SELECT doc_id, task, status, class_id FROM annotations WHERE doc_id IN ({marks})", ids
+        ):
+            status.setdefault(doc_id, {})[t] = (st, class_id)
+        spans: dict[int, list[Span]] = {}
+        for doc_id, s, e, lab in store.conn.execute(
+            f'SELECT doc_id, start, "end", label_id FROM spans WHERE doc_id IN ({marks}) ORDER BY doc_id, start', ids
+        ):
+            spans.setdefault(doc_id, []).append(Span(s, e, ner_names[lab]))
+        for r in batch:
+            doc = Document(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), bool(r[6]))
+            st = status.get(doc.id, {})
+            ner = st.get("ner")
+            sent = st.get("sentiment")
+            yield doc, {
+                "ner": spans.get(doc.id, []) if ner and ner[0] in statuses else None,
+                "sentiment": cls_names.get(sent[1]) if sent and sent[0] in statuses and sent[1] else None,
+                "status": {t: v[0] for t, v in st.items()},
+            }
+
+
+def require_task(store: Store, task: str) -> None:
+    if task not in store.tasks:
+        raise StoreError(f"this project has no {task} task (tasks: {', '.join(store.tasks)})")

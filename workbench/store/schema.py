@@ -1,0 +1,141 @@
+"""The project file's schema and its forward migrations.
+
+``PRAGMA user_version`` holds the schema version.  Each migration takes the
+file from version ``n`` to ``n + 1``; before running any, the file is copied
+next to itself (``name.db.bak-v<n>``) so a failed upgrade loses nothing.
+"""
+from __future__ import annotations
+
+import pathlib
+import shutil
+import sqlite3
+from typing import Callable
+
+# Version 1: settings, labels, documents (+ FTS), annotations, spans.
+_V1 = """
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL            -- JSON
+);
+CREATE TABLE labels (
+    id INTEGER PRIMARY KEY,
+    task TEXT NOT NULL CHECK (task IN ('ner', 'sentiment')),
+    name TEXT NOT NULL,
+    color TEXT NOT NULL,
+    shortcut TEXT NOT NULL DEFAULT '',
+    position INTEGER NOT NULL,
+    UNIQUE (task, name)
+);
+CREATE TABLE documents (
+    id INTEGER PRIMARY KEY,
+    text TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT '',
+    external_id TEXT NOT NULL DEFAULT '',
+    split TEXT NOT NULL DEFAULT 'unassigned'
+        CHECK (split IN ('train', 'dev', 'test', 'unassigned')),
+    meta TEXT NOT NULL DEFAULT '{}',   -- JSON object
+    pretokenized INTEGER NOT NULL DEFAULT 0,
+    hash TEXT NOT NULL,
+    created TEXT NOT NULL
+);
+CREATE INDEX documents_split ON documents (split, id);
+CREATE INDEX documents_hash ON documents (hash);
+-- One row per document and enabled task, created with the document, so
+-- "next unlabeled" and the counts are index look-ups, not scans.
+CREATE TABLE annotations (
+    doc_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    task TEXT NOT NULL CHECK (task IN ('ner', 'sentiment')),
+    status TEXT NOT NULL DEFAULT 'unlabeled'
+        CHECK (status IN ('unlabeled', 'draft', 'accepted', 'skipped')),
+    class_id INTEGER REFERENCES labels (id),   -- sentiment only
+    annotator TEXT NOT NULL DEFAULT '',
+    created TEXT,
+    updated TEXT,
+    PRIMARY KEY (doc_id, task)
+) WITHOUT ROWID;
+CREATE INDEX annotations_queue ON annotations (task, status, doc_id);
+CREATE INDEX annotations_class ON annotations (class_id);
+CREATE TABLE spans (
+    id INTEGER PRIMARY KEY,
+    doc_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    label_id INTEGER NOT NULL REFERENCES labels (id),
+    CHECK (start < "end")
+);
+CREATE INDEX spans_doc ON spans (doc_id, start);
+CREATE INDEX spans_label ON spans (label_id, doc_id);
+CREATE VIRTUAL TABLE documents_fts USING fts5 (text, content='documents', content_rowid='id');
+CREATE TRIGGER documents_ai AFTER INSERT ON documents BEGIN
+    INSERT INTO documents_fts (rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER documents_ad AFTER DELETE ON documents BEGIN
+    INSERT INTO documents_fts (documents_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+CREATE TRIGGER documents_au AFTER UPDATE OF text ON documents BEGIN
+    INSERT INTO documents_fts (documents_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    INSERT INTO documents_fts (rowid, text) VALUES (new.id, new.text);
+END;
+"""
+
+
+def run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Run several statements inside the caller's transaction.
+
+    (``executescript`` would commit first, which breaks the all-or-nothing
+    promise of a migration.)
+    """
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            conn.execute(pending)
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"incomplete SQL statement: {pending[:80]!r}")
+
+
+def _migrate_to_1(conn: sqlite3.Connection) -> None:
+    run_script(conn, _V1)
+
+
+# Index i takes the file from version i to i + 1.  Later issues append here
+# (training runs, prediction caches); never edit a migration that has shipped.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_1]
+LATEST = len(MIGRATIONS)
+
+
+def register(migration: Callable[[sqlite3.Connection], None]) -> None:
+    """Append a migration (used by modules that own their tables)."""
+    global LATEST
+    MIGRATIONS.append(migration)
+    LATEST = len(MIGRATIONS)
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(conn: sqlite3.Connection, path: pathlib.Path | None) -> int:
+    """Bring the file to the latest version; returns the version it had before."""
+    before = user_version(conn)
+    if before > len(MIGRATIONS):
+        raise RuntimeError(
+            f"{path}: this project was written by a newer version of the app "
+            f"(schema {before}, this app knows up to {len(MIGRATIONS)})"
+        )
+    if before == len(MIGRATIONS):
+        return before
+    if before > 0 and path is not None and path.exists():
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        shutil.copy2(path, path.with_name(f"{path.name}.bak-v{before}"))
+    for version in range(before, len(MIGRATIONS)):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            MIGRATIONS[version](conn)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return before
