@@ -1,0 +1,49 @@
+"""``workbench-cli``: headless commands over the same core the app uses.
+
+Each command lives in a module of ``workbench.commands`` with
+``register(subparsers)``; the module is imported only when listed here, and
+heavy libraries (torch, transformers) only when its command runs.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sqlite3
+import sys
+from typing import Sequence
+
+from workbench.errors import UserError
+from workbench.store import StoreError
+
+COMMAND_MODULES = [
+    "workbench.commands.store_cmds",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="workbench-cli", description="Text workbench, headless.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (UserError, StoreError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:
+        print(f"error: {getattr(args, 'project', '')}: database problem: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Project commands: init, import, export, stats."""
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+
+from workbench.errors import UserError
+from workbench.formats import EXPORT_FORMATS, IMPORT_FORMATS, export_file, import_file
+from workbench.store import SPLITS, TASKS, Store
+from workbench.store import queries
+
+
+def _csv_list(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _open(path: str) -> Store:
+    if not pathlib.Path(path).is_file():
+        raise UserError(f"{path}: no such project file (create it with `workbench-cli init`)")
+    return Store.open(path)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("init", help="create a project file")
+    p.add_argument("project")
+    p.add_argument("--task", default="ner,sentiment", help="ner, sentiment or ner,sentiment")
+    p.add_argument("--labels", default="", help="entity labels, comma-separated (e.g. PER,ORG,LOC,MISC)")
+    p.add_argument("--classes", default="", help="sentiment classes, comma-separated (e.g. negative,positive)")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("import", help="import a file (one transaction: all or nothing)")
+    p.add_argument("project")
+    p.add_argument("file")
+    p.add_argument("--format", choices=IMPORT_FORMATS, help="default: from the file extension")
+    p.add_argument("--split", choices=SPLITS[:3], help="put every document in this split (default: 80/10/10 by hash)")
+    p.add_argument("--unit", choices=["sentence", "document"], default="sentence", help="CoNLL: one document per ...")
+    p.add_argument("--text-column", help="CSV: the text column (default: text)")
+    p.add_argument("--label-column", help="CSV: the sentiment class column")
+    p.add_argument("--no-header", action="store_true", help="CSV: the file has no header; name columns 0, 1, ...")
+    p.add_argument("--label-map", help="CSV: rename class values, e.g. 0=negative,1=positive")
+    p.add_argument("--add-labels", action="store_true", help="add labels/classes the project does not have yet")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="export the project")
+    p.add_argument("project")
+    p.add_argument("out")
+    p.add_argument("--format", choices=EXPORT_FORMATS, required=True)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("stats", help="counts per task, status, label and split")
+    p.add_argument("project")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_stats)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    tasks = _csv_list(args.task)
+    bad = [t for t in tasks if t not in TASKS]
+    if bad or not tasks:
+        raise UserError(f"--task must be ner, sentiment or ner,sentiment (got {args.task!r})")
+    with Store.create(args.project, tasks, _csv_list(args.labels), _csv_list(args.classes)) as store:
+        print(f"created {store.path} (tasks: {', '.join(store.tasks)})")
+    return 0
+
+
+def _label_map(value: str | None) -> dict[str, str] | None:
+    if not value:
+        return None
+    out = {}
+    for pair in _csv_list(value):
+        key, sep, name = pair.partition("=")
+        if not sep or not key or not name:
+            raise UserError(f"--label-map entries look like VALUE=CLASS, got {pair!r}")
+        out[key] = name
+    return out
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    with _open(args.project) as store:
+        report = import_file(
+            store, args.file, args.format, split=args.split, unit=args.unit, text_column=args.text_column,
+            label_column=args.label_column, header=not args.no_header, label_map=_label_map(args.label_map),
+            add_labels=args.add_labels,
+        )
+    extra = ""
+    if report.new_labels or report.new_classes:
+        extra = f"; new labels: {', '.join(report.new_labels + report.new_classes)}"
+    print(f"imported {report.documents} documents from {report.path} "
+          f"({report.ner_labeled} with entities, {report.sentiment_labeled} with sentiment{extra})")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    with _open(args.project) as store:
+        n = export_file(store, args.out, args.format)
+    print(f"exported {n} documents to {args.out}")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    with _open(args.project) as store:
+        stats = queries.counts(store)
+        stats["name"] = store.name
+    if args.json:
+        print(json.dumps(stats))
+        return 0
+    print(f"{stats['name']}: {stats['documents']} documents")
+    for task, by_status in stats["tasks"].items():
+        print(f"  {task}: " + ", ".join(f"{k} {v}" for k, v in by_status.items()))
+    for task, by_label in stats["labels"].items():
+        if by_label:
+            print(f"  {task} labels: " + ", ".join(f"{k} {v}" for k, v in by_label.items()))
+    print("  splits: " + ", ".join(f"{k} {v}" for k, v in sorted(stats["splits"].items())))
+    return 0

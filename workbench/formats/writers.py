@@ -1,0 +1,142 @@
+"""Export a project: JSONL, CoNLL (IOB2), CSV, or a Hugging Face DatasetDict on disk.
+
+Each writer writes to a temporary name and renames at the end, so a failed
+export never leaves half a file where the user expects a whole one.
+"""
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import pathlib
+import shutil
+import tempfile
+from typing import Iterator, TextIO
+
+from workbench.errors import UserError
+from workbench.spans import spans_to_bio, tokenize
+from workbench.store import Store
+from workbench.store import queries
+
+
+@contextlib.contextmanager
+def _atomic_text(path: pathlib.Path) -> Iterator[TextIO]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            yield fh
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_jsonl(store: Store, path: pathlib.Path) -> int:
+    """Every document; ``spans``/``sentiment`` only where that task was accepted; metadata keys after."""
+    n = 0
+    with _atomic_text(path) as fh:
+        for doc, ann in queries.iter_documents(store):
+            record: dict = {"text": doc.text}
+            if ann["ner"] is not None:
+                record["spans"] = [{"start": s.start, "end": s.end, "label": s.label} for s in ann["ner"]]
+            if ann["sentiment"] is not None:
+                record["sentiment"] = ann["sentiment"]
+            for key, value in doc.meta.items():
+                record.setdefault(key, value)
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+            n += 1
+    return n
+
+
+def write_conll(store: Store, path: pathlib.Path) -> int:
+    """NER-accepted documents as ``token TAG`` lines (IOB2).  A document's lines
+    are its sentences; ``-DOCSTART-`` separates documents (for sentence-level
+    imports, wherever the original CoNLL document changed)."""
+    n = 0
+    last_group = object()
+    with _atomic_text(path) as fh:
+        for doc, ann in queries.iter_documents(store, task="ner"):
+            group = doc.meta.get("conll_document", ("doc", doc.id))
+            if group != last_group:
+                fh.write("-DOCSTART- O\n\n")
+                last_group = group
+            tokens = tokenize(doc.text, doc.pretokenized)
+            tags = spans_to_bio(tokens, ann["ner"] or [])
+            for i, (tok, tag) in enumerate(zip(tokens, tags)):
+                # a newline between two tokens ends a sentence
+                if i and "\n" in doc.text[tokens[i - 1].end:tok.start]:
+                    fh.write("\n")
+                fh.write(f"{tok.text} {tag}\n")
+            fh.write("\n")
+            n += 1
+    return n
+
+
+def write_csv(store: Store, path: pathlib.Path) -> int:
+    """One row per document: id, external id, split, text, sentiment, NER status and spans (JSON)."""
+    n = 0
+    with _atomic_text(path) as fh:
+        out = csv.writer(fh, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
+        out.writerow(["id", "external_id", "split", "text", "sentiment", "ner_status", "spans"])
+        for doc, ann in queries.iter_documents(store):
+            spans = json.dumps([[s.start, s.end, s.label] for s in ann["ner"]]) if ann["ner"] is not None else ""
+            out.writerow([doc.id, doc.external_id, doc.split, doc.text, ann["sentiment"] or "",
+                          ann["status"].get("ner", ""), spans])
+            n += 1
+    return n
+
+
+def write_hf(store: Store, path: pathlib.Path) -> int:
+    """A ``datasets.DatasetDict`` (train/dev/test) saved to disk, with ClassLabel features.
+
+    Holds documents accepted for at least one task; a task a document lacks is
+    -1 (sentiment) or an empty tag list (NER).
+    """
+    import datasets  # heavy: only when exporting this format
+
+    ner_names = ["O"] + [f"{p}-{lab}" for lab in store.label_names("ner") for p in ("B", "I")]
+    classes = store.label_names("sentiment")
+    features = datasets.Features({
+        "id": datasets.Value("int64"),
+        "text": datasets.Value("string"),
+        "tokens": datasets.Sequence(datasets.Value("string")),
+        "ner_tags": datasets.Sequence(datasets.ClassLabel(names=ner_names)),
+        "sentiment": datasets.ClassLabel(names=classes or ["none"]),
+    })
+    rows: dict[str, dict[str, list]] = {s: {k: [] for k in features} for s in ("train", "dev", "test")}
+    n = 0
+    for doc, ann in queries.iter_documents(store):
+        if ann["ner"] is None and ann["sentiment"] is None:
+            continue
+        split = doc.split if doc.split in rows else "train"
+        tokens = tokenize(doc.text, doc.pretokenized)
+        row = rows[split]
+        row["id"].append(doc.id)
+        row["text"].append(doc.text)
+        row["tokens"].append([t.text for t in tokens])
+        row["ner_tags"].append(
+            [ner_names.index(t) for t in spans_to_bio(tokens, ann["ner"])] if ann["ner"] is not None else []
+        )
+        row["sentiment"].append(classes.index(ann["sentiment"]) if ann["sentiment"] is not None else -1)
+        n += 1
+    dd = datasets.DatasetDict({s: datasets.Dataset.from_dict(r, features=features) for s, r in rows.items()})
+    tmp = path.with_name(f".{path.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    dd.save_to_disk(str(tmp))
+    if path.exists():
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    os.replace(tmp, path)
+    return n
+
+
+WRITERS = {"jsonl": write_jsonl, "conll": write_conll, "csv": write_csv, "hf": write_hf}
+
+
+def export_file(store: Store, path: str | pathlib.Path, fmt: str) -> int:
+    """Write the project in ``fmt``; returns how many documents were written."""
+    if fmt not in WRITERS:
+        raise UserError(f"unknown export format {fmt!r}; use one of {', '.join(WRITERS)}")
+    return WRITERS[fmt](store, pathlib.Path(path))
