@@ -64,7 +64,8 @@ def read_conll(path: pathlib.Path, *, unit: str = "sentence", split: str | None 
             spans = bio_to_spans(tokenize(text, pretokenized=True), all_tags)
         except SpanError as exc:
             raise FormatError(path, doc_line, str(exc)) from None
-        return NewDocument(text, source=path.name, split=split, meta={}, pretokenized=True, spans=spans, line=doc_line)
+        return NewDocument(text, source=path.name, split=split, meta={"conll_document": doc_no}, pretokenized=True,
+                           spans=spans, line=doc_line)
 
     for number, line in read_lines(path):
         stripped = line.strip()

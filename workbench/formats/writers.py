@@ -60,9 +60,10 @@ def write_conll(store: Store, path: pathlib.Path) -> int:
     with _atomic_text(path) as fh:
         for doc, ann in queries.iter_documents(store, task="ner"):
             group = doc.meta.get("conll_document", ("doc", doc.id))
-            if group != last_group:
+            # conll_document 0: the source file had no -DOCSTART- lines
+            if group != last_group and group != 0:
                 fh.write("-DOCSTART- O\n\n")
-                last_group = group
+            last_group = group
             tokens = tokenize(doc.text, doc.pretokenized)
             tags = spans_to_bio(tokens, ann["ner"] or [])
             for i, (tok, tag) in enumerate(zip(tokens, tags)):
@@ -122,7 +123,11 @@ def write_hf(store: Store, path: pathlib.Path) -> int:
         )
         row["sentiment"].append(classes.index(ann["sentiment"]) if ann["sentiment"] is not None else -1)
         n += 1
-    dd = datasets.DatasetDict({s: datasets.Dataset.from_dict(r, features=features) for s, r in rows.items()})
+    # An empty split cannot be loaded back by datasets, so only splits with rows are saved.
+    dd = datasets.DatasetDict({s: datasets.Dataset.from_dict(r, features=features)
+                               for s, r in rows.items() if r["id"]})
+    if not dd:
+        raise UserError("nothing to export: no document is accepted for any task yet")
     tmp = path.with_name(f".{path.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     dd.save_to_disk(str(tmp))

@@ -18,11 +18,8 @@ import sqlite_utils
 
 from workbench.spans import Span, SpanError, validate_spans
 from workbench.store import schema
+from workbench.store.errors import StoreError
 from workbench.store.models import PALETTE, STATUSES, TASKS, Annotation, Document, Label, NewDocument
-
-
-class StoreError(Exception):
-    """A request the project cannot honour (unknown label, bad status, ...)."""
 
 
 def now() -> str:

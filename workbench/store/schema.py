@@ -11,6 +11,8 @@ import shutil
 import sqlite3
 from typing import Callable
 
+from workbench.store.errors import StoreError
+
 # Version 1: settings, labels, documents (+ FTS), annotations, spans.
 _V1 = """
 CREATE TABLE settings (
@@ -120,7 +122,7 @@ def migrate(conn: sqlite3.Connection, path: pathlib.Path | None) -> int:
     """Bring the file to the latest version; returns the version it had before."""
     before = user_version(conn)
     if before > len(MIGRATIONS):
-        raise RuntimeError(
+        raise StoreError(
             f"{path}: this project was written by a newer version of the app "
             f"(schema {before}, this app knows up to {len(MIGRATIONS)})"
         )
