@@ -1,0 +1,67 @@
+"""The one bridge between background threads and the UI (DESIGN rule 2).
+
+Long work is a plain core function that takes ``on_progress`` and ``cancelled``
+keyword arguments.  :class:`Worker` runs it in a QThread and turns the callback
+into a signal; Qt queues that signal to the UI thread.  A worker never touches a
+widget, and a function that needs the project opens its own ``Store`` (a SQLite
+connection belongs to the thread that made it).
+
+    worker = Worker(import_job, project_path, file_path, fmt)
+    worker.progress.connect(lambda p: bar.setValue(p[0]))
+    worker.done.connect(on_report)
+    worker.failed.connect(on_error)
+    start(worker, parent=self)
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+
+class Worker(QObject):
+    progress = Signal(object)   # whatever the function passes to on_progress (one argument, or a tuple)
+    done = Signal(object)       # the function's return value
+    failed = Signal(object)     # the exception it raised (cancellation included)
+    finished = Signal()         # always last, after done or failed
+
+    def __init__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+        self._fn, self._args, self._kwargs = fn, args, kwargs
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        """Ask the function to stop; it notices at its next ``cancelled()`` check."""
+        self._cancel.set()
+
+    def is_cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def _report(self, *values: Any) -> None:
+        self.progress.emit(values[0] if len(values) == 1 else values)
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self._fn(*self._args, on_progress=self._report, cancelled=self._cancel.is_set, **self._kwargs)
+        except BaseException as exc:  # noqa: BLE001 - handed to the UI thread, which decides what to show
+            self.failed.emit(exc)
+        else:
+            self.done.emit(result)
+        finally:
+            self.finished.emit()
+
+
+def start(worker: Worker, parent: QObject | None = None) -> QThread:
+    """Run ``worker`` on a new QThread that cleans itself (and the worker) up when done."""
+    thread = QThread(parent)
+    worker.moveToThread(thread)
+    thread.started.connect(worker.run)
+    worker.finished.connect(thread.quit)
+    thread.finished.connect(worker.deleteLater)
+    thread.finished.connect(thread.deleteLater)
+    # Keep a Python reference until the thread ends, or the worker could be collected mid-run.
+    thread._worker = worker  # type: ignore[attr-defined]
+    thread.start()
+    return thread
