@@ -1,0 +1,187 @@
+"""The left side of the Annotate screen: filters, search and the document table."""
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget,
+)
+
+from ui.annotate.doc_list import DocListModel
+from workbench.store import SPLITS, DocFilter, Store
+
+STATUS_FILTERS = (("All documents", None), ("Unlabeled", "unlabeled"), ("Draft", "draft"),
+                  ("Labeled", "labeled"), ("Skipped", "skipped"))
+
+
+class SearchBox(QLineEdit):
+    """A line edit that keeps Enter, Delete and label keys to itself.
+
+    The screen's shortcuts (Enter accepts, digits label, Delete removes a span)
+    are window-wide; while the user types a query those keys must edit the query.
+    """
+
+    def event(self, event) -> bool:  # noqa: D401
+        if event.type() == event.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Delete, Qt.Key.Key_Backspace,
+                               Qt.Key.Key_Home, Qt.Key.Key_End) or (event.text() and mods in
+                                                                   (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ShiftModifier)):
+                event.accept()
+                return True
+        return super().event(event)
+
+
+class DocPanel(QWidget):
+    documentActivated = Signal(int)   # the user picked a row
+    filterChanged = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store: Store | None = None
+        self.model = DocListModel(self)
+        self._quiet = False
+
+        self.status_box = QComboBox()
+        for text, value in STATUS_FILTERS:
+            self.status_box.addItem(text, value)
+        self.label_box = QComboBox()
+        self.split_box = QComboBox()
+        self.split_box.addItem("Any split", None)
+        for split in SPLITS:
+            self.split_box.addItem(split, split)
+        self.search = SearchBox()
+        self.search.setPlaceholderText("Search text…  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.count_label = QLabel()
+        self.count_label.setObjectName("muted")
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(False)
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Fixed row heights and column widths: nothing ever measures all 100,000 rows.
+        vh = self.table.verticalHeader()
+        vh.setVisible(False)
+        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vh.setDefaultSectionSize(24)
+        hh = self.table.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        hh.setStretchLastSection(True)
+        hh.setHighlightSections(False)
+        for col, width in enumerate((48, 40, 44, 70, 42, 50)):
+            self.table.setColumnWidth(col, width)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current)
+
+        filters = QHBoxLayout()
+        filters.setSpacing(6)
+        filters.addWidget(self.status_box, 2)
+        filters.addWidget(self.label_box, 2)
+        filters.addWidget(self.split_box, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(filters)
+        layout.addWidget(self.search)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.count_label)
+
+        # Typing in the search box filters after a short pause, not on every key.
+        self._search_timer = QTimer(self, singleShot=True, interval=250)
+        self._search_timer.timeout.connect(self.apply_filter)
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.search.returnPressed.connect(self.apply_filter)
+        for box in (self.status_box, self.label_box, self.split_box):
+            box.currentIndexChanged.connect(lambda _i: self.apply_filter())
+
+    # ---- project ------------------------------------------------------------------
+    def set_store(self, store: Store | None) -> None:
+        self.store = store
+        self._quiet = True
+        self.status_box.setCurrentIndex(0)
+        self.split_box.setCurrentIndex(0)
+        self.search.clear()
+        self._search_timer.stop()
+        self.refresh_labels()
+        self._quiet = False
+        self.model.set_store(store)
+        tasks = store.tasks if store is not None else []
+        self.table.setColumnHidden(1, "ner" not in tasks)
+        self.table.setColumnHidden(4, "ner" not in tasks)
+        self.table.setColumnHidden(2, "sentiment" not in tasks)
+        self.table.setColumnHidden(3, "sentiment" not in tasks)
+        self._update_count()
+
+    def refresh_labels(self) -> None:
+        """Refill the label filter (after the label set changed); keeps the choice if it still exists."""
+        keep = self.label_box.currentData()
+        quiet, self._quiet = self._quiet, True
+        self.label_box.clear()
+        self.label_box.addItem("Any label", None)
+        if self.store is not None:
+            for task in self.store.tasks:
+                for lab in self.store.labels(task):
+                    self.label_box.addItem(f"{'Entity' if task == 'ner' else 'Class'}: {lab.name}", lab.name)
+        i = self.label_box.findData(keep)
+        self.label_box.setCurrentIndex(max(i, 0))
+        self._quiet = quiet
+
+    # ---- filtering ------------------------------------------------------------------
+    def current_filter(self) -> DocFilter:
+        return DocFilter(status=self.status_box.currentData(), label=self.label_box.currentData(),
+                         split=self.split_box.currentData(), search=self.search.text().strip() or None)
+
+    def is_filtered(self) -> bool:
+        return self.current_filter() != DocFilter()
+
+    def apply_filter(self) -> None:
+        if self._quiet or self.store is None:
+            return
+        self._search_timer.stop()
+        current = self.current_doc_id()
+        self.model.set_filter(self.current_filter())
+        self._update_count()
+        if current is not None:
+            self.select_doc(current)
+        self.filterChanged.emit()
+
+    def _update_count(self) -> None:
+        n = self.model.rowCount()
+        total = self.store.document_count() if self.store is not None else 0
+        self.count_label.setText(f"{n:,} of {total:,} documents" if n != total else f"{total:,} documents")
+
+    # ---- selection ------------------------------------------------------------------
+    def current_doc_id(self) -> int | None:
+        index = self.table.currentIndex()
+        return self.model.id_at(index.row()) if index.isValid() else None
+
+    def select_doc(self, doc_id: int) -> None:
+        """Show ``doc_id`` as the current row without re-opening it."""
+        row = self.model.row_of(doc_id)
+        self._quiet = True
+        try:
+            if row is None:
+                self.table.selectionModel().clearSelection()
+                self.table.selectionModel().setCurrentIndex(QModelIndex(), QItemSelectionModel.SelectionFlag.NoUpdate)
+            else:
+                index = self.model.index(row, 0)
+                self.table.selectionModel().setCurrentIndex(
+                    index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+                self.table.scrollTo(index)
+        finally:
+            self._quiet = False
+
+    def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not self._quiet and current.isValid():
+            self.documentActivated.emit(self.model.id_at(current.row()))
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+

@@ -1,0 +1,292 @@
+"""The Annotate screen: document list on the left, the document on the right.
+
+Keyboard first: every action has a key (shown on its button), label keys come
+from the label set, and all of them work wherever the focus is on this screen
+except inside the search box.  Each action's store write is done before its
+handler returns, so the next key press always sees a saved document.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QFont, QKeySequence
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+
+from ui.annotate.chips import ChipBar
+from ui.annotate.doc_panel import DocPanel
+from ui.annotate.flow import next_unlabeled, step_in_list
+from ui.annotate.label_editor import LabelEditorDialog
+from ui.annotate.ner_view import NerView
+from ui.annotate.progress import ProgressPanel
+from ui.annotate.session import AnnotationSession
+from workbench.store import Store
+from workbench.store.queries import counts
+
+KEYS_HINT = ("Enter accept & next · Ctrl+K skip · PgUp/PgDn or Alt+←/→ previous/next · ←/→ move · "
+             "Shift+←/→ extend · Tab next span · Del delete span · Ctrl+Z / Ctrl+Shift+Z undo/redo")
+
+
+def _action(parent: QWidget, text: str, keys: list[str | QKeySequence.StandardKey], slot) -> QAction:
+    act = QAction(text, parent)
+    seqs: list[QKeySequence] = []
+    for k in keys:
+        seqs += QKeySequence.keyBindings(k) if isinstance(k, QKeySequence.StandardKey) else [QKeySequence(k)]
+    act.setShortcuts(seqs)
+    act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    act.triggered.connect(slot)
+    parent.addAction(act)
+    return act
+
+
+class AnnotateScreen(QWidget):
+    labelsChanged = Signal()       # the label set was edited (other screens may care)
+    message = Signal(str)          # for the status bar
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store: Store | None = None
+        self.session = AnnotationSession(self)
+        self.panel = DocPanel()
+        self.progress = ProgressPanel()
+        self.view = NerView()
+        font = QFont(self.view.font())
+        font.setPointSizeF(font.pointSizeF() * 1.25)  # annotators read this all day
+        self.view.setFont(font)
+        self.label_bar = ChipBar("Entities", exclusive=False)
+        self.sentiment_bar = ChipBar("Sentiment", exclusive=True)
+        self.header = QLabel()
+        self.header.setObjectName("docHeader")
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+
+        self.prev_button = QPushButton("◀  Previous  (PgUp)")
+        self.next_button = QPushButton("Next  (PgDn)  ▶")
+        self.skip_button = QPushButton("Skip  (Ctrl+K)")
+        self.accept_button = QPushButton("Accept && next  (Enter)")
+        self.accept_button.setObjectName("primary")
+        for b in (self.prev_button, self.next_button, self.skip_button, self.accept_button):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        hint = QLabel(KEYS_HINT)
+        hint.setObjectName("muted")
+        hint.setWordWrap(True)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(8, 8, 4, 8)
+        left_layout.addWidget(self.panel, 1)
+        left_layout.addWidget(self.progress)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(4, 8, 8, 8)
+        right_layout.addWidget(self.header)
+        right_layout.addWidget(self.label_bar)
+        right_layout.addWidget(self.view, 1)
+        right_layout.addWidget(self.sentiment_bar)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.prev_button)
+        buttons.addWidget(self.next_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.skip_button)
+        buttons.addWidget(self.accept_button)
+        right_layout.addLayout(buttons)
+        right_layout.addWidget(hint)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([470, 730])
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.splitter)
+
+        self.accept_action = _action(self, "Accept and next", ["Return", "Enter"], self.accept_and_next)
+        self.skip_action = _action(self, "Skip", ["Ctrl+K"], self.skip_and_next)
+        self.prev_action = _action(self, "Previous document", ["PgUp", "Alt+Left", "Alt+Up"], lambda: self.step(-1))
+        self.next_action = _action(self, "Next document", ["PgDown", "Alt+Right", "Alt+Down"], lambda: self.step(1))
+        self.delete_action = _action(self, "Delete span", ["Delete", "Backspace"], self.delete_selected)
+        self.search_action = _action(self, "Search", [QKeySequence.StandardKey.Find], self.panel.focus_search)
+        self.undo_action = self.session.undo_group.createUndoAction(self, "Undo")
+        self.redo_action = self.session.undo_group.createRedoAction(self, "Redo")
+        self.undo_action.setShortcuts([QKeySequence("Ctrl+Z")])
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        for act in (self.undo_action, self.redo_action):
+            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(act)
+        self._label_actions: list[QAction] = []
+
+        self.prev_button.clicked.connect(lambda: self.step(-1))
+        self.next_button.clicked.connect(lambda: self.step(1))
+        self.skip_button.clicked.connect(self.skip_and_next)
+        self.accept_button.clicked.connect(self.accept_and_next)
+        self.label_bar.chipClicked.connect(self.apply_label)
+        self.sentiment_bar.chipClicked.connect(self.toggle_sentiment)
+        self.label_bar.editRequested.connect(lambda: self.edit_labels("ner"))
+        self.sentiment_bar.editRequested.connect(lambda: self.edit_labels("sentiment"))
+        self.panel.documentActivated.connect(self.open_doc)
+        self.session.documentOpened.connect(self._on_opened)
+        self.session.spansChanged.connect(lambda: self.view.set_spans(self.session.spans))
+        self.session.sentimentChanged.connect(lambda: self.sentiment_bar.set_current(self.session.sentiment))
+        self.session.statusChanged.connect(self._on_status)
+        # Counts are one query over the whole project; a burst of edits refreshes them once.
+        self._counts_timer = QTimer(self, singleShot=True, interval=300)
+        self._counts_timer.timeout.connect(self.refresh_counts)
+
+    # ---- project ---------------------------------------------------------------------
+    def set_store(self, store: Store | None) -> None:
+        self.store = store
+        self.session.set_store(store)
+        self.panel.set_store(store)
+        self._load_labels()
+        tasks = store.tasks if store is not None else []
+        self.view.setVisible("ner" in tasks)
+        self.label_bar.setVisible("ner" in tasks)
+        self.sentiment_bar.setVisible("sentiment" in tasks)
+        self.refresh_counts()
+        if store is not None:
+            first = next_unlabeled(store, self.panel, 0) or (self.panel.model.id_at(0) if self.panel.model.rowCount() else None)
+            if first is not None:
+                self.open_doc(first)
+            else:
+                self.view.set_document("", [], [])
+                self.header.setText("This project has no documents yet: use File → Import.")
+
+    def _load_labels(self) -> None:
+        for act in self._label_actions:
+            self.removeAction(act)
+            act.deleteLater()
+        self._label_actions = []
+        if self.store is None:
+            return
+        ner, classes = self.store.labels("ner"), self.store.labels("sentiment")
+        self.label_bar.set_labels(ner)
+        self.sentiment_bar.set_labels(classes)
+        self.view.set_colors({lab.name: lab.color for lab in ner})
+        for lab in ner + classes:
+            if not lab.shortcut:
+                continue
+            slot = (lambda _=False, n=lab.name: self.apply_label(n)) if lab.task == "ner" else \
+                (lambda _=False, n=lab.name: self.toggle_sentiment(n))
+            self._label_actions.append(_action(self, f"{lab.task} {lab.name}", [lab.shortcut], slot))
+
+    def refresh_counts(self) -> None:
+        self._counts_timer.stop()
+        if self.store is None:
+            return
+        c = counts(self.store)
+        self.progress.set_counts(c, {t: self.store.labels(t) for t in self.store.tasks})
+        self.label_bar.set_counts(c["labels"].get("ner", {}))
+        self.sentiment_bar.set_counts(c["labels"].get("sentiment", {}))
+
+    # ---- navigation --------------------------------------------------------------------
+    def open_doc(self, doc_id: int) -> None:
+        self.session.open(doc_id)
+
+    def _on_opened(self, doc_id: int) -> None:
+        s = self.session
+        self.view.set_document(s.doc.text, s.tokens, s.spans)
+        self.sentiment_bar.set_current(s.sentiment)
+        self.panel.select_doc(doc_id)
+        self._update_header()
+
+    def _update_header(self) -> None:
+        s = self.session
+        if s.doc is None:
+            return
+        names = {"ner": "NER", "sentiment": "Sentiment"}
+        parts = [f"<b>Document {s.doc.id}</b>", s.doc.split]
+        parts += [f"{names[t]}: <b>{s.status.get(t, '')}</b>" for t in s.tasks]
+        self.header.setText(" &nbsp;·&nbsp; ".join(parts))
+
+    def _on_status(self, doc_id: int) -> None:
+        self.panel.model.refresh_doc(doc_id)
+        if doc_id == self.session.doc_id:
+            self._update_header()
+        self._counts_timer.start()
+
+    def step(self, delta: int) -> None:
+        if self.store is None or self.session.doc_id is None:
+            return
+        target = step_in_list(self.store, self.panel, self.session.doc_id, delta)
+        if target is not None:
+            self.open_doc(target)
+
+    def accept_and_next(self) -> None:
+        if not self.session.accept():
+            self.message.emit("Choose a class first (nothing to accept).")
+            return
+        self._go_next_unlabeled()
+
+    def skip_and_next(self) -> None:
+        self.session.skip()
+        self._go_next_unlabeled()
+
+    def _go_next_unlabeled(self) -> None:
+        target = next_unlabeled(self.store, self.panel, self.session.doc_id or 0)
+        if target is None:
+            self.message.emit("Every document in this list is done.")
+            return
+        self.open_doc(target)
+        if not self.panel.search.hasFocus():
+            self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # ---- edits ---------------------------------------------------------------------------
+    def apply_label(self, name: str) -> None:
+        """A label key or chip: relabel the selected span, or label the selected tokens."""
+        if self.session.doc is None or "ner" not in self.session.tasks:
+            return
+        span = self.view.selected_span()
+        if span is not None:
+            self.session.relabel(span, name)
+            self.view.select_span_at(span.start, span.end)
+            return
+        sel = self.view.selection_chars()
+        if sel is None:
+            self.message.emit("Select some words first (drag, double-click, or arrows).")
+            return
+        self.session.label_range(sel[0], sel[1], name)
+        self.view.select_span_at(*sel)
+
+    def delete_selected(self) -> None:
+        span = self.view.selected_span()
+        if span is None:
+            sel = self.view.selection_chars()
+            # An explicit range deletes every span it touches, as one undo step.
+            spans = [s for s in self.session.spans if sel and s.start < sel[1] and s.end > sel[0]]
+        else:
+            spans = [span]
+        self.session.delete_spans(spans)
+
+    def toggle_sentiment(self, name: str) -> None:
+        """A class key or chip; pressing the current class again clears it."""
+        self.session.choose_sentiment(None if name == self.session.sentiment else name)
+        self.sentiment_bar.set_current(self.session.sentiment)
+
+    def edit_labels(self, task: str = "ner") -> None:
+        if self.store is None:
+            return
+        dialog = LabelEditorDialog(self.store, task, self)
+        dialog.labelsChanged.connect(self.labels_changed)
+        dialog.exec()
+
+    def labels_changed(self) -> None:
+        """The label set changed (renamed, recolored, re-keyed, reordered, added, deleted)."""
+        self._load_labels()
+        self.panel.refresh_labels()
+        self.panel.model.refresh_all()
+        self.session.reload()
+        self.sentiment_bar.set_current(self.session.sentiment)
+        self.refresh_counts()
+        self.labelsChanged.emit()
+
+    def reload(self) -> None:
+        """The project changed underneath (an import): new documents, maybe new labels."""
+        if self.store is None:
+            return
+        current = self.session.doc_id
+        self._load_labels()
+        self.panel.refresh_labels()
+        self.panel.apply_filter()
+        self.refresh_counts()
+        if current is None:
+            self.set_store(self.store)
+        else:
+            self.session.reload()

@@ -1,0 +1,81 @@
+"""Entry point: ``workbench`` (or ``python -m ui.app``).
+
+    workbench                       open the last project, or the demo on first launch
+    workbench --project FILE.db     open that project
+    workbench --screenshot OUT.png  open, render the window to OUT.png and exit (checks, docs)
+
+Start-up stays light on purpose: torch and transformers are imported only by
+the screens that train or predict, when they first need them.
+"""
+from __future__ import annotations
+
+import argparse
+import pathlib
+import sys
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from workbench.paths import resources_dir
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="workbench", description="Label text, train a model, review its mistakes.")
+    parser.add_argument("--project", type=pathlib.Path, help="project file (.db) to open")
+    parser.add_argument("--screenshot", type=pathlib.Path, metavar="OUT.png",
+                        help="render the main window to this PNG and exit")
+    parser.add_argument("--tab", default=None, help="with --screenshot: which tab to show (e.g. Annotate)")
+    parser.add_argument("--size", default="1280x800", help="with --screenshot: window size WxH")
+    return parser.parse_args(argv)
+
+
+def make_app() -> QApplication:
+    """The QApplication with the app's name, icon and style sheet."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    QCoreApplication.setOrganizationName("TextWorkbench")
+    QCoreApplication.setApplicationName("TextWorkbench")
+    app.setApplicationDisplayName("Text Workbench")
+    icon = resources_dir() / "icons" / "app.png"
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    style = resources_dir() / "style.qss"
+    if style.exists():
+        app.setStyleSheet(style.read_text(encoding="utf-8"))
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    app = make_app()
+    from ui.main_window import MainWindow
+    from ui.settings import UserSettings
+    from workbench.demo import ensure_demo_project
+
+    settings = UserSettings()
+    window = MainWindow(settings)
+    path = args.project or settings.last_project() or ensure_demo_project()
+    if not window.open_project(path) and path != ensure_demo_project():
+        window.open_project(ensure_demo_project())
+    if args.screenshot:
+        w, _, h = args.size.partition("x")
+        window.resize(int(w), int(h))
+        if args.tab:
+            for i in range(window.tabs.count()):
+                if window.tabs.tabText(i).lower() == args.tab.lower():
+                    window.tabs.setCurrentIndex(i)
+    window.show()
+    if args.screenshot:
+        for _ in range(3):
+            app.processEvents()
+        args.screenshot.parent.mkdir(parents=True, exist_ok=True)
+        ok = window.grab().save(str(args.screenshot))
+        window.close()
+        print(f"{'wrote' if ok else 'could not write'} {args.screenshot}")
+        return 0 if ok else 1
+    window.annotate.view.setFocus(Qt.FocusReason.OtherFocusReason)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,229 @@
+"""The main window: one tab per screen, the File/Edit/Help menus, the project.
+
+Screens plug in with :meth:`MainWindow.add_screen` (a ready widget) or
+:meth:`MainWindow.add_lazy_screen` (a factory called with the project path the
+first time the tab is shown, so e.g. the Train screen's imports cost nothing at
+start-up).  When the project changes, :attr:`MainWindow.projectChanged` fires
+with the new path; a screen that has a ``set_project(path)`` method is also told
+directly, and a lazy screen without one is rebuilt from its factory.
+"""
+from __future__ import annotations
+
+import importlib.util
+import pathlib
+from typing import Callable
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget,
+)
+
+from ui.annotate.screen import KEYS_HINT, AnnotateScreen
+from ui.settings import UserSettings
+from workbench.paths import projects_dir
+from workbench.store import Store, StoreError
+
+APP_TITLE = "Text Workbench"
+# Screens other engineers own; each shows up as a tab if its module is installed.
+OPTIONAL_SCREENS = (("Train", "ui.train.panel", "TrainPanel"), ("Review", "ui.review.panel", "ReviewPanel"))
+
+
+class _LazyTab(QWidget):
+    """Placeholder that builds the real screen on first show."""
+
+    def __init__(self, factory: Callable[[pathlib.Path], QWidget]) -> None:
+        super().__init__()
+        self.factory = factory
+        self.screen: QWidget | None = None
+        self.setLayout(QVBoxLayout())
+        self.layout().setContentsMargins(0, 0, 0, 0)
+
+    def build(self, path: pathlib.Path | None) -> None:
+        if path is None:
+            return
+        if self.screen is not None:
+            if hasattr(self.screen, "set_project"):
+                self.screen.set_project(path)
+                return
+            self.layout().removeWidget(self.screen)
+            self.screen.deleteLater()
+        self.screen = self.factory(path)
+        self.layout().addWidget(self.screen)
+
+
+class MainWindow(QMainWindow):
+    projectChanged = Signal(object)   # pathlib.Path of the project now open
+
+    def __init__(self, settings: UserSettings | None = None) -> None:
+        super().__init__()
+        self.settings = settings or UserSettings()
+        self.store: Store | None = None
+        self.project_path: pathlib.Path | None = None
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.setCentralWidget(self.tabs)
+        self.annotate = AnnotateScreen()
+        self.annotate.session.annotator = self.settings.annotator()
+        self.annotate.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.add_screen("Annotate", self.annotate)
+        for title, module, cls in OPTIONAL_SCREENS:
+            if _has_module(module):
+                self.add_lazy_screen(title, _import_factory(module, cls))
+        self.tabs.currentChanged.connect(self._on_tab)
+        self._project_label = QLabel()
+        self._project_label.setObjectName("muted")
+        self.statusBar().addPermanentWidget(self._project_label)
+        self._build_menus()
+        self.resize(1280, 800)
+        self.settings.restore_window(self)
+        self._update_title()
+
+    # ---- screens -------------------------------------------------------------------
+    def add_screen(self, title: str, widget: QWidget) -> int:
+        """Add a tab; returns its index.  Connect to :attr:`projectChanged` to follow project switches."""
+        return self.tabs.addTab(widget, title)
+
+    def add_lazy_screen(self, title: str, factory: Callable[[pathlib.Path], QWidget]) -> int:
+        """Add a tab whose widget is made by ``factory(project_path)`` when first shown."""
+        return self.tabs.addTab(_LazyTab(factory), title)
+
+    def screen(self, title: str) -> QWidget | None:
+        """The widget behind a tab (building a lazy one now)."""
+        for i in range(self.tabs.count()):
+            if self.tabs.tabText(i) == title:
+                w = self.tabs.widget(i)
+                if isinstance(w, _LazyTab):
+                    if w.screen is None:
+                        w.build(self.project_path)
+                    return w.screen
+                return w
+        return None
+
+    def _on_tab(self, index: int) -> None:
+        w = self.tabs.widget(index)
+        if isinstance(w, _LazyTab) and w.screen is None:
+            w.build(self.project_path)
+
+    # ---- project -------------------------------------------------------------------
+    def open_project(self, path: str | pathlib.Path) -> bool:
+        path = pathlib.Path(path)
+        try:
+            store = Store(path)
+        except (StoreError, RuntimeError) as exc:
+            QMessageBox.critical(self, "Cannot open project", str(exc))
+            self.settings.remove_recent(str(path.resolve()))
+            self._fill_recent()
+            return False
+        old, self.store, self.project_path = self.store, store, path
+        self.annotate.set_store(store)
+        if old is not None:
+            old.close()
+        self.settings.add_recent(path)
+        self._fill_recent()
+        self._update_title()
+        for i in range(self.tabs.count()):
+            w = self.tabs.widget(i)
+            if isinstance(w, _LazyTab) and w.screen is not None:
+                w.build(path)
+            elif w is not self.annotate and hasattr(w, "set_project"):
+                w.set_project(path)
+        self.projectChanged.emit(path)
+        return True
+
+    def reload_project(self) -> None:
+        """The project file changed underneath (an import): refresh every view of it."""
+        self.annotate.reload()
+
+    def _update_title(self) -> None:
+        if self.store is None:
+            self.setWindowTitle(APP_TITLE)
+            self._project_label.setText("")
+            return
+        self.setWindowTitle(f"{self.store.name} — {APP_TITLE}")
+        self._project_label.setText(str(self.project_path))
+
+    # ---- menus -------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        from ui.dialogs import export_project, import_into_project, new_project
+
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._menu_action(file_menu, "&New project…", QKeySequence.StandardKey.New,
+                          lambda: self._open_if(new_project(self)))
+        self._menu_action(file_menu, "&Open…", QKeySequence.StandardKey.Open, self._choose_project)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        file_menu.addSeparator()
+        self.import_action = self._menu_action(file_menu, "&Import…", "Ctrl+I",
+                                               lambda: import_into_project(self))
+        self.export_action = self._menu_action(file_menu, "&Export…", "Ctrl+E", lambda: export_project(self))
+        file_menu.addSeparator()
+        self._menu_action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
+        edit = bar.addMenu("&Edit")
+        # The real undo keys live on the Annotate screen (they act on its document);
+        # the menu shows them with "\t" hints so they are discoverable without a second binding.
+        self._menu_action(edit, "Undo\tCtrl+Z", None, self.annotate.undo_action.trigger)
+        self._menu_action(edit, "Redo\tCtrl+Shift+Z", None, self.annotate.redo_action.trigger)
+        edit.addSeparator()
+        self._menu_action(edit, "Edit &labels…", None, lambda: self.annotate.edit_labels("ner"))
+        self._menu_action(edit, "&Annotator name…", None, self._ask_annotator)
+        help_menu = bar.addMenu("&Help")
+        self._menu_action(help_menu, "&Keyboard shortcuts", None,
+                          lambda: QMessageBox.information(self, "Keyboard shortcuts", KEYS_HINT.replace(" · ", "\n")))
+        self._fill_recent()
+
+    def _menu_action(self, menu, text: str, keys, slot) -> QAction:
+        act = QAction(text, self)
+        if keys is not None:
+            act.setShortcut(QKeySequence(keys))
+        act.triggered.connect(lambda _=False: slot())
+        menu.addAction(act)
+        return act
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        files = self.settings.recent_files()
+        for f in files:
+            act = self.recent_menu.addAction(f)
+            act.triggered.connect(lambda _=False, p=f: self.open_project(p))
+        self.recent_menu.setEnabled(bool(files))
+
+    def _choose_project(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", str(projects_dir()), "Projects (*.db);;All files (*)")
+        if path:
+            self.open_project(path)
+
+    def _open_if(self, path: pathlib.Path | None) -> None:
+        if path is not None:
+            self.open_project(path)
+
+    def _ask_annotator(self) -> None:
+        name, ok = QInputDialog.getText(self, "Annotator", "Your name (saved with every label you make):",
+                                        text=self.settings.annotator())
+        if ok:
+            self.settings.set_annotator(name)
+            self.annotate.session.annotator = self.settings.annotator()
+
+    # ---- closing -------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.settings.save_window(self)
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+        super().closeEvent(event)
+
+
+def _has_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # the parent package (ui.train, ui.review) is not there yet
+        return False
+
+
+def _import_factory(module: str, cls: str) -> Callable[[pathlib.Path], QWidget]:
+    def make(path: pathlib.Path) -> QWidget:
+        return getattr(importlib.import_module(module), cls)(path)
+
+    return make
+
+
