@@ -208,6 +208,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.settings.save_window(self)
         if self.store is not None:
+            self.annotate.set_store(None)  # nothing may query a closed connection later
             self.store.close()
             self.store = None
         super().closeEvent(event)

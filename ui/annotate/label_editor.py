@@ -8,7 +8,7 @@ user can fix them without losing their place.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView, QColorDialog, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
@@ -21,7 +21,7 @@ TITLES = {"ner": "Entity labels", "sentiment": "Sentiment classes"}
 
 
 def swatch(color: str) -> QIcon:
-    pm = QPixmap(16, 16)
+    pm = QPixmap(36, 16)
     pm.fill(QColor(color))
     return QIcon(pm)
 
@@ -66,6 +66,7 @@ class LabelEditorDialog(QDialog):
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         table.setColumnWidth(0, 70)
+        table.setIconSize(QSize(36, 16))
         table.setColumnWidth(2, 60)
         table.itemChanged.connect(lambda item, t=task: self._item_changed(t, item))
         table.cellClicked.connect(lambda row, col, t=task: self._pick_color(t, row) if col == 0 else None)
@@ -89,7 +90,9 @@ class LabelEditorDialog(QDialog):
         table.setRowCount(0)
         for row, lab in enumerate(self.store.labels(task)):
             table.insertRow(row)
-            color = QTableWidgetItem(swatch(lab.color), lab.color)
+            color = QTableWidgetItem(swatch(lab.color), "")
+            color.setData(Qt.ItemDataRole.UserRole, lab.color)
+            color.setToolTip(f"{lab.color}: click to change")
             color.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             name = QTableWidgetItem(lab.name)
             name.setData(Qt.ItemDataRole.UserRole, lab.name)
@@ -106,7 +109,9 @@ class LabelEditorDialog(QDialog):
 
     def _done(self, task: str, select: str | None = None, error: str = "") -> bool:
         self.error.setText(error)
-        self._fill(task, select)
+        # Refill once the current event is over: this often runs inside the table's own
+        # commit of an edited cell, whose item must not vanish under it.
+        QTimer.singleShot(0, self, lambda: self._fill(task, select))
         if not error:
             self.labelsChanged.emit()
         return not error
@@ -174,7 +179,7 @@ class LabelEditorDialog(QDialog):
 
     def _pick_color(self, task: str, row: int) -> None:
         name = self._name_at(task, row)
-        current = QColor(self.tables[task].item(row, 0).text())
+        current = QColor(self.tables[task].item(row, 0).data(Qt.ItemDataRole.UserRole))
         color = QColorDialog.getColor(current, self, f"Colour of {name}")
         if color.isValid():
             self.set_color(task, name, color.name())

@@ -259,11 +259,12 @@ class NerView(QAbstractScrollArea):
                 if sp.start >= ls:
                     tags.append((x0, sp, color))
                 j += 1
-            if sel is not None and sel[0] < max(le, ls + 1) and sel[1] > ls:
+            # A cursor resting in a span is shown by the span's own border instead.
+            if sel is not None and current is None and sel[0] < max(le, ls + 1) and sel[1] > ls:
                 x0 = MARGIN + self._doc.x_of(info, sel[0])
                 x1 = MARGIN + self._doc.x_of(info, sel[1])
                 fill = QColor(highlight)
-                fill.setAlpha(70 if self._explicit or current is None else 0)
+                fill.setAlpha(70)
                 p.setBrush(fill)
                 p.setPen(QPen(highlight, 1.5))
                 p.drawRoundedRect(QRectF(x0 - 2, y - 1, max(x1 - x0, 2) + 4, self._text_h + 4), 4, 4)

@@ -132,6 +132,7 @@ class AnnotateScreen(QWidget):
 
     # ---- project ---------------------------------------------------------------------
     def set_store(self, store: Store | None) -> None:
+        self._counts_timer.stop()
         self.store = store
         self.session.set_store(store)
         self.panel.set_store(store)

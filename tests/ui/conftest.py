@@ -1,0 +1,121 @@
+"""Fixtures for driving the real window offscreen the way a person does:
+keys on the focused widget, mouse presses and drags at the pixel positions
+where the characters are drawn."""
+from __future__ import annotations
+
+import os
+import pathlib
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+SHOTS = pathlib.Path(__file__).resolve().parents[2] / "shots"
+
+
+@pytest.fixture
+def demo_path(tmp_path: pathlib.Path) -> pathlib.Path:
+    from workbench.demo import ensure_demo_project
+
+    return ensure_demo_project(tmp_path / "demo.db")
+
+
+@pytest.fixture
+def window(qtbot, demo_path: pathlib.Path):
+    from ui.app import make_app
+    from ui.main_window import MainWindow
+
+    make_app()  # style sheet and icon, as in the real app
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.resize(1280, 800)
+    assert win.open_project(demo_path)
+    win.show()
+    qtbot.waitExposed(win)
+    win.annotate.view.setFocus()
+    yield win
+    win.close()
+
+
+class Driver:
+    """A person at the keyboard and mouse."""
+
+    def __init__(self, qtbot, win) -> None:
+        from PySide6.QtCore import Qt
+
+        self.qtbot, self.win, self.Qt = qtbot, win, Qt
+        self.screen = win.annotate
+        self.view = win.annotate.view
+
+    @property
+    def store(self):
+        return self.win.store
+
+    @property
+    def doc_id(self) -> int:
+        return self.screen.session.doc_id
+
+    def open(self, doc_id: int) -> None:
+        self.screen.open_doc(doc_id)
+        self.view.setFocus()
+
+    def find(self, text: str, start: int = 0) -> tuple[int, int]:
+        i = self.view.text.index(text, start)
+        return i, i + len(text)
+
+    def key(self, key, modifier=None, widget=None) -> None:
+        widget = widget or self.win.focusWidget() or self.view
+        mods = modifier if modifier is not None else self.Qt.KeyboardModifier.NoModifier
+        self.qtbot.keyClick(widget, key, mods)
+
+    def type(self, text: str, widget=None) -> None:
+        self.qtbot.keyClicks(widget or self.win.focusWidget(), text)
+
+    def click_char(self, char: int) -> None:
+        self.qtbot.mouseClick(self.view.viewport(), self.Qt.MouseButton.LeftButton, pos=self.view.point_for_char(char))
+
+    def double_click_char(self, char: int) -> None:
+        self.qtbot.mouseDClick(self.view.viewport(), self.Qt.MouseButton.LeftButton, pos=self.view.point_for_char(char))
+
+    def drag(self, start_char: int, end_char: int) -> None:
+        """Press on ``start_char``, move in steps, release on ``end_char`` (both inside words)."""
+        vp = self.view.viewport()
+        a, b = self.view.point_for_char(start_char), self.view.point_for_char(end_char)
+        left = self.Qt.MouseButton.LeftButton
+        self.qtbot.mousePress(vp, left, pos=a)
+        for k in range(1, 6):
+            p = a + (b - a) * (k / 5)
+            self.qtbot.mouseMove(vp, p)
+        self.qtbot.mouseRelease(vp, left, pos=b)
+
+    def spans(self, doc_id: int | None = None) -> list[tuple[str, str]]:
+        """(covered text, label) of the stored spans."""
+        doc_id = doc_id or self.doc_id
+        text = self.store.document(doc_id).text
+        return [(text[s.start:s.end], s.label) for s in self.store.annotation(doc_id, "ner").spans]
+
+    def status(self, task: str = "ner", doc_id: int | None = None) -> str:
+        return self.store.annotation(doc_id or self.doc_id, task).status
+
+    def shot(self, widget, name: str) -> pathlib.Path:
+        SHOTS.mkdir(exist_ok=True)
+        path = SHOTS / f"{name}.png"
+        assert widget.grab().save(str(path))
+        return path
+
+
+@pytest.fixture
+def person(qtbot, window) -> Driver:
+    return Driver(qtbot, window)
+
+
+@pytest.fixture
+def unlabeled_doc(person) -> int:
+    """An unlabeled demo document with a product and an organisation in it, opened."""
+    for doc_id in person.screen.panel.model.ids():
+        ann = person.store.annotation(doc_id, "ner")
+        text = person.store.document(doc_id).text
+        if ann.status == "unlabeled" and "promised a fix for the" in text:
+            person.open(doc_id)
+            return doc_id
+    raise AssertionError("the demo corpus should have such a document")
