@@ -18,6 +18,7 @@ from workbench.store import StoreError
 
 COMMAND_MODULES = [
     "workbench.commands.store_cmds",
+    "workbench.commands.train",
 ]
 
 

@@ -99,9 +99,43 @@ def _migrate_to_1(conn: sqlite3.Connection) -> None:
     run_script(conn, _V1)
 
 
+# Version 2: training runs and their curve points (owned by workbench/training/runs.py).
+_V2 = """
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    task TEXT NOT NULL CHECK (task IN ('ner', 'sentiment')),
+    status TEXT NOT NULL DEFAULT 'running'
+        CHECK (status IN ('running', 'done', 'cancelled', 'failed')),
+    base_model TEXT NOT NULL,
+    device TEXT NOT NULL DEFAULT '',
+    config TEXT NOT NULL DEFAULT '{}',     -- JSON: the resolved training settings
+    counts TEXT NOT NULL DEFAULT '{}',     -- JSON: documents per split, tokens
+    metrics TEXT NOT NULL DEFAULT '{}',    -- JSON: dev (best epoch) and test reports
+    model_dir TEXT NOT NULL DEFAULT '',
+    error TEXT NOT NULL DEFAULT '',
+    started TEXT NOT NULL,
+    finished TEXT,
+    seconds REAL
+);
+CREATE INDEX runs_task ON runs (task, id);
+CREATE TABLE run_points (
+    run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    series TEXT NOT NULL,                  -- train_loss, lr, dev_loss, dev_f1, dev_accuracy
+    step INTEGER NOT NULL,
+    epoch REAL NOT NULL,
+    value REAL NOT NULL
+);
+CREATE INDEX run_points_run ON run_points (run_id, series, step);
+"""
+
+
+def _migrate_to_2(conn: sqlite3.Connection) -> None:
+    run_script(conn, _V2)
+
+
 # Index i takes the file from version i to i + 1.  Later issues append here
 # (training runs, prediction caches); never edit a migration that has shipped.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_1]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_1, _migrate_to_2]
 LATEST = len(MIGRATIONS)
 
 

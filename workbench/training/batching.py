@@ -1,0 +1,83 @@
+"""Length-grouped batches with dynamic padding.
+
+Each epoch shuffles the examples, cuts them into mega-batches of 50 batches,
+sorts each mega-batch by length and cuts it into batches, so a batch holds
+examples of similar length and is padded only to its own longest one.  The
+batches are then shuffled (the longest first, so an out-of-memory shows up at
+once rather than an hour in).  Examples are turned into tensors once.
+
+Runs on the training thread.
+"""
+from __future__ import annotations
+
+import random
+from typing import Iterator, Sequence
+
+import datasets
+import torch
+from torch.nn.utils.rnn import pad_sequence
+
+from workbench.training.data import IGNORE
+
+MEGA = 50
+
+
+class Batcher:
+    """Index batches and their padded tensors for one encoded dataset."""
+
+    def __init__(self, ds: datasets.Dataset, task: str, pad_id: int) -> None:
+        cols = ds[:] if len(ds) else {"input_ids": [], "labels": [], "length": []}
+        self.task = task
+        self.pad_id = pad_id
+        self.ids = [torch.tensor(x, dtype=torch.long) for x in cols["input_ids"]]
+        self.lengths: list[int] = list(cols["length"])
+        if task == "ner":
+            self.labels = [torch.tensor(x, dtype=torch.long) for x in cols["labels"]]
+        else:
+            self.class_ids = torch.tensor(list(cols["labels"]), dtype=torch.long)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def total_tokens(self) -> int:
+        return sum(self.lengths)
+
+    def train_batches(self, batch_size: int, seed: int, epoch: int) -> list[list[int]]:
+        """This epoch's batches (lists of example indices), length-grouped and shuffled."""
+        rng = random.Random(seed * 1000003 + epoch)
+        order = list(range(len(self.ids)))
+        rng.shuffle(order)
+        mega = batch_size * MEGA
+        batches: list[list[int]] = []
+        for m in range(0, len(order), mega):
+            chunk = sorted(order[m:m + mega], key=lambda i: -self.lengths[i])
+            batches += [chunk[k:k + batch_size] for k in range(0, len(chunk), batch_size)]
+        rng.shuffle(batches)
+        if batches:
+            longest = max(range(len(batches)), key=lambda b: self.lengths[batches[b][0]])
+            batches[0], batches[longest] = batches[longest], batches[0]
+        return batches
+
+    def eval_batches(self, batch_size: int, indices: Sequence[int] | None = None) -> list[list[int]]:
+        """Batches for scoring: sorted by length, so padding is minimal."""
+        idx = sorted(indices if indices is not None else range(len(self.ids)), key=lambda i: self.lengths[i])
+        return [idx[k:k + batch_size] for k in range(0, len(idx), batch_size)]
+
+    def collate(self, batch: Sequence[int], device: str = "cpu") -> dict[str, torch.Tensor]:
+        """Padded ``input_ids``, ``attention_mask`` and ``labels`` for these examples."""
+        ids = pad_sequence([self.ids[i] for i in batch], batch_first=True, padding_value=self.pad_id)
+        lengths = torch.tensor([self.lengths[i] for i in batch])
+        mask = (torch.arange(ids.shape[1])[None, :] < lengths[:, None]).long()
+        if self.task == "ner":
+            labels = pad_sequence([self.labels[i] for i in batch], batch_first=True, padding_value=IGNORE)
+        else:
+            labels = self.class_ids[list(batch)]
+        out = {"input_ids": ids, "attention_mask": mask, "labels": labels}
+        if device != "cpu":
+            out = {k: v.to(device, non_blocking=True) for k, v in out.items()}
+        return out
+
+    def iter_collated(self, batches: Sequence[Sequence[int]], device: str = "cpu") -> Iterator[tuple[list[int], dict]]:
+        for b in batches:
+            yield list(b), self.collate(b, device)

@@ -1,0 +1,110 @@
+"""What a training run is asked to do, and the defaults that fill what the user left out.
+
+The defaults were chosen by measurement (see docs/training-defaults.md for the
+figures); a field left as None takes the default for the device that trains.
+Plain data: safe on any thread.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import pathlib
+from typing import Any
+
+from workbench.errors import UserError
+from workbench.store import TASKS
+
+EMBEDDING_MODES = ("sparse", "full", "frozen")
+
+
+@dataclasses.dataclass(frozen=True)
+class Defaults:
+    lr: float
+    batch_size: int
+    max_length: int
+    epochs: int            # at least this many passes ...
+    min_steps: int         # ... and more, up to max_epochs, until this many optimizer steps
+    max_epochs: int
+    warmup_ratio: float
+    eval_batch_size: int
+
+
+# Chosen by measurement on the bundled MiniLM (docs/training-defaults.md).
+CPU_DEFAULTS = Defaults(lr=1.5e-4, batch_size=16, max_length=128, epochs=4, min_steps=300, max_epochs=40,
+                        warmup_ratio=0.06, eval_batch_size=64)
+GPU_DEFAULTS = Defaults(lr=1e-4, batch_size=32, max_length=256, epochs=5, min_steps=400, max_epochs=40,
+                        warmup_ratio=0.06, eval_batch_size=256)
+
+
+def defaults_for(device_kind: str) -> Defaults:
+    return GPU_DEFAULTS if device_kind in ("cuda", "mps") else CPU_DEFAULTS
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """One run.  ``None`` means "the default for this device"."""
+
+    store_path: pathlib.Path
+    task: str
+    base_model: str = "default"          # "default", a local model folder, or a hub id when online
+    epochs: int | None = None
+    batch_size: int | None = None
+    lr: float | None = None
+    max_length: int | None = None
+    warmup_ratio: float | None = None
+    weight_decay: float = 0.01
+    grad_clip: float = 1.0
+    grad_accum: int = 1
+    patience: int = 2                    # epochs without a better dev score before stopping
+    seed: int = 13
+    device: str = "auto"
+    max_train_docs: int | None = None    # the first N train documents in import order
+    time_budget_s: float | None = None   # plan the schedule so training ends within this many seconds
+    embeddings: str = "sparse"           # sparse: tune only the rows the data uses; full; frozen
+    dev_fraction: float = 0.1            # hold-out when the project has no dev split
+    max_eval_docs: int | None = 1000     # per-epoch dev scoring sample (the final score uses all of dev)
+    output_dir: pathlib.Path | None = None
+    min_docs: int = 5                    # fewer labeled training documents than this: refuse
+
+    def check(self) -> None:
+        """Raise UserError for values that cannot work (before anything is loaded)."""
+        if self.task not in TASKS:
+            raise UserError(f"unknown task {self.task!r}; use {' or '.join(TASKS)}")
+        positive = {"epochs": self.epochs, "batch size": self.batch_size, "max length": self.max_length,
+                    "gradient accumulation": self.grad_accum, "max train docs": self.max_train_docs}
+        for name, value in positive.items():
+            if value is not None and int(value) < 1:
+                raise UserError(f"{name} must be at least 1 (got {value})")
+        if self.max_length is not None and self.max_length < 8:
+            raise UserError(f"max length must be at least 8 tokens (got {self.max_length})")
+        if self.lr is not None and not (0 < self.lr < 1) or (self.lr is not None and math.isnan(self.lr)):
+            raise UserError(f"learning rate must be between 0 and 1 (got {self.lr})")
+        if self.warmup_ratio is not None and not 0 <= self.warmup_ratio < 1:
+            raise UserError(f"warm-up ratio must be in [0, 1) (got {self.warmup_ratio})")
+        if not 0 < self.dev_fraction < 1:
+            raise UserError(f"dev fraction must be between 0 and 1 (got {self.dev_fraction})")
+        if self.time_budget_s is not None and self.time_budget_s <= 0:
+            raise UserError(f"time budget must be positive (got {self.time_budget_s})")
+        if self.embeddings not in EMBEDDING_MODES:
+            raise UserError(f"embeddings must be one of {', '.join(EMBEDDING_MODES)}")
+        if self.weight_decay < 0 or self.grad_clip < 0 or self.patience < 0:
+            raise UserError("weight decay, gradient clipping and patience cannot be negative")
+
+    def resolved(self, device_kind: str, train_docs: int) -> "TrainConfig":
+        """A copy with every default filled in for ``device_kind`` and ``train_docs`` examples."""
+        d = defaults_for(device_kind)
+        batch = self.batch_size or d.batch_size
+        epochs = self.epochs
+        if epochs is None:
+            steps_per_epoch = max(1, math.ceil(train_docs / (batch * self.grad_accum)))
+            epochs = min(d.max_epochs, max(d.epochs, math.ceil(d.min_steps / steps_per_epoch)))
+        return dataclasses.replace(
+            self, epochs=epochs, batch_size=batch, lr=self.lr or d.lr, max_length=self.max_length or d.max_length,
+            warmup_ratio=d.warmup_ratio if self.warmup_ratio is None else self.warmup_ratio,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        out["store_path"] = str(self.store_path)
+        out["output_dir"] = str(self.output_dir) if self.output_dir else None
+        return out

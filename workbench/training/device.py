@@ -1,0 +1,77 @@
+"""Which device trains, in one place: CUDA > Apple MPS > CPU.
+
+CUDA trains in mixed precision: bf16 where the GPU supports it, else fp16 with
+a gradient scaler.  MPS and CPU train in fp32 (this project's measurements: the
+CPUs it targets have no fast bf16, and fp16 on MPS is not stable for training).
+Safe on any thread.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import torch
+
+from workbench.errors import UserError
+
+
+@dataclasses.dataclass(frozen=True)
+class DeviceInfo:
+    kind: str                      # "cuda", "mps" or "cpu"
+    torch_device: str              # what tensors are moved to
+    amp_dtype: torch.dtype | None  # autocast dtype, None for fp32
+    use_scaler: bool               # fp16 needs a GradScaler
+    description: str               # shown in the UI and the run card
+    threads: int                   # torch intra-op threads (CPU)
+
+    @property
+    def precision(self) -> str:
+        if self.amp_dtype is torch.bfloat16:
+            return "bf16"
+        if self.amp_dtype is torch.float16:
+            return "fp16"
+        return "fp32"
+
+
+def _mps_available() -> bool:
+    mps = getattr(torch.backends, "mps", None)
+    return bool(mps and mps.is_available())
+
+
+def cpu_threads() -> int:
+    """Intra-op threads for CPU training: one per physical core we may use.
+
+    Hyper-threads do not help GEMM-bound training, and more threads than cores
+    makes OpenMP spin against itself; ``os.sched_getaffinity`` respects
+    containers and ``taskset``.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, cores)
+
+
+def pick_device(preference: str = "auto") -> DeviceInfo:
+    """Resolve ``auto|cpu|cuda|mps`` to a device, or raise UserError for one that is not here."""
+    pref = (preference or "auto").lower()
+    if pref not in ("auto", "cpu", "cuda", "mps"):
+        raise UserError(f"unknown device {preference!r}; use auto, cpu, cuda or mps")
+    if pref == "cuda" and not torch.cuda.is_available():
+        raise UserError("no CUDA GPU is available here (use --device auto or cpu)")
+    if pref == "mps" and not _mps_available():
+        raise UserError("Apple MPS is not available here (use --device auto or cpu)")
+    if pref in ("auto", "cuda") and torch.cuda.is_available():
+        name = torch.cuda.get_device_name(0)
+        if torch.cuda.is_bf16_supported():
+            return DeviceInfo("cuda", "cuda", torch.bfloat16, False, f"GPU: {name} (bf16 mixed precision)", 1)
+        return DeviceInfo("cuda", "cuda", torch.float16, True, f"GPU: {name} (fp16 mixed precision)", 1)
+    if pref in ("auto", "mps") and _mps_available():
+        return DeviceInfo("mps", "mps", None, False, "Apple GPU (MPS, fp32)", 1)
+    threads = cpu_threads()
+    return DeviceInfo("cpu", "cpu", None, False, f"CPU ({threads} thread{'s' if threads != 1 else ''}, fp32)", threads)
+
+
+def describe_auto() -> str:
+    """One line for the UI before training starts (cheap: no model is loaded)."""
+    return pick_device("auto").description

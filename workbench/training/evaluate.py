@@ -1,0 +1,84 @@
+"""Score a model on an encoded split: loss, predictions, and the metrics report.
+
+NER is scored per word (the labeling screen's words): a word's prediction is
+the prediction of its first word piece; a word that lost its pieces to
+truncation counts as predicted ``O``.  Runs on the training thread.
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Sequence
+
+import datasets
+import torch
+from torch.nn import functional as F
+
+from workbench.training.batching import Batcher
+from workbench.training.data import IGNORE
+from workbench.training.device import DeviceInfo
+from workbench.training.metrics import ner_report, sentiment_report
+
+
+def autocast(device: DeviceInfo) -> contextlib.AbstractContextManager:
+    if device.amp_dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.kind, dtype=device.amp_dtype)
+
+
+@torch.inference_mode()
+def evaluate(model: torch.nn.Module, batcher: Batcher, ds: datasets.Dataset, task: str, label_names: Sequence[str],
+             device: DeviceInfo, batch_size: int, indices: Sequence[int] | None = None,
+             cancelled: Any = None) -> dict[str, Any] | None:
+    """The metrics report of ``model`` on ``ds`` (or the rows ``indices``), with ``loss`` added.
+
+    Returns None when ``cancelled()`` turns true midway.
+    """
+    was_training = model.training
+    model.eval()
+    rows = list(indices) if indices is not None else list(range(len(batcher)))
+    loss_sum, loss_n = 0.0, 0
+    preds: dict[int, torch.Tensor] = {}
+    try:
+        for batch in batcher.eval_batches(batch_size, rows):
+            if cancelled is not None and cancelled():
+                return None
+            inputs = batcher.collate(batch, device.torch_device)
+            labels = inputs.pop("labels")
+            with autocast(device):
+                logits = model(**inputs).logits
+            logits = logits.float()
+            if task == "ner":
+                loss_sum += float(F.cross_entropy(logits.view(-1, logits.shape[-1]), labels.view(-1),
+                                                  ignore_index=IGNORE, reduction="sum"))
+                loss_n += int((labels != IGNORE).sum())
+                guess = logits.argmax(-1).cpu()
+                for r, i in enumerate(batch):
+                    preds[i] = guess[r]
+            else:
+                loss_sum += float(F.cross_entropy(logits, labels, reduction="sum"))
+                loss_n += len(batch)
+                guess = logits.argmax(-1).cpu()
+                for r, i in enumerate(batch):
+                    preds[i] = guess[r]
+    finally:
+        model.train(was_training)
+    sub = ds.select(rows) if indices is not None else ds
+    cols = sub[:] if len(sub) else {}
+    if task == "ner":
+        gold_tags, pred_tags = [], []
+        for k, i in enumerate(rows):
+            gold = [label_names[t] for t in cols["gold"][k]]
+            pred = ["O"] * len(gold)
+            lab = batcher.labels[i]
+            positions = (lab != IGNORE).nonzero().flatten().tolist()
+            guess = preds[i].tolist()
+            for pos, w in zip(positions, cols["word_index"][k]):
+                pred[w] = label_names[guess[pos]]
+            gold_tags.append(gold)
+            pred_tags.append(pred)
+        report = ner_report(gold_tags, pred_tags)
+    else:
+        gold = [int(batcher.class_ids[i]) for i in rows]
+        report = sentiment_report(gold, [int(preds[i]) for i in rows], label_names)
+    report["loss"] = loss_sum / loss_n if loss_n else float("nan")
+    return report

@@ -1,0 +1,356 @@
+"""``train(config, *, on_progress, cancelled) -> RunResult``: one fine-tuning run, start to finish.
+
+Order matters for the store's safety: everything that can refuse (settings,
+device, base model, labeled data) is checked before the run's row is written;
+after that, any failure marks the row ``failed`` with its reason, and no model
+is saved from a run whose loss went NaN.
+
+Runs on a worker thread (the UI's QThread) or the CLI's main thread; it opens
+its own Store connection.  It checks ``cancelled()`` before every micro-batch.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import pathlib
+import random
+import time
+from typing import Any
+
+import numpy as np
+import torch
+
+from workbench.errors import UserError
+from workbench.paths import runs_dir
+from workbench.store import Store
+from workbench.training import runs
+from workbench.training.batching import Batcher
+from workbench.training.config import TrainConfig, defaults_for
+from workbench.training.data import Splits, encode, load_splits
+from workbench.training.device import DeviceInfo, pick_device
+from workbench.training.evaluate import autocast, evaluate
+from workbench.training.events import CancelFn, Progress, ProgressFn, RunResult
+from workbench.training.model import (
+    finalize_embeddings, load_model, load_tokenizer, prepare_embeddings, resolve_base_model, restore_state,
+    save_model, trainable_state,
+)
+from workbench.training.schedule import LinearSchedule, steps_that_fit
+
+REPORT_EVERY_S = 0.25      # at most this often a "step" report (and a curve point)
+BUDGET_PROBE_STEPS = 8     # plan a time budget once this many steps have been timed
+
+
+class TrainingDiverged(UserError):
+    """The loss became NaN or infinite; nothing was saved."""
+
+
+def _never() -> bool:
+    return False
+
+
+def _ignore(_: Progress) -> None:
+    return None
+
+
+def train(config: TrainConfig, *, on_progress: ProgressFn | None = None,
+          cancelled: CancelFn | None = None) -> RunResult:
+    """Fine-tune, score, save and record one run.  UserError when training cannot work."""
+    emit = on_progress or _ignore
+    cancelled = cancelled or _never
+    t_wall = time.perf_counter()
+    config.check()
+    device = pick_device(config.device)
+    source = resolve_base_model(config.base_model)
+    store = Store(config.store_path)
+    try:
+        emit(Progress("status", message="Reading labeled documents"))
+        splits = load_splits(store, config.task, max_train_docs=config.max_train_docs,
+                             dev_fraction=config.dev_fraction, seed=config.seed, min_docs=config.min_docs)
+        cfg = config.resolved(device.kind, len(splits.train))
+        emit(Progress("status", message=f"Loading base model on {device.description}"))
+        tokenizer = load_tokenizer(source)
+        model = load_model(source, cfg.task, splits.label_names, tokenizer)
+        label2id = {name: i for i, name in enumerate(splits.label_names)}
+        emit(Progress("status", message="Tokenizing"))
+        data = {name: encode(getattr(splits, name), tokenizer, cfg.task, label2id, cfg.max_length)
+                for name in ("train", "dev", "test")}
+        counts = {**splits.counts(), "train_tokens_per_epoch": int(sum(data["train"]["length"])),
+                  "labels": splits.labels}
+        run_id = runs.start_run(store, cfg.task, str(config.base_model or "default"), device.description,
+                                cfg.to_json(), counts)
+        try:
+            return _Run(cfg, device, source, store, run_id, splits, data, tokenizer, model, counts, emit,
+                        cancelled, t_wall).fit()
+        except BaseException as exc:
+            message = str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
+            runs.finish_run(store, run_id, "failed", error=message, seconds=time.perf_counter() - t_wall)
+            raise
+    finally:
+        store.close()
+
+
+class _Run:
+    """The state of one run between its row being written and its result."""
+
+    def __init__(self, cfg: TrainConfig, device: DeviceInfo, source: str, store: Store, run_id: int, splits: Splits,
+                 data: dict[str, Any], tokenizer: Any, model: torch.nn.Module, counts: dict[str, Any],
+                 emit: ProgressFn, cancelled: CancelFn, t_wall: float) -> None:
+        self.cfg, self.device, self.source, self.store, self.run_id = cfg, device, source, store, run_id
+        self.splits, self.data, self.tokenizer, self.model, self.counts = splits, data, tokenizer, model, counts
+        self.emit, self.cancelled, self.t_wall = emit, cancelled, t_wall
+        pad = tokenizer.pad_token_id
+        self.batchers = {name: Batcher(ds, cfg.task, pad) for name, ds in data.items()}
+        self.points: list[tuple[str, int, float, float]] = []
+        self.history: list[dict[str, Any]] = []
+
+    # ---- the loop ------------------------------------------------------------------
+    def fit(self) -> RunResult:
+        cfg, device, model = self.cfg, self.device, self.model
+        _seed(cfg.seed)
+        old_threads = torch.get_num_threads()
+        if device.kind == "cpu":
+            torch.set_num_threads(device.threads)
+        try:
+            model.to(device.torch_device)
+            train_b = self.batchers["train"]
+            prepare_embeddings(model, cfg.embeddings, torch.cat(train_b.ids) if len(train_b) else torch.zeros(0))
+            model.train()
+            return self._loop(train_b)
+        finally:
+            torch.set_num_threads(old_threads)
+
+    def _loop(self, train_b: Batcher) -> RunResult:
+        cfg, device, model = self.cfg, self.device, self.model
+        params = [p for p in model.parameters() if p.requires_grad]
+        optimizer = _optimizer(model, cfg, device)
+        scaler = torch.amp.GradScaler("cuda") if device.use_scaler else None
+        n_batches = math.ceil(len(train_b) / cfg.batch_size)
+        spe = math.ceil(n_batches / cfg.grad_accum)          # optimizer steps per epoch
+        max_steps = total = spe * cfg.epochs
+        sched = LinearSchedule(cfg.lr, max_steps, cfg.warmup_ratio)
+        dev_rows = _eval_rows(len(self.batchers["dev"]), cfg.max_eval_docs, cfg.seed)
+        eval_bs = defaults_for(device.kind).eval_batch_size
+        sync_every = 1 if device.kind == "cpu" else 10       # a GPU is not made to wait for every loss
+        step, tokens, train_s, eval_s = 0, 0, 0.0, None
+        best: dict[str, Any] = {"state": None, "epoch": None, "report": None}
+        bad_epochs, bad_syncs, epoch, stop = 0, 0, 0, ""
+        pending = torch.zeros((), device=device.torch_device)
+        unsynced, loss_sum, loss_steps = 0, 0.0, 0
+        t_loop = last_report = time.perf_counter()
+        self.emit(Progress("status", message="Training", total_steps=total, epochs=cfg.epochs, run_id=self.run_id))
+        while step < total and not stop:
+            batches = train_b.train_batches(cfg.batch_size, cfg.seed, epoch)
+            for k in range(0, len(batches), cfg.grad_accum):
+                if step >= total:
+                    break
+                group = batches[k:k + cfg.grad_accum]
+                t0 = time.perf_counter()
+                for lr_group in optimizer.param_groups:
+                    lr_group["lr"] = sched.lr(step)
+                for micro in group:
+                    if self.cancelled():
+                        stop = "cancelled"
+                        break
+                    inputs = train_b.collate(micro, device.torch_device)
+                    with autocast(device):
+                        loss = model(**inputs).loss / len(group)
+                    (scaler.scale(loss) if scaler else loss).backward()
+                    pending += loss.detach()
+                    tokens += sum(train_b.lengths[i] for i in micro)
+                if stop:
+                    optimizer.zero_grad(set_to_none=True)
+                    break
+                if scaler:
+                    scaler.unscale_(optimizer)
+                if cfg.grad_clip > 0:
+                    torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+                if scaler:
+                    scaler.step(optimizer)
+                    scaler.update()
+                else:
+                    optimizer.step()
+                optimizer.zero_grad(set_to_none=True)
+                step += 1
+                unsynced += 1
+                if unsynced >= sync_every or step % spe == 0 or step >= total:
+                    value = float(pending)
+                    pending.zero_()
+                    if math.isfinite(value):
+                        loss_sum, loss_steps, bad_syncs = loss_sum + value, loss_steps + unsynced, 0
+                    else:
+                        # fp16's scaler skips the odd overflowing step; anything else is divergence
+                        bad_syncs += 1
+                        if not scaler or bad_syncs >= 3:
+                            raise TrainingDiverged(_nan_message(step, cfg.lr))
+                    unsynced = 0
+                train_s += time.perf_counter() - t0
+                now = time.perf_counter()
+                if cfg.time_budget_s and (step == BUDGET_PROBE_STEPS or step % spe == 0):
+                    planned = self._plan(now - t_loop, step, train_s, tokens, spe, max_steps, eval_s)
+                    if planned != total:
+                        total = planned
+                        sched.retarget(total, step)
+                if loss_steps and (now - last_report >= REPORT_EVERY_S or step % spe == 0 or step >= total):
+                    self._report_step(step, total, spe, loss_sum / loss_steps, sched.lr(step - 1), tokens, train_s,
+                                      now - t_loop, eval_s)
+                    loss_sum, loss_steps, last_report = 0.0, 0, now
+            if stop:
+                break
+            # an epoch (or the planned run) ended: score on dev
+            t_eval = time.perf_counter()
+            report = evaluate(model, self.batchers["dev"], self.data["dev"], cfg.task, self.splits.label_names,
+                              device, eval_bs, dev_rows, self.cancelled)
+            if report is None:
+                stop = "cancelled"
+                break
+            eval_s = time.perf_counter() - t_eval
+            epoch += 1
+            self._record_epoch(step, step / spe, report)
+            if _better(report, best["report"]):
+                best = {"state": trainable_state(model), "epoch": epoch, "report": report}
+                bad_epochs = 0
+            else:
+                bad_epochs += 1
+                if cfg.patience and bad_epochs >= cfg.patience and step < total:
+                    stop = "early stop"
+                    self.emit(Progress("status", message=f"Early stop: no better dev score for {bad_epochs} epochs",
+                                       step=step, total_steps=total, run_id=self.run_id))
+        return self._finish(step, spe, tokens, train_s, stop, best, dev_rows)
+
+    # ---- reports -------------------------------------------------------------------
+    def _plan(self, elapsed: float, step: int, train_s: float, tokens: int, spe: int, max_steps: int,
+              eval_s: float | None) -> int:
+        if eval_s is None:
+            # Before the first scoring: a forward pass costs about a third of a training step per token.
+            dev = self.batchers["dev"]
+            share = min(1.0, (self.cfg.max_eval_docs or len(dev)) / max(1, len(dev)))
+            eval_s = train_s / max(1, tokens) * dev.total_tokens * share * 0.4
+        return steps_that_fit(self.cfg.time_budget_s or 0.0, elapsed, step, train_s / step, spe, eval_s, max_steps)
+
+    def _report_step(self, step: int, total: int, spe: int, loss: float, lr: float, tokens: int, train_s: float,
+                     elapsed: float, eval_s: float | None) -> None:
+        s_per_step = train_s / max(1, step)
+        evals_left = max(0, math.ceil(total / spe) - step // spe)
+        eta = (total - step) * s_per_step + evals_left * (eval_s if eval_s is not None else 0.0)
+        self.points.append(("train_loss", step, step / spe, loss))
+        self.points.append(("lr", step, step / spe, lr))
+        self.emit(Progress("step", step=step, total_steps=total, epoch=step / spe, epochs=math.ceil(total / spe),
+                           loss=loss, lr=lr, tokens_per_s=tokens / train_s if train_s else 0.0, eta_s=eta,
+                           elapsed_s=elapsed, run_id=self.run_id))
+
+    def _record_epoch(self, step: int, epoch_f: float, report: dict[str, Any]) -> None:
+        self.points += [("dev_loss", step, epoch_f, report["loss"]), ("dev_f1", step, epoch_f, report["f1"]),
+                        ("dev_accuracy", step, epoch_f, report["accuracy"])]
+        self.history.append({"epoch": round(epoch_f, 3), "step": step, "loss": report["loss"], "f1": report["f1"],
+                             "accuracy": report["accuracy"], "score": report["score"]})
+        runs.add_points(self.store, self.run_id, self.points)
+        self.points = []
+        self.emit(Progress("epoch", step=step, epoch=epoch_f, report=report, run_id=self.run_id,
+                           message=f"epoch {epoch_f:.2f}: dev loss {report['loss']:.4f}, F1 {report['f1']:.4f}"))
+
+    # ---- the end -------------------------------------------------------------------
+    def _finish(self, step: int, spe: int, tokens: int, train_s: float, stop: str, best: dict[str, Any],
+                dev_rows: list[int] | None) -> RunResult:
+        cfg, model = self.cfg, self.model
+        runs.add_points(self.store, self.run_id, self.points)
+        self.points = []
+        status = "cancelled" if stop == "cancelled" else "done"
+        folder = _run_folder(cfg, self.run_id)
+        dev_report = test_report = None
+        model_dir = ""
+        if best["state"] is not None:
+            self.emit(Progress("status", message="Scoring and saving the best checkpoint", step=step,
+                               run_id=self.run_id))
+            restore_state(model, best["state"])
+            # the per-epoch scores used a sample of dev: score the whole of it once
+            dev_report = best["report"] if dev_rows is None else self._score("dev")
+            if status == "done" and len(self.batchers["test"]):
+                test_report = self._score("test")
+            finalize_embeddings(model)
+            model.to("cpu")
+            save_model(model, self.tokenizer, folder / "model")
+            model_dir = str(folder / "model")
+        seconds = time.perf_counter() - self.t_wall
+        message = {"cancelled": "stopped by the user", "early stop": "early stop"}.get(stop, "")
+        if status == "cancelled" and best["state"] is None:
+            message = "stopped by the user before the first epoch ended; no model saved"
+        result = RunResult(
+            run_id=self.run_id, status=status, task=cfg.task, model_dir=model_dir, card_path="",
+            device=self.device.description, base_model=str(cfg.base_model), config=cfg.to_json(), counts=self.counts,
+            dev=dev_report, test=test_report, best_epoch=best["epoch"], epochs_done=step / spe, steps=step,
+            train_seconds=train_s, wall_seconds=seconds, train_tokens=tokens, message=message, history=self.history,
+        )
+        if model_dir:
+            result.card_path = str(folder / "run_card.json")
+            _write_card(result, self.source, self.splits, folder / "run_card.json")
+        runs.finish_run(self.store, self.run_id, status, metrics={"dev": dev_report, "test": test_report,
+                        "best_epoch": best["epoch"], "history": self.history, "summary": result.summary()},
+                        model_dir=model_dir, error=message if status != "done" else "", seconds=seconds)
+        self.emit(Progress("done", step=step, message=message or "done", run_id=self.run_id, elapsed_s=seconds))
+        return result
+
+    def _score(self, split: str) -> dict[str, Any] | None:
+        return evaluate(self.model, self.batchers[split], self.data[split], self.cfg.task, self.splits.label_names,
+                        self.device, defaults_for(self.device.kind).eval_batch_size)
+
+
+def _optimizer(model: torch.nn.Module, cfg: TrainConfig, device: DeviceInfo) -> torch.optim.Optimizer:
+    """AdamW; biases and LayerNorm weights take no weight decay (the BERT recipe)."""
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        if not p.requires_grad:
+            continue
+        (no_decay if p.ndim < 2 or "LayerNorm" in name or "layer_norm" in name else decay).append(p)
+    groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    fused = device.kind in ("cuda", "cpu")
+    return torch.optim.AdamW(groups, lr=cfg.lr or 1e-4, fused=fused)
+
+
+def _better(report: dict[str, Any], best: dict[str, Any] | None) -> bool:
+    """A higher dev score wins; on a tie (small data often gives F1 = 1.0 twice), the lower dev loss."""
+    if best is None:
+        return True
+    if abs(report["score"] - best["score"]) > 1e-9:
+        return report["score"] > best["score"]
+    return report["loss"] < best["loss"]
+
+
+def _eval_rows(n: int, cap: int | None, seed: int) -> list[int] | None:
+    """The dev rows scored after each epoch: all (None) or a fixed seeded sample of ``cap``."""
+    if not cap or n <= cap:
+        return None
+    return sorted(random.Random(seed).sample(range(n), cap))
+
+
+def _seed(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % (2**32))
+    torch.manual_seed(seed)
+
+
+def _nan_message(step: int, lr: float) -> str:
+    return (f"training stopped at step {step}: the loss became NaN (not a number), so nothing was saved; "
+            f"try a lower learning rate than {lr:g}")
+
+
+def _run_folder(cfg: TrainConfig, run_id: int) -> pathlib.Path:
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    root = cfg.output_dir or runs_dir()
+    return pathlib.Path(root) / f"{pathlib.Path(cfg.store_path).stem}-run{run_id}-{cfg.task}-{stamp}"
+
+
+def _write_card(result: RunResult, source: str, splits: Splits, path: pathlib.Path) -> None:
+    """The run card: everything needed to know what this model is and how good it was."""
+    card = {
+        "run_id": result.run_id, "task": result.task, "status": result.status,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "base_model": result.base_model, "base_model_source": source, "device": result.device,
+        "config": result.config, "labels": splits.labels, "label_names": splits.label_names,
+        "data": result.counts, "duration_s": round(result.wall_seconds, 3),
+        "train_seconds": round(result.train_seconds, 3), "train_tokens": result.train_tokens,
+        "tokens_per_s": round(result.tokens_per_s, 1), "epochs": round(result.epochs_done, 3),
+        "steps": result.steps, "best_epoch": result.best_epoch, "history": result.history,
+        "metrics": {"dev": result.dev, "test": result.test}, "torch": torch.__version__,
+    }
+    path.write_text(json.dumps(card, indent=2, default=float), encoding="utf-8")
