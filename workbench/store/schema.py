@@ -133,9 +133,42 @@ def _migrate_to_2(conn: sqlite3.Connection) -> None:
     run_script(conn, _V2)
 
 
+# Version 3: predictions cached per run, and out-of-sample suspicion scores
+# (owned by workbench/inference/cache.py).
+_V3 = """
+CREATE TABLE predictions (
+    run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    doc_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    text_hash TEXT NOT NULL,               -- the text predicted on; a changed text is predicted again
+    probs BLOB NOT NULL,                   -- float16: words x labels (NER; NaN rows: unseen words), or classes
+    label TEXT,                            -- sentiment: the predicted class
+    confidence REAL NOT NULL,              -- least confident word (NER) or top class probability
+    margin REAL NOT NULL,                  -- smallest top-1 minus top-2 gap
+    created TEXT NOT NULL,
+    PRIMARY KEY (run_id, doc_id)
+) WITHOUT ROWID;
+CREATE INDEX predictions_confidence ON predictions (run_id, confidence);
+CREATE INDEX predictions_margin ON predictions (run_id, margin);
+CREATE TABLE suspicion (
+    task TEXT NOT NULL CHECK (task IN ('ner', 'sentiment')),
+    doc_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    score REAL NOT NULL,                   -- probability the out-of-sample model gives the gold label (worst word)
+    detail TEXT NOT NULL DEFAULT '{}',     -- JSON: predicted label, worst word, ...
+    source TEXT NOT NULL,                  -- e.g. "3-fold"
+    created TEXT NOT NULL,
+    PRIMARY KEY (task, doc_id)
+) WITHOUT ROWID;
+CREATE INDEX suspicion_score ON suspicion (task, score);
+"""
+
+
+def _migrate_to_3(conn: sqlite3.Connection) -> None:
+    run_script(conn, _V3)
+
+
 # Index i takes the file from version i to i + 1.  Later issues append here
 # (training runs, prediction caches); never edit a migration that has shipped.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_1, _migrate_to_2]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_1, _migrate_to_2, _migrate_to_3]
 LATEST = len(MIGRATIONS)
 
 
