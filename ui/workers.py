@@ -7,9 +7,9 @@ widget, and a function that needs the project opens its own ``Store`` (a SQLite
 connection belongs to the thread that made it).
 
     worker = Worker(import_job, project_path, file_path, fmt)
-    worker.progress.connect(lambda p: bar.setValue(p[0]))
-    worker.done.connect(on_report)
-    worker.failed.connect(on_error)
+    worker.progress.connect(bar.setValue)
+    worker.done.connect(self.on_report)      # a bound method of a UI-thread QObject: runs on
+    worker.failed.connect(self.on_error)     # the UI thread (a bare lambda would run on the worker's)
     start(worker, parent=self)
 """
 from __future__ import annotations
@@ -53,15 +53,27 @@ class Worker(QObject):
             self.finished.emit()
 
 
+# Threads still running, so Python never collects one (and Qt never destroys it) mid-run.
+_RUNNING: set[QThread] = set()
+
+
 def start(worker: Worker, parent: QObject | None = None) -> QThread:
     """Run ``worker`` on a new QThread that cleans itself (and the worker) up when done."""
+    # Forget threads that have ended (not from their own finished signal, which is
+    # emitted on the ending thread: dropping the last reference there would destroy
+    # a QThread that is still running).
+    _RUNNING.difference_update({t for t in _RUNNING if t.isFinished()})
     thread = QThread(parent)
     worker.moveToThread(thread)
     thread.started.connect(worker.run)
     worker.finished.connect(thread.quit)
     thread.finished.connect(worker.deleteLater)
-    thread.finished.connect(thread.deleteLater)
-    # Keep a Python reference until the thread ends, or the worker could be collected mid-run.
-    thread._worker = worker  # type: ignore[attr-defined]
+    thread._worker = worker  # type: ignore[attr-defined]  # the worker lives as long as its thread
+    _RUNNING.add(thread)
     thread.start()
     return thread
+
+
+def wait_all(timeout_ms: int = 5000) -> bool:
+    """Wait for every running worker thread (at exit, and in tests)."""
+    return all(t.wait(timeout_ms) for t in list(_RUNNING))

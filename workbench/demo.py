@@ -7,12 +7,11 @@ within a minute.  No Qt here: the CLI and tests use it too.
 """
 from __future__ import annotations
 
-import json
 import os
 import pathlib
 
 from workbench.paths import demo_project_path, resources_dir
-from workbench.spans import Span
+from workbench.formats import parse_file
 from workbench.store import NewDocument, Store
 
 DEMO_NAME = "Demo: product reviews"
@@ -23,24 +22,12 @@ DEMO_CLASS_COLORS = {"negative": "#f28482", "neutral": "#d9d9d9", "positive": "#
 
 
 def demo_documents(folder: pathlib.Path | None = None) -> list[NewDocument]:
-    """The shipped demo records, in file order."""
+    """The shipped demo records, in file order (read by the JSONL importer, so the
+    corpus is also a worked example of the import format)."""
     folder = folder or resources_dir() / "demo"
     docs: list[NewDocument] = []
     for path in sorted(folder.glob("*.jsonl")):
-        with path.open(encoding="utf-8") as fh:
-            for line_no, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                row = json.loads(line)
-                spans = row.get("spans")
-                docs.append(NewDocument(
-                    text=row["text"],
-                    source=f"demo/{path.name}",
-                    external_id=row.get("id", ""),
-                    spans=[Span(*s) for s in spans] if spans is not None else None,
-                    sentiment=row.get("sentiment"),
-                    line=line_no,
-                ))
+        docs += parse_file(path, "jsonl")
     return docs
 
 

@@ -165,7 +165,8 @@ def build(n: int = 240, labeled: int = 60, seed: int = 7) -> list[dict]:
     for i, doc in enumerate(docs):
         row = {"id": f"demo-{i + 1:03d}", "text": doc["text"]}
         if i % 4 == 0 and len([r for r in out if "sentiment" in r]) < labeled:
-            row["spans"] = doc["spans"]
+            # The project's own JSONL import format, so the file also works with File > Import.
+            row["spans"] = [{"start": s, "end": e, "label": lab} for s, e, lab in doc["spans"]]
             row["sentiment"] = doc["sentiment"]
         out.append(row)
     return out
@@ -174,9 +175,9 @@ def build(n: int = 240, labeled: int = 60, seed: int = 7) -> list[dict]:
 def check(rows: list[dict]) -> None:
     labels = set(SLOT_LABEL.values())
     for row in rows:
-        spans = row.get("spans")
-        if spans is None:
+        if "spans" not in row:
             continue
+        spans = [(s["start"], s["end"], s["label"]) for s in row["spans"]]
         validate_spans(row["text"], spans, labels)
         tokens = tokenize(row["text"])
         starts, ends = {t.start for t in tokens}, {t.end for t in tokens}

@@ -59,6 +59,7 @@ class ExportDialog(QDialog):
         close.clicked.connect(self.reject)
         buttons = QHBoxLayout()
         buttons.addWidget(self.progress, 1)
+        buttons.addStretch(1)
         buttons.addWidget(close)
         buttons.addWidget(self.export_button)
         layout = QVBoxLayout(self)

@@ -23,11 +23,15 @@ from workbench.store import SPLITS, NewDocument, Store
 PREVIEW_ROWS = 20
 
 
-def preview_job(path: str, fmt: str, *, on_progress: Callable[..., None], cancelled: Callable[[], bool],
-                **options: Any) -> tuple[int, list[NewDocument]]:
-    """How many records the file holds and the first few (the whole file is checked)."""
-    docs = parse_file(path, fmt, **options)
-    return len(docs), docs[:PREVIEW_ROWS]
+def preview_job(path: str, fmt: str, gen: int, *, on_progress: Callable[..., None], cancelled: Callable[[], bool],
+                **options: Any) -> dict[str, Any]:
+    """How many records the file holds and the first few (the whole file is checked).
+    A bad file is a result here, not a failure: the preview shows the core's message."""
+    try:
+        docs = parse_file(path, fmt, **options)
+    except Exception as exc:  # noqa: BLE001 - FormatError or an OS error, shown as text
+        return {"gen": gen, "error": str(exc)}
+    return {"gen": gen, "total": len(docs), "docs": docs[:PREVIEW_ROWS]}
 
 
 def import_job(project: str, path: str, fmt: str, *, on_progress: Callable[..., None],
@@ -85,6 +89,9 @@ class ImportDialog(QDialog):
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["Text", "Entities", "Sentiment", "Split"])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.setColumnWidth(1, 260)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.status = QLabel("Choose a file.")
@@ -99,6 +106,7 @@ class ImportDialog(QDialog):
         self.cancel_button.clicked.connect(self._cancel)
         buttons = QHBoxLayout()
         buttons.addWidget(self.progress, 1)
+        buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.import_button)
         layout = QVBoxLayout(self)
@@ -160,15 +168,21 @@ class ImportDialog(QDialog):
         self._preview_gen += 1
         gen = self._preview_gen
         self.status.setText("Reading the file…")
-        worker = Worker(preview_job, path, self.fmt.currentData(), **self.options())
-        worker.done.connect(lambda result, g=gen: self._show_preview(g, result))
-        worker.failed.connect(lambda exc, g=gen: self._preview_failed(g, exc))
+        worker = Worker(preview_job, path, self.fmt.currentData(), gen, **self.options())
+        # Bound methods of this dialog (not lambdas): Qt then delivers the result on
+        # the UI thread, where widgets may be touched.
+        worker.done.connect(self._show_preview)
         start(worker, self)
 
-    def _show_preview(self, gen: int, result: tuple[int, list[NewDocument]]) -> None:
-        if gen != self._preview_gen:
+    def _show_preview(self, result: dict[str, Any]) -> None:
+        if result["gen"] != self._preview_gen:
             return  # an older file or option set; a newer preview is on its way
-        total, docs = result
+        if "error" in result:
+            self.status.setText(result["error"])
+            self.status.setProperty("error", True)
+            self._repolish(self.status)
+            return
+        total, docs = result["total"], result["docs"]
         self.table.setRowCount(len(docs))
         for r, doc in enumerate(docs):
             ents = "" if doc.spans is None else ", ".join(f"{doc.text[s.start:s.end]} ({s.label})" for s in doc.spans)
@@ -176,14 +190,13 @@ class ImportDialog(QDialog):
                 self.table.setItem(r, c, QTableWidgetItem(value))
         shown = f"; the first {len(docs)} are shown" if total > len(docs) else ""
         self.status.setText(f"{total:,} documents in the file{shown}.")
-        self.status.setObjectName("")
-        self.import_button.setEnabled(True)
+        self.status.setProperty("error", False)
+        self._repolish(self.status)
 
-    def _preview_failed(self, gen: int, exc: BaseException) -> None:
-        if gen == self._preview_gen:
-            self.status.setText(str(exc))
-            self.status.setObjectName("error")
-            self.status.setStyleSheet("")  # re-polish for the objectName change
+    @staticmethod
+    def _repolish(widget: QWidget) -> None:
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)
 
     # ---- import ----------------------------------------------------------------------------
     def start_import(self) -> None:

@@ -1,0 +1,181 @@
+"""File menu: new project, import (preview, progress, the core's errors as-is), export,
+recent files; and the user settings that persist with QSettings."""
+from __future__ import annotations
+
+import json
+import pathlib
+
+import pytest
+from PySide6.QtCore import Qt
+
+pytestmark = pytest.mark.ui
+
+
+def test_new_project_dialog_creates_and_opens(person, tmp_path: pathlib.Path) -> None:
+    from ui.dialogs.new_project import NewProjectDialog
+    from workbench.store import Store
+
+    dialog = NewProjectDialog(person.win)
+    person.qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.name.clear()
+    person.qtbot.keyClicks(dialog.name, "Support tickets")
+    dialog.location.setText(str(tmp_path / "tickets.db"))
+    dialog.sentiment.setChecked(False)
+    dialog.labels.setText("PRODUCT, ISSUE, VERSION")
+    person.shot(dialog, "new_project_dialog")
+    dialog.create()
+    assert dialog.created == tmp_path / "tickets.db"
+    with Store(dialog.created) as store:
+        assert store.tasks == ["ner"] and store.label_names("ner") == ["PRODUCT", "ISSUE", "VERSION"]
+        assert store.name == "Support tickets"
+    assert person.win.open_project(dialog.created)
+    assert person.win.windowTitle().startswith("Support tickets")
+    assert not person.screen.sentiment_bar.isVisible() and person.view.isVisible()
+    assert person.screen.header.text().startswith("This project has no documents")
+
+
+def test_new_project_refuses_bad_input(person) -> None:
+    from ui.dialogs.new_project import NewProjectDialog
+
+    dialog = NewProjectDialog(person.win)
+    person.qtbot.addWidget(dialog)
+    dialog.ner.setChecked(False)
+    dialog.sentiment.setChecked(False)
+    dialog.create()
+    assert dialog.created is None and "at least one task" in dialog.error.text()
+
+
+def _import_dialog(person, path: pathlib.Path):
+    from ui.dialogs.import_dialog import ImportDialog
+
+    dialog = ImportDialog(person.win.project_path, person.win, str(path))
+    dialog.imported.connect(lambda _r: person.win.reload_project())
+    person.qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
+def test_import_shows_preview_then_imports_with_labels(person, tmp_path: pathlib.Path) -> None:
+    rows = [{"text": f"Kestrel Labs opened a store in Lyon number {i}.", "spans": [{"start": 0, "end": 12, "label": "ORG"}, {"start": 31, "end": 35, "label": "LOC"}],
+             "sentiment": "neutral"} for i in range(30)] + [{"text": "An unlabeled one about the Aria 3."}]
+    path = tmp_path / "more.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    before = person.store.document_count()
+    dialog = _import_dialog(person, path)
+    person.qtbot.waitUntil(lambda: dialog.table.rowCount() == 20, timeout=5000)
+    assert "31 documents in the file" in dialog.status.text()
+    assert dialog.table.item(0, 1).text() == "Kestrel Labs (ORG), Lyon (LOC)"
+    person.shot(dialog, "import_dialog")
+    with person.qtbot.waitSignal(dialog.imported, timeout=10000):
+        person.qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    assert dialog.report.documents == 31 and dialog.report.ner_labeled == 30
+    assert person.store.document_count() == before + 31
+    assert person.screen.panel.model.rowCount() == before + 31     # the list reloaded
+    assert person.screen.panel.count_label.text() == f"{before + 31} documents"
+
+
+def test_import_error_is_shown_exactly_as_the_core_says(person, tmp_path: pathlib.Path) -> None:
+    from workbench.formats import FormatError, import_file
+
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"text": "fine"}\n{"text": "bad span", "spans": [{"start": 0, "end": 99, "label": "ORG"}]}\n',
+                    encoding="utf-8")
+    with pytest.raises(FormatError) as expected:
+        import_file(person.store, path, "jsonl")
+    before = person.store.document_count()
+    dialog = _import_dialog(person, path)
+    person.qtbot.waitUntil(lambda: dialog.status.text() == str(expected.value), timeout=5000)  # preview says it too
+    person.qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    person.qtbot.waitUntil(lambda: dialog.error_box is not None and dialog.error_box.isVisible(), timeout=5000)
+    assert dialog.error_box.text() == str(expected.value)
+    assert str(expected.value).startswith(f"{path}:2: ")
+    assert person.store.document_count() == before
+
+
+def test_import_unknown_label_needs_the_checkbox(person, tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "new_label.jsonl"
+    path.write_text(json.dumps({"text": "Version 2.1 broke it.",
+                                       "spans": [{"start": 0, "end": 11, "label": "VERSION"}]}) + "\n")
+    dialog = _import_dialog(person, path)
+    person.qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=5000)
+    person.qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    person.qtbot.waitUntil(lambda: dialog.error_box is not None, timeout=5000)
+    assert "unknown entity label 'VERSION'" in dialog.error_box.text()
+    dialog.error_box.close()
+    dialog.add_labels.setChecked(True)
+    with person.qtbot.waitSignal(dialog.imported, timeout=10000):
+        person.qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    assert "VERSION" in person.store.label_names("ner")
+    assert "VERSION" in person.screen.label_bar._chips              # the label bar picked it up
+
+
+def test_csv_options_reach_the_core(person, tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "reviews.csv"
+    path.write_text("body,stars\nGreat sound.,positive\nBroke in a week.,negative\n", encoding="utf-8")
+    dialog = _import_dialog(person, path)
+    person.qtbot.waitUntil(lambda: "no text column" in dialog.status.text(), timeout=5000)
+    dialog.text_column.setText("body")
+    dialog.label_column.setText("stars")
+    dialog.refresh_preview()
+    person.qtbot.waitUntil(lambda: dialog.table.rowCount() == 2, timeout=5000)
+    assert dialog.table.item(1, 2).text() == "negative"
+
+
+def test_export_writes_the_file(person, tmp_path: pathlib.Path) -> None:
+    from ui.dialogs.export_dialog import ExportDialog
+
+    dialog = ExportDialog(person.win.project_path, person.win)
+    person.qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.fmt.setCurrentIndex(dialog.fmt.findData("jsonl"))
+    target = tmp_path / "out.jsonl"
+    dialog.path.setText(str(target))
+    person.qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    person.qtbot.waitUntil(lambda: dialog.written is not None, timeout=10000)
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == person.store.document_count() == dialog.written
+    assert "Wrote 240 documents" in dialog.status.text()
+
+
+def test_recent_files_annotator_and_geometry_persist(qtbot, demo_path: pathlib.Path, tmp_path: pathlib.Path) -> None:
+    from ui.main_window import MainWindow
+    from ui.settings import UserSettings
+    from workbench.store import Store
+
+    other = tmp_path / "other.db"
+    Store.create(other, ["sentiment"], [], ["bad", "good"]).close()
+    win = MainWindow(UserSettings())
+    qtbot.addWidget(win)
+    win.open_project(demo_path)
+    win.open_project(other)
+    win.settings.set_annotator("maya")
+    win.show()
+    win.resize(win.width(), 520)   # the offscreen screen is 800x600: only the height is free to choose
+    win.close()
+
+    again = MainWindow(UserSettings())          # a new session reads the same settings
+    qtbot.addWidget(again)
+    assert again.settings.recent_files()[:2] == [str(other.resolve()), str(demo_path.resolve())]
+    assert again.settings.last_project() == other.resolve()
+    assert [a.text() for a in again.recent_menu.actions()][:2] == [str(other.resolve()), str(demo_path.resolve())]
+    assert again.height() == 520
+    assert again.annotate.session.annotator == "maya"
+    again.open_project(other)
+    again.annotate.toggle_sentiment("good")
+    assert again.store.annotation(1, "sentiment").annotator == "maya" if again.store.document_count() else True
+
+
+def test_opening_a_bad_file_says_why_and_forgets_it(qtbot, tmp_path: pathlib.Path, monkeypatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui.main_window import MainWindow
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda _parent, _title, text: shown.append(text))
+    bad = tmp_path / "notes.db"
+    bad.write_text("not a database")
+    win = MainWindow()
+    qtbot.addWidget(win)
+    assert not win.open_project(bad)
+    assert shown and "not a workbench project" in shown[0]
