@@ -361,12 +361,9 @@ class NerView(QAbstractScrollArea):
         if self._cursor is None:
             start = 0 if step > 0 else len(self._tokens) - 1
             return self.set_token_selection(start, start)
-        span = self.selected_span()
-        if not extend and span is not None and not self._explicit:
-            # Step out of the whole span, not token by token through it.
-            edge = self.token_at(span.start) - 1 if step < 0 else self.token_at(span.end - 1) + 1
-            target = max(0, min(edge, len(self._tokens) - 1))
-        elif not extend and self._explicit and self._anchor != self._cursor:
+        # Always one token at a time (also through spans), so a count of presses
+        # always lands on the same word; landing in a span selects that span.
+        if not extend and self._explicit and self._anchor != self._cursor:
             lo, hi = self.token_range() or (0, 0)
             target = lo if step < 0 else hi
             return self.set_token_selection(target, target)
