@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QSizePolicy, QWidget
 
 from workbench.store import Label
 
@@ -27,6 +27,9 @@ class ProgressPanel(QWidget):
         self._labels.setObjectName("muted")
         self._splits = QLabel()
         self._splits.setObjectName("muted")
+        # Counts change after every edit; their text width must not resize the panel.
+        for label in (self._labels, self._splits):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
     def set_counts(self, counts: dict[str, Any], labels: dict[str, list[Label]]) -> None:
         total = counts["documents"]
@@ -65,6 +68,8 @@ class ProgressPanel(QWidget):
             bar.setTextVisible(True)
             note = QLabel()
             note.setObjectName("muted")
+            note.setMinimumWidth(110)
+            note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             self._grid.addWidget(QLabel(TASK_TITLES.get(task, task)), row, 0)
             self._grid.addWidget(bar, row, 1)
             self._grid.addWidget(note, row, 2)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBox
 from ui.annotate.chips import ChipBar
 from ui.annotate.doc_panel import DocPanel
 from ui.annotate.flow import next_unlabeled, step_in_list
+from ui.annotate.header import HeaderLine
 from ui.annotate.label_editor import LabelEditorDialog
 from ui.annotate.ner_view import NerView
 from ui.annotate.progress import ProgressPanel
@@ -53,9 +54,8 @@ class AnnotateScreen(QWidget):
         self.view.setFont(font)
         self.label_bar = ChipBar("Entities", exclusive=False)
         self.sentiment_bar = ChipBar("Sentiment", exclusive=True)
-        self.header = QLabel()
+        self.header = HeaderLine()   # not a QLabel: see header.py
         self.header.setObjectName("docHeader")
-        self.header.setTextFormat(Qt.TextFormat.RichText)
 
         self.prev_button = QPushButton("◀  Previous  (PgUp)")
         self.next_button = QPushButton("Next  (PgDn)  ▶")
