@@ -216,6 +216,7 @@ class _Run:
                     stop = "early stop"
                     self.emit(Progress("status", message=f"Early stop: no better dev score for {bad_epochs} epochs",
                                        step=step, total_steps=total, run_id=self.run_id))
+        self.loop_s = time.perf_counter() - t_loop
         return self._finish(step, spe, tokens, train_s, stop, best, dev_rows)
 
     # ---- reports -------------------------------------------------------------------
@@ -279,7 +280,7 @@ class _Run:
             run_id=self.run_id, status=status, task=cfg.task, model_dir=model_dir, card_path="",
             device=self.device.description, base_model=str(cfg.base_model), config=cfg.to_json(), counts=self.counts,
             dev=dev_report, test=test_report, best_epoch=best["epoch"], epochs_done=step / spe, steps=step,
-            train_seconds=train_s, wall_seconds=seconds, train_tokens=tokens, message=message, history=self.history,
+            train_seconds=train_s, wall_seconds=seconds, train_tokens=tokens, loop_seconds=self.loop_s, message=message, history=self.history,
         )
         if model_dir:
             result.card_path = str(folder / "run_card.json")

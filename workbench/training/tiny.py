@@ -44,3 +44,36 @@ def make_tiny_bert(folder: str | pathlib.Path, words: Iterable[str] = (), *, hid
                         pad_token_id=0)
     BertModel(config).save_pretrained(str(folder), safe_serialization=True)
     return folder
+
+
+NAMES = ["john", "mary", "paul", "anna", "lena", "mark", "sara", "tom", "eva", "ivan"]
+CITIES = ["paris", "rome", "oslo", "lima", "kyiv", "bonn", "riga", "nice", "bern", "lyon"]
+TOY_WORDS = NAMES + CITIES + ["lives", "in", "visited", "and", "loves", "great", "awful", "film", "the", "was"]
+
+
+def toy_ner_docs(n: int = 20, split: str | None = "train", offset: int = 0) -> list:
+    """``n`` short sentences like "Mary visited Rome ." with PER and LOC spans (store NewDocuments)."""
+    from workbench.spans import Span
+    from workbench.store import NewDocument
+
+    docs = []
+    for i in range(offset, offset + n):
+        name, city = NAMES[i % len(NAMES)].title(), CITIES[(i * 3 + i // len(NAMES)) % len(CITIES)].title()
+        verb = ("lives in", "visited", "loves")[i % 3]
+        text = f"{name} {verb} {city} ."
+        city_at = len(name) + len(verb) + 2
+        docs.append(NewDocument(text=text, split=split,
+                                spans=[Span(0, len(name), "PER"), Span(city_at, city_at + len(city), "LOC")]))
+    return docs
+
+
+def toy_sentiment_docs(n: int = 20, split: str | None = "train", offset: int = 0) -> list:
+    """``n`` sentences whose class is given away by one word ("great" / "awful")."""
+    from workbench.store import NewDocument
+
+    docs = []
+    for i in range(offset, offset + n):
+        good = i % 2 == 0
+        text = f"the film with {NAMES[i % len(NAMES)]} was {'great' if good else 'awful'}"
+        docs.append(NewDocument(text=text, split=split, sentiment="positive" if good else "negative"))
+    return docs
