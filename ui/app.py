@@ -27,6 +27,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="render the main window to this PNG and exit")
     parser.add_argument("--tab", default=None, help="with --screenshot: which tab to show (e.g. Annotate)")
     parser.add_argument("--size", default="1280x800", help="with --screenshot: window size WxH")
+    parser.add_argument("--doc", type=int, default=None, help="open this document (id) first")
     return parser.parse_args(argv)
 
 
@@ -50,6 +51,11 @@ def preload_light_sqlite_utils() -> None:
         for name in hidden:
             if sys.modules.get(name, 0) is None:
                 del sys.modules[name]
+
+
+# At import, not only in main(): other entry points (the packaged smoke test) import
+# make_app first and the store right after.
+preload_light_sqlite_utils()
 
 
 def make_app() -> QApplication:
@@ -80,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     path = args.project or settings.last_project() or ensure_demo_project()
     if not window.open_project(path) and path != ensure_demo_project():
         window.open_project(ensure_demo_project())
+    if args.doc is not None:
+        window.annotate.open_doc(args.doc)
     if args.screenshot:
         w, _, h = args.size.partition("x")
         window.resize(int(w), int(h))

@@ -27,8 +27,12 @@ class Chip(QAbstractButton):
         self.setObjectName(f"chip-{label.task}-{label.name}")
 
     def set_count(self, count: int | None) -> None:
+        # Only a change in the number's width needs a new layout (which ripples up to
+        # the window); the usual +1 just repaints this chip.
+        old = self._texts()[2]
         self.count = count
-        self.updateGeometry()
+        if len(self._texts()[2]) != len(old):
+            self.updateGeometry()
         self.update()
 
     def _texts(self) -> tuple[str, str, str]:

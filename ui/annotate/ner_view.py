@@ -122,40 +122,32 @@ class NerView(QAbstractScrollArea):
             return None
         return self._tokens[rng[0]].start, self._tokens[rng[1]].end
 
-    def is_explicit(self) -> bool:
-        return self._explicit
-
     def selected_span(self) -> Span | None:
         """The span a label key would relabel and Delete would remove."""
         rng = self.token_range()
-        if rng is None:
+        if rng is None or (self._explicit and rng[0] != rng[1]):
             return None
-        if self._explicit and rng[0] != rng[1]:
-            return None
-        tok = self._tokens[rng[1]]
+        return self._span_of_token(rng[1])
+
+    def _span_of_token(self, index: int) -> Span | None:
+        tok = self._tokens[index]
         i = bisect.bisect_right(self._span_ends, tok.start)
-        if i < len(self._spans) and self._spans[i].start < tok.end:
-            return self._spans[i]
-        return None
+        return self._spans[i] if i < len(self._spans) and self._spans[i].start < tok.end else None
 
     def set_token_selection(self, anchor: int, cursor: int, explicit: bool = False) -> None:
         if not self._tokens:
             return
         last = len(self._tokens) - 1
         self._anchor, self._cursor = max(0, min(anchor, last)), max(0, min(cursor, last))
-        self._explicit = explicit and self._anchor != self._cursor or (explicit and self._on_span_boundary())
+        if explicit and self._anchor == self._cursor:
+            # One dragged token is "that span" only if it is the whole span; one word of
+            # "Kestrel Labs" means that word (a label key then makes a new span of it).
+            span, tok = self._span_of_token(self._cursor), self._tokens[self._cursor]
+            explicit = span is not None and (span.start, span.end) != (tok.start, tok.end)
+        self._explicit = explicit
         self._ensure_visible(self._tokens[self._cursor].start)
         self.viewport().update()
         self.selectionChanged.emit()
-
-    def _on_span_boundary(self) -> bool:
-        # A one-token drag inside a longer span means "this token", not "that span".
-        span = None
-        tok = self._tokens[self._cursor] if self._cursor is not None else None
-        if tok is not None:
-            i = bisect.bisect_right(self._span_ends, tok.start)
-            span = self._spans[i] if i < len(self._spans) and self._spans[i].start < tok.end else None
-        return span is not None and (span.start, span.end) != (tok.start, tok.end)
 
     def clear_selection(self) -> None:
         self._anchor = self._cursor = None
@@ -303,6 +295,10 @@ class NerView(QAbstractScrollArea):
                 return
             self._dragging = True
             self._anchor = self.token_at(self._press_char)
+        # Dragging past the top or bottom edge scrolls, so a span can run off screen.
+        y, bar = event.position().y(), self.verticalScrollBar()
+        if y < 0 or y > self.viewport().height():
+            bar.setValue(bar.value() + int(self._pitch if y > 0 else -self._pitch))
         self._drag_to(self.char_at(event.position()))
 
     def _drag_to(self, char: int) -> None:
