@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from ui.workers import Worker, start
 from workbench.formats import IMPORT_FORMATS, ImportCancelled, ImportReport, guess_format, import_file, parse_file
-from workbench.store import SPLITS, NewDocument, Store
+from workbench.store import SPLITS, Store
 
 PREVIEW_ROWS = 20
 
