@@ -1,0 +1,153 @@
+"""Predictor, BIO repair with confidence, attention, integrated gradients, ONNX (tiny trained runs)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from inference_support import one_cpu, trained
+from workbench.inference.attention import attention_row, piece_words, rollout, word_scores
+from workbench.inference.records import NerPrediction, ScoredSpan, scored_spans, uncertainty
+from workbench.spans import Span, Token, tokenize
+
+
+@pytest.fixture(scope="module")
+def runs():
+    built = trained()
+    from workbench.inference.predictor import Predictor
+
+    with one_cpu():
+        yield {"ner": Predictor(built["ner"].model_dir, device="cpu"),
+               "sentiment": Predictor(built["sentiment"].model_dir, device="cpu")}
+
+
+def doc(text: str, doc_id: int = 1):
+    from workbench.inference.predictor import as_document
+
+    return as_document(text, doc_id)
+
+
+# ---- BIO repair -------------------------------------------------------------------------
+def test_broken_bio_is_repaired_into_spans_with_mean_confidence():
+    words = tokenize("zed alice bob works at acme")
+    tags = ["O", "I-PER", "I-PER", "O", "O", "I-ORG"]   # no B- anywhere
+    conf = np.array([0.9, 0.6, 0.8, 0.9, 0.9, 0.5], dtype=np.float32)
+    spans = scored_spans(words, tags, conf)
+    assert [s.span for s in spans] == [Span(4, 13, "PER"), Span(23, 27, "ORG")]
+    assert spans[0].confidence == pytest.approx(0.7)
+    assert spans[1].confidence == pytest.approx(0.5)
+
+
+def test_type_change_inside_entity_starts_a_new_span():
+    words = tokenize("a b c")
+    spans = scored_spans(words, ["B-PER", "I-ORG", "I-ORG"], np.ones(3))
+    assert [s.span for s in spans] == [Span(0, 1, "PER"), Span(2, 5, "ORG")]
+
+
+def test_unseen_words_are_O_and_do_not_count_as_evidence():
+    words = tokenize("alice works")
+    probs = np.array([[0.1, 0.9, 0.0], [0.2, 0.8, 0.0]], dtype=np.float32)
+    pred = NerPrediction(1, words, ["O", "B-PER", "I-PER"], probs, np.array([True, False]))
+    assert pred.tags == ["B-PER", "O"]
+    assert pred.gold_probability(["O", "B-PER"]).tolist() == pytest.approx([0.1, 1.0])
+    assert uncertainty(pred)[0] == pytest.approx(0.9)
+
+
+# ---- predictions of a tiny trained model ---------------------------------------------------
+def test_ner_prediction_matches_the_hand_checked_case(runs):
+    pred = runs["ner"].predict_one(doc("the alice visited acme in berlin ."))
+    assert pred.tags == ["O", "B-PER", "O", "B-ORG", "O", "B-LOC", "O"]
+    assert [s.span for s in pred.spans] == [Span(4, 9, "PER"), Span(18, 22, "ORG"), Span(26, 32, "LOC")]
+    assert all(s.confidence > 0.5 for s in pred.spans), pred.spans
+    assert pred.probs.shape == (7, 7) and np.allclose(pred.probs.sum(1), 1, atol=1e-5)
+
+
+def test_word_pieces_map_to_the_labeling_words(runs):
+    p = runs["ner"]
+    enc = p.encode([doc("alice's bob")])[0]
+    # "alice's" is one word for the labeler; its pieces alice ' s all map to word 0
+    assert [w.text for w in enc.words] == ["alice's", "bob"]
+    assert enc.word_ids[0] is None and enc.word_ids[-1] is None
+    assert set(w for w in enc.word_ids if w is not None) == {0, 1}
+    assert enc.first_word == [0, 1]
+    assert piece_words([(0, 0), (0, 5), (5, 6), (8, 11)], [1, 0, 0, 0], [0, 8], [7, 11]) == [None, 0, 0, 1]
+
+
+def test_sentiment_prediction_and_batch_order(runs):
+    p = runs["sentiment"]
+    texts = ["it was awful and boring", "the film was great fun", "", "a very terrible plot"]
+    preds = p.predict([doc(t, i) for i, t in enumerate(texts)], batch_size=2)
+    assert [x.doc_id for x in preds] == [0, 1, 2, 3]
+    assert [preds[i].label for i in (0, 1, 3)] == ["negative", "positive", "negative"]
+    assert preds[0].confidence > 0.9
+
+
+def test_predict_stops_when_cancelled(runs):
+    calls = []
+    out = runs["sentiment"].predict([doc("good", i) for i in range(10)], batch_size=2,
+                                    on_batch=calls.append, cancelled=lambda: len(calls) >= 2)
+    assert out == [] and len(calls) == 2
+
+
+# ---- attention ------------------------------------------------------------------------------
+def test_attention_rows_sum_to_one_and_rollout_is_row_stochastic(runs):
+    pred, enc, att = runs["ner"].predict_with_attention(doc("bob joined globex in lima ."))
+    layers, heads, n, m = att.shape
+    assert (layers, heads) == (2, 2) and n == m == len(enc.input_ids)
+    for layer in (0, 1, None):
+        for head in (0, 1, None):
+            assert attention_row(att, 1, layer, head).sum() == pytest.approx(1.0, abs=1e-5)
+    roll = rollout(att)
+    assert np.allclose(roll.sum(-1), 1.0, atol=1e-6) and (roll >= 0).all()
+    words = word_scores(attention_row(att, 0), enc.word_ids, len(enc.words))
+    assert len(words) == 6 and 0 < words.sum() <= 1.0 + 1e-6
+    assert pred.tags[0] == "B-PER"
+
+
+def test_rollout_of_identity_attention_is_identity():
+    att = np.tile(np.eye(4), (3, 2, 1, 1))
+    assert np.allclose(rollout(att), np.eye(4))
+
+
+# ---- integrated gradients ----------------------------------------------------------------
+def test_integrated_gradients_completeness_sentiment(runs):
+    from workbench.inference.attribution import integrated_gradients
+
+    # The tiny model flips class within ~5% of the path from the baseline, so 32 steps miss
+    # the jump (the completeness gap says so) and 256 catch it.
+    coarse = integrated_gradients(runs["sentiment"], doc("it was an awful film"), steps=32)
+    a = integrated_gradients(runs["sentiment"], doc("it was an awful film"), steps=256, internal_batch_size=64)
+    assert a.label == "negative" and a.output > 0.8
+    assert a.total == pytest.approx(a.output - a.baseline_output, abs=0.02)
+    assert a.delta < 0.02 < coarse.delta
+    refined = integrated_gradients(runs["sentiment"], doc("it was an awful film"), steps=32, max_steps=512)
+    assert refined.steps > 32 and refined.delta <= 0.01
+    words = [w.text for w in a.enc.words]
+    assert words[int(np.argmax(a.word_scores))] == "awful"   # the cue carries the decision
+
+
+def test_integrated_gradients_for_a_selected_word_tag(runs):
+    from workbench.inference.attribution import integrated_gradients
+
+    d = doc("carol met with initech in tokyo .")
+    a = integrated_gradients(runs["ner"], d, word=3, steps=48, internal_batch_size=8)
+    assert a.label == "B-ORG" and a.word == 3
+    assert a.total == pytest.approx(a.output - a.baseline_output, abs=0.02)
+    assert a.word_scores.shape == (7,)
+    explicit = integrated_gradients(runs["ner"], d, word=3, label="O", steps=8)
+    assert explicit.label == "O"
+
+
+# ---- ONNX ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("task", ["ner", "sentiment"])
+def test_onnx_export_matches_torch(tmp_path, task):
+    from workbench.inference.onnx_export import export_onnx
+
+    report = export_onnx(trained()[task].model_dir, tmp_path / task)
+    assert report.ok and report.max_abs_diff < 1e-3
+    assert (tmp_path / task / "model.onnx").is_file() and (tmp_path / task / "tokenizer.json").is_file()
+
+
+def test_scored_span_record():
+    s = ScoredSpan(0, 3, "PER", 0.5)
+    assert s.span == Span(0, 3, "PER")
+    assert Token("a", 0, 1).text == "a"

@@ -1,0 +1,136 @@
+"""Long inference jobs: predict a split or pre-annotate unlabeled documents, into the cache.
+
+Each job is a plain function taking ``on_progress`` and ``cancelled`` (DESIGN
+rule 2): run it on the CLI's thread or through ``ui/workers.py``.  It opens its
+own Store (a connection belongs to its thread), loads the model once, predicts
+in chunks and writes each chunk in one short transaction, so a cancelled job
+keeps what it finished.
+"""
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+import time
+from typing import Any, Callable
+
+from workbench.inference import cache
+from workbench.inference.run_model import RunModel, open_run
+from workbench.store import SPLITS, Document, Store
+
+CHUNK = 256
+WHICH = (*SPLITS[:3], "unlabeled", "all")
+SUGGESTIONS_SETTING = "inference.suggestion_runs"   # {task: run_id}: the run whose suggestions the labeling screen shows
+
+
+@dataclasses.dataclass(frozen=True)
+class JobProgress:
+    done: int
+    total: int
+    message: str = ""
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 1.0
+
+
+@dataclasses.dataclass
+class PredictSummary:
+    run_id: int
+    task: str
+    which: str
+    documents: int          # selected
+    predicted: int          # newly predicted now
+    cached: int             # already cached (not predicted again)
+    seconds: float          # model time for the new ones
+    cancelled: bool = False
+
+    @property
+    def per_second(self) -> float:
+        return self.predicted / self.seconds if self.seconds > 0 else 0.0
+
+
+def select_documents(store: Store, task: str, which: str) -> list[int]:
+    """Document ids for ``which``: a split (dev/test/train), ``unlabeled`` (for ``task``) or ``all``."""
+    if which not in WHICH:
+        raise ValueError(f"unknown selection {which!r}; use one of {', '.join(WHICH)}")
+    if which == "unlabeled":
+        sql, args = "SELECT doc_id FROM annotations WHERE task = ? AND status = 'unlabeled' ORDER BY doc_id", [task]
+    elif which == "all":
+        sql, args = "SELECT id FROM documents ORDER BY id", []
+    else:
+        sql, args = "SELECT id FROM documents WHERE split = ? ORDER BY id", [which]
+    return [r[0] for r in store.conn.execute(sql, args)]
+
+
+def _documents(store: Store, ids: list[int]) -> list[Document]:
+    marks = ",".join("?" * len(ids))
+    rows = store.conn.execute(f"SELECT id, text, pretokenized FROM documents WHERE id IN ({marks})", ids).fetchall()
+    by_id = {r[0]: Document(r[0], r[1], pretokenized=bool(r[2])) for r in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def predict_into_cache(store: Store, run: RunModel, doc_ids: list[int], *, predictor: Any = None,
+                       refresh: bool = False, batch_size: int = 64,
+                       on_progress: Callable[[JobProgress], None] | None = None,
+                       cancelled: Callable[[], bool] | None = None) -> PredictSummary:
+    """Predict the documents not yet cached (all of them with ``refresh``).  Thread: the caller's
+    (``store`` and ``predictor`` must belong to it).  ``predictor`` is loaded when needed and not given."""
+    todo = list(doc_ids) if refresh else cache.missing(store, run.run_id, doc_ids)
+    summary = PredictSummary(run.run_id, run.task, "", len(doc_ids), 0, len(doc_ids) - len(todo), 0.0)
+    report = on_progress or (lambda p: None)
+    report(JobProgress(0, len(todo), f"{summary.cached} already predicted" if summary.cached else "Predicting"))
+    if not todo:
+        return summary
+    if predictor is None:
+        report(JobProgress(0, len(todo), "Loading the model"))
+        predictor = run.predictor()
+    for k in range(0, len(todo), CHUNK):
+        if cancelled is not None and cancelled():
+            summary.cancelled = True
+            break
+        docs = _documents(store, todo[k:k + CHUNK])
+        t0 = time.perf_counter()
+        preds = predictor.predict(docs, batch_size=batch_size, cancelled=cancelled)
+        summary.seconds += time.perf_counter() - t0
+        if len(preds) != len(docs):  # cancelled midway through the chunk
+            summary.cancelled = True
+            break
+        cache.save(store, run.run_id, preds, {d.id: d.text for d in docs})
+        summary.predicted += len(preds)
+        report(JobProgress(summary.predicted, len(todo), f"{summary.predicted:,} of {len(todo):,} documents"))
+    return summary
+
+
+def predict_job(project: str | pathlib.Path, run_id: int | None, which: str = "dev", *, task: str | None = None,
+                refresh: bool = False, suggest: bool | None = None, device: str | None = None,
+                on_progress: Callable[[JobProgress], None] | None = None,
+                cancelled: Callable[[], bool] | None = None) -> PredictSummary:
+    """Predict a split (or the unlabeled documents) with a run, into the cache.  Any thread:
+    opens its own Store.  Pre-annotating (``which="unlabeled"``, or ``suggest=True``) also makes
+    the run the one whose suggestions the labeling screen shows."""
+    with Store(project) as store:
+        run = open_run(store, run_id, task)
+        ids = select_documents(store, run.task, which)
+        predictor = None
+        if device:
+            predictor = run.predictor(device)
+        summary = predict_into_cache(store, run, ids, predictor=predictor, refresh=refresh,
+                                     on_progress=on_progress, cancelled=cancelled)
+        summary.which = which
+        if suggest or (suggest is None and which == "unlabeled"):
+            set_suggestion_run(store, run.task, run.run_id)
+    return summary
+
+
+def set_suggestion_run(store: Store, task: str, run_id: int | None) -> None:
+    current = dict(store.setting(SUGGESTIONS_SETTING, {}) or {})
+    if run_id is None:
+        current.pop(task, None)
+    else:
+        current[task] = int(run_id)
+    store.set_setting(SUGGESTIONS_SETTING, current)
+
+
+def suggestion_run(store: Store, task: str) -> int | None:
+    value = (store.setting(SUGGESTIONS_SETTING, {}) or {}).get(task)
+    return int(value) if value is not None else None

@@ -1,0 +1,131 @@
+"""Predictions cached per run in the project file, so the review screen opens at once.
+
+Table ``predictions`` (schema migration 3): one row per (run, document) with the
+probabilities as float16 (NER: words x tags, NaN rows for words the model did
+not see; sentiment: one row of classes), plus the document's confidence and
+margin so "uncertain first" is an index scan.  Table ``suspicion`` holds the
+out-of-sample scores of a k-fold check.  Every write is one short transaction.
+
+Any thread, with a Store opened on that thread.  numpy only (no torch).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from workbench.inference.records import NerPrediction, Prediction, SentimentPrediction, uncertainty
+from workbench.spans import tokenize
+from workbench.store import Store, text_hash
+from workbench.store.project import now
+
+
+def _pack(pred: Prediction) -> bytes:
+    if isinstance(pred, NerPrediction):
+        probs = pred.probs.astype(np.float16)
+        probs[~pred.seen] = np.nan
+        return probs.tobytes()
+    return pred.probs.astype(np.float16).tobytes()
+
+
+def save(store: Store, run_id: int, preds: Sequence[Prediction], texts: dict[int, str]) -> None:
+    """Write (or replace) these predictions; ``texts`` maps doc id to the text predicted on."""
+    rows = []
+    stamp = now()
+    for p in preds:
+        conf, margin = uncertainty(p)
+        label = p.label if isinstance(p, SentimentPrediction) else None
+        rows.append((run_id, p.doc_id, text_hash(texts[p.doc_id]), _pack(p), label, conf, margin, stamp))
+    with store.transaction():
+        store.conn.executemany(
+            "INSERT OR REPLACE INTO predictions (run_id, doc_id, text_hash, probs, label, confidence, margin, created)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def _unpack(task: str, doc_id: int, blob: bytes, names: list[str], text: str, pretokenized: bool) -> Prediction:
+    probs = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+    if task == "sentiment":
+        return SentimentPrediction(doc_id, names, probs)
+    words = tokenize(text, pretokenized)
+    probs = probs.reshape(len(words), len(names)) if len(words) else np.zeros((0, len(names)), np.float32)
+    seen = ~np.isnan(probs[:, 0]) if len(words) else np.zeros(0, dtype=bool)
+    probs = np.where(seen[:, None], probs, 1.0 / len(names)).astype(np.float32)
+    return NerPrediction(doc_id, words, names, probs, seen)
+
+
+def load(store: Store, run_id: int, task: str, names: list[str],
+         doc_ids: Sequence[int] | None = None) -> dict[int, Prediction]:
+    """Cached predictions of ``run_id`` whose text has not changed since, by document id."""
+    sql = ("SELECT p.doc_id, p.probs, d.text, d.pretokenized, p.text_hash, d.hash FROM predictions p"
+           " JOIN documents d ON d.id = p.doc_id WHERE p.run_id = ?")
+    out: dict[int, Prediction] = {}
+    chunks: Iterable[Sequence[int] | None] = [None]
+    if doc_ids is not None:
+        ids = list(doc_ids)
+        chunks = [ids[i:i + 500] for i in range(0, len(ids), 500)]
+    for chunk in chunks:
+        args: list[Any] = [run_id]
+        q = sql
+        if chunk is not None:
+            q += f" AND p.doc_id IN ({','.join('?' * len(chunk))})"
+            args += list(chunk)
+        for doc_id, blob, text, pretok, h, dh in store.conn.execute(q, args):
+            if h == dh:
+                out[doc_id] = _unpack(task, doc_id, blob, names, text, bool(pretok))
+    return out
+
+
+def missing(store: Store, run_id: int, doc_ids: Sequence[int]) -> list[int]:
+    """Which of ``doc_ids`` have no up-to-date cached prediction for ``run_id``."""
+    have = {d for d, in store.conn.execute(
+        "SELECT p.doc_id FROM predictions p JOIN documents d ON d.id = p.doc_id"
+        " WHERE p.run_id = ? AND p.text_hash = d.hash", (run_id,))}
+    return [d for d in doc_ids if d not in have]
+
+
+def clear(store: Store, run_id: int) -> None:
+    with store.transaction():
+        store.conn.execute("DELETE FROM predictions WHERE run_id = ?", (run_id,))
+
+
+def uncertain_unlabeled(store: Store, run_id: int, task: str, strategy: str = "least_confidence",
+                        limit: int | None = None) -> list[int]:
+    """Unlabeled documents (for ``task``) that ``run_id`` has predicted, most uncertain first:
+    lowest confidence (``least_confidence``) or smallest margin (``margin``)."""
+    column = {"least_confidence": "confidence", "margin": "margin"}.get(strategy)
+    if column is None:
+        raise ValueError(f"unknown strategy {strategy!r}; use least_confidence or margin")
+    sql = (f"SELECT p.doc_id FROM predictions p JOIN annotations a ON a.doc_id = p.doc_id AND a.task = ?"
+           f" WHERE p.run_id = ? AND a.status = 'unlabeled' ORDER BY p.{column}, p.doc_id")
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return [r[0] for r in store.conn.execute(sql, (task, run_id))]
+
+
+# ---- out-of-sample suspicion (k-fold) ---------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Suspicion:
+    doc_id: int
+    score: float            # probability given to the gold label (NER: its worst word); low = suspicious
+    detail: dict[str, Any]  # gold, predicted, word ...
+    source: str
+
+
+def save_suspicion(store: Store, task: str, items: Iterable[Suspicion], *, replace_all: bool = True) -> None:
+    rows = [(task, s.doc_id, float(s.score), json.dumps(s.detail), s.source, now()) for s in items]
+    with store.transaction():
+        if replace_all:
+            store.conn.execute("DELETE FROM suspicion WHERE task = ?", (task,))
+        store.conn.executemany(
+            "INSERT OR REPLACE INTO suspicion (task, doc_id, score, detail, source, created) VALUES (?, ?, ?, ?, ?, ?)",
+            rows)
+
+
+def load_suspicion(store: Store, task: str, limit: int | None = None) -> list[Suspicion]:
+    """Stored out-of-sample scores, most suspicious first."""
+    sql = "SELECT doc_id, score, detail, source FROM suspicion WHERE task = ? ORDER BY score, doc_id"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return [Suspicion(d, s, json.loads(det), src) for d, s, det, src in store.conn.execute(sql, (task,))]

@@ -1,0 +1,88 @@
+"""ONNX export of a run's model, checked against torch with ONNX Runtime.
+
+The model is exported with the TorchScript-based exporter (``dynamo=False``:
+the dynamo exporter needs ``onnxscript``, which the app does not ship), with
+dynamic batch and sequence axes, inputs ``input_ids`` and ``attention_mask``,
+output ``logits``.  The tokenizer files are copied next to ``model.onnx`` so
+the folder is self-contained.  Runs on any one thread (CLI, worker).
+"""
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+import warnings
+
+import numpy as np
+import torch
+
+from workbench.errors import UserError
+from workbench.inference.predictor import Predictor, as_document
+
+SAMPLES = [
+    "Alice Smith flew from Paris to Berlin on Monday.",
+    "The battery died after two days, which is disappointing.",
+    "ok",
+    "Great value for the price and the support team answered within an hour, would recommend to anyone.",
+]
+
+
+@dataclasses.dataclass
+class ExportReport:
+    path: pathlib.Path
+    max_abs_diff: float      # largest |logit difference| ONNX Runtime vs torch on the samples
+    tolerance: float
+    samples: int
+
+    @property
+    def ok(self) -> bool:
+        return self.max_abs_diff <= self.tolerance
+
+
+class _Logits(torch.nn.Module):
+    """Only the logits, from positional inputs (what the exporter traces)."""
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.model(input_ids=input_ids, attention_mask=attention_mask).logits
+
+
+def export_onnx(model_dir: str | pathlib.Path, out_dir: str | pathlib.Path, *, opset: int = 17,
+                tolerance: float = 1e-3, samples: list[str] | None = None) -> ExportReport:
+    """Write ``out_dir/model.onnx`` (+ tokenizer and config) and compare its logits with torch's
+    on sample sentences (padded as a batch).  Raises UserError when they differ by more than
+    ``tolerance``."""
+    import onnxruntime as ort
+
+    out = pathlib.Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    pred = Predictor(model_dir, device="cpu")
+    model = _Logits(pred.model).eval()
+    texts = samples or SAMPLES
+    enc = pred.encode([as_document(t, i) for i, t in enumerate(texts)])
+    inputs = pred._tensors(enc)
+    path = out / "model.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            model, (inputs["input_ids"], inputs["attention_mask"]), str(path), dynamo=False,
+            input_names=["input_ids", "attention_mask"], output_names=["logits"], opset_version=opset,
+            dynamic_axes={"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
+                          "logits": {0: "batch", 1: "sequence"} if pred.task == "ner" else {0: "batch"}},
+        )
+    pred.tokenizer.save_pretrained(str(out))
+    pred.model.config.save_pretrained(str(out))
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    with torch.inference_mode():
+        ref = model(**inputs).float().numpy()
+    got = session.run(["logits"], {k: v.cpu().numpy() for k, v in inputs.items()})[0]
+    mask = inputs["attention_mask"].numpy().astype(bool)
+    diff = np.abs(got - ref)
+    worst = float(diff[mask].max() if pred.task == "ner" else diff.max())
+    report = ExportReport(path, worst, tolerance, len(texts))
+    if not report.ok:
+        raise UserError(f"ONNX export differs from torch by {worst:.2g} (tolerance {tolerance:g}); "
+                        f"the file is at {path} but should not be trusted")
+    return report

@@ -1,0 +1,171 @@
+"""A trained run's model folder, loaded for inference.
+
+Load and use a :class:`Predictor` on one thread (a worker thread for batch jobs,
+or the UI thread for one sentence at a time); torch modules are not shared
+across threads here.  Models load with ``from_pretrained`` from a local folder
+(safetensors only, never ``trust_remote_code``).
+"""
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+import torch
+from transformers import AutoConfig, AutoModelForSequenceClassification, AutoModelForTokenClassification
+
+from workbench.errors import UserError
+from workbench.inference.attention import piece_words
+from workbench.inference.run_model import model_task
+from workbench.inference.records import NerPrediction, Prediction, SentimentPrediction
+from workbench.spans import Token, tokenize
+from workbench.store import Document
+from workbench.training.data import IGNORE, align_pieces
+from workbench.training.device import pick_device
+from workbench.training.model import load_tokenizer
+
+
+@dataclasses.dataclass
+class Encoded:
+    """One document as the model sees it."""
+
+    doc: Document
+    words: list[Token]
+    input_ids: list[int]
+    word_ids: list[int | None]     # word index per piece (None: [CLS], [SEP]), for the overlays
+    first_piece: list[int]         # NER: positions of the pieces that carry a word's label ...
+    first_word: list[int] = dataclasses.field(default_factory=list)  # ... and the word each one labels
+
+
+def as_document(text: str, doc_id: int = 0, pretokenized: bool = False) -> Document:
+    return Document(doc_id, text, pretokenized=pretokenized)
+
+
+class Predictor:
+    """Predicts with one model folder.  Thread: the one that created it."""
+
+    def __init__(self, model_dir: str | pathlib.Path, *, device: str | None = None, max_length: int = 512) -> None:
+        """``device``: auto (default), cpu, cuda or mps.  ``max_length``: the run's training length."""
+        self.model_dir = pathlib.Path(model_dir)
+        if not (self.model_dir / "config.json").is_file():
+            raise UserError(f"{self.model_dir}: no model here (config.json missing)")
+        self.task = model_task(self.model_dir)
+        self.device = torch.device(pick_device(device or "auto").torch_device)
+        cls = AutoModelForTokenClassification if self.task == "ner" else AutoModelForSequenceClassification
+        self.tokenizer = load_tokenizer(str(self.model_dir))
+        self.model = cls.from_pretrained(str(self.model_dir), use_safetensors=True).to(self.device).eval()
+        cfg = AutoConfig.from_pretrained(str(self.model_dir))
+        self.labels: list[str] = [cfg.id2label[i] for i in range(cfg.num_labels)]
+        limit = min(int(getattr(cfg, "max_position_embeddings", 512) or 512), int(self.tokenizer.model_max_length or 512))
+        self.max_length = min(max_length, limit)
+
+    # ---- encoding ---------------------------------------------------------------
+    def encode(self, docs: Sequence[Document]) -> list[Encoded]:
+        """Word pieces of each document's raw text, as training encodes it
+        (:func:`workbench.training.data.align_pieces`): for NER the first piece of each
+        word (``spans.tokenize``) carries the word's label."""
+        if not docs:
+            return []
+        words = [tokenize(d.text, d.pretokenized) for d in docs]
+        batch = self.tokenizer([d.text for d in docs], truncation=True, max_length=self.max_length,
+                               return_offsets_mapping=True, return_special_tokens_mask=True,
+                               return_attention_mask=False, return_token_type_ids=False)
+        out = []
+        for i, doc in enumerate(docs):
+            offsets, special = batch["offset_mapping"][i], batch["special_tokens_mask"][i]
+            first: list[int] = []
+            if self.task == "ner":
+                marks, word_index = align_pieces(words[i], offsets, special, [0] * len(words[i]))
+                first = [pos for pos, m in enumerate(marks) if m != IGNORE]
+                first_word = dict(zip(first, word_index))
+            wids = piece_words(offsets, special, [w.start for w in words[i]], [w.end for w in words[i]])
+            enc = Encoded(doc, words[i], list(batch["input_ids"][i]), wids, first)
+            if self.task == "ner":
+                enc.first_word = [first_word[p] for p in first]
+            out.append(enc)
+        return out
+
+    def _tensors(self, items: Sequence[Encoded]) -> dict[str, torch.Tensor]:
+        width = max(len(e.input_ids) for e in items)
+        pad = self.tokenizer.pad_token_id or 0
+        ids = np.full((len(items), width), pad, dtype=np.int64)
+        mask = np.zeros((len(items), width), dtype=np.int64)
+        for r, e in enumerate(items):
+            ids[r, : len(e.input_ids)] = e.input_ids
+            mask[r, : len(e.input_ids)] = 1
+        return {"input_ids": torch.from_numpy(ids).to(self.device),
+                "attention_mask": torch.from_numpy(mask).to(self.device)}
+
+    def _record(self, enc: Encoded, probs: np.ndarray) -> Prediction:
+        """``probs``: (pieces, labels) for NER, (labels,) for sentiment."""
+        if self.task == "sentiment":
+            return SentimentPrediction(enc.doc.id, self.labels, probs.astype(np.float32))
+        n = len(enc.words)
+        word_probs = np.full((n, len(self.labels)), 1.0 / len(self.labels), dtype=np.float32)
+        seen = np.zeros(n, dtype=bool)
+        word_probs[enc.first_word] = probs[enc.first_piece]
+        seen[enc.first_word] = True
+        return NerPrediction(enc.doc.id, enc.words, self.labels, word_probs, seen)
+
+    # ---- prediction -------------------------------------------------------------
+    @torch.inference_mode()
+    def predict(
+        self,
+        docs: Sequence[Document],
+        *,
+        batch_size: int = 64,
+        on_batch: Callable[[int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> list[Prediction]:
+        """Predictions in the order of ``docs``.  Documents are batched by length (less
+        padding); ``on_batch(n)`` is called after each batch with how many it held, and
+        ``cancelled()`` is checked before each batch (an empty list comes back when it says so)."""
+        encoded = self.encode(docs)
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].input_ids))
+        results: list[Prediction | None] = [None] * len(encoded)
+        for b in range(0, len(order), batch_size):
+            if cancelled is not None and cancelled():
+                return []
+            idx = order[b: b + batch_size]
+            items = [encoded[i] for i in idx]
+            logits = self.model(**self._tensors(items)).logits.float()
+            probs = torch.softmax(logits, dim=-1).cpu().numpy()
+            for r, i in enumerate(idx):
+                results[i] = self._record(encoded[i], probs[r] if self.task == "sentiment"
+                                          else probs[r, : len(encoded[i].input_ids)])
+            if on_batch is not None:
+                on_batch(len(idx))
+        return [r for r in results if r is not None]
+
+    def predict_one(self, doc: Document) -> Prediction:
+        return self.predict([doc])[0]
+
+    def use_eager_attention(self) -> None:
+        """SDPA returns no attention weights; the eager implementation does (slower, same results)."""
+        if getattr(self.model.config, "_attn_implementation", None) != "eager":
+            self.model.set_attn_implementation("eager")
+
+    @torch.inference_mode()
+    def predict_with_attention(self, doc: Document) -> tuple[Prediction, Encoded, np.ndarray]:
+        """One document's prediction and its attention weights, shape (layers, heads, pieces, pieces)."""
+        self.use_eager_attention()
+        enc = self.encode([doc])[0]
+        out = self.model(**self._tensors([enc]), output_attentions=True)
+        probs = torch.softmax(out.logits.float(), dim=-1)[0].cpu().numpy()
+        att = torch.stack([a[0] for a in out.attentions]).float().cpu().numpy()
+        return self._record(enc, probs), enc, att
+
+    def pieces(self, enc: Encoded) -> list[str]:
+        return self.tokenizer.convert_ids_to_tokens(enc.input_ids)
+
+
+def iter_chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -1,0 +1,172 @@
+"""Which gold labels are probably wrong: out-of-sample predictions that disagree with them.
+
+A document's score is the *self-confidence* of its gold label: the probability
+that a model which never trained on it gives the gold class (sentiment), or for
+NER the lowest such probability over its words (the worst word decides).  Low
+means suspicious.  Out-of-sample comes from either
+
+- the dev split of a finished run (instant when its predictions are cached), or
+- k-fold: k models, each trained (with the project's own training engine) on a
+  copy of the project where one fold's labels are hidden, each predicting the
+  fold it did not see.  Every labeled document gets a score.
+
+Jobs take ``on_progress`` and ``cancelled`` and open their own Store: any thread.
+"""
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+import random
+import shutil
+import sqlite3
+import tempfile
+from typing import Any, Callable, Sequence
+
+from workbench.inference import cache
+from workbench.inference.batch import JobProgress, predict_into_cache
+from workbench.inference.cache import Suspicion
+from workbench.inference.records import NerPrediction, Prediction
+from workbench.inference.review import build_review, gold_labels
+from workbench.inference.run_model import RunModel, open_run
+from workbench.spans import spans_to_bio
+from workbench.store import Store
+
+
+def score(pred: Prediction, gold: Any, source: str) -> Suspicion:
+    """The self-confidence of the gold label(s), with what the model said instead."""
+    if isinstance(pred, NerPrediction):
+        gold_tags = spans_to_bio(pred.words, gold)
+        p = pred.gold_probability(gold_tags)
+        if not len(p):
+            return Suspicion(pred.doc_id, 1.0, {"words": 0}, source)
+        k = int(p.argmin())
+        tags = pred.tags
+        detail = {"word": pred.words[k].text, "start": pred.words[k].start, "end": pred.words[k].end,
+                  "gold": gold_tags[k], "pred": tags[k], "pred_p": float(pred.confidences[k])}
+        return Suspicion(pred.doc_id, float(p[k]), detail, source)
+    detail = {"gold": gold, "pred": pred.label, "pred_p": pred.confidence}  # type: ignore[union-attr]
+    return Suspicion(pred.doc_id, pred.gold_probability(gold), detail, source)  # type: ignore[union-attr]
+
+
+def rank(items: Sequence[Suspicion]) -> list[Suspicion]:
+    """Most suspicious first (lowest gold self-confidence; ties by document id)."""
+    return sorted(items, key=lambda s: (s.score, s.doc_id))
+
+
+def precision_at(ranked: Sequence[int], flipped: set[int], n: int | None = None) -> float:
+    """Share of the top ``n`` (default: as many as were flipped) that really were flipped."""
+    n = len(flipped) if n is None else n
+    return len(set(ranked[:n]) & flipped) / n if n else 0.0
+
+
+def from_run(store: Store, run: RunModel, split: str = "dev") -> list[Suspicion]:
+    """Scores from a run's cached predictions on ``split`` (a split it did not train on)."""
+    rs = build_review(store, run, split)
+    return rank([score(rs.predictions[r.doc_id], rs.gold[r.doc_id], f"run {run.run_id} {split}")
+                 for r in rs.reviews])
+
+
+def dev_job(project: str | pathlib.Path, run_id: int | None, task: str | None = None, split: str = "dev", *,
+            on_progress: Callable[[JobProgress], None] | None = None,
+            cancelled: Callable[[], bool] | None = None) -> list[Suspicion]:
+    """Predict ``split`` with the run where not cached, then rank it.  Any thread."""
+    with Store(project) as store:
+        run = open_run(store, run_id, task)
+        gold, _ = gold_labels(store, run.task, split)
+        predict_into_cache(store, run, sorted(gold), on_progress=on_progress, cancelled=cancelled)
+        return from_run(store, run, split)
+
+
+@dataclasses.dataclass(frozen=True)
+class KFoldSettings:
+    k: int = 3
+    base_model: str = "default"
+    epochs: int | None = None
+    time_budget_s: float | None = None     # per fold
+    batch_size: int | None = None
+    lr: float | None = None
+    max_length: int | None = None
+    max_docs: int | None = None            # score only the first N labeled documents (id order)
+    seed: int = 13
+    device: str = "auto"
+    embeddings: str = "sparse"
+    patience: int = 2
+
+
+def folds(doc_ids: Sequence[int], k: int, seed: int) -> list[list[int]]:
+    ids = list(doc_ids)
+    random.Random(seed).shuffle(ids)
+    return [sorted(ids[i::k]) for i in range(k)]
+
+
+def _copy_project(src: pathlib.Path, dst: pathlib.Path) -> None:
+    """A consistent copy of a live project (WAL included), through SQLite's backup API."""
+    with sqlite3.connect(str(src)) as a, sqlite3.connect(str(dst)) as b:
+        a.backup(b)
+    b.close()
+    a.close()
+
+
+def kfold_job(project: str | pathlib.Path, task: str, settings: KFoldSettings = KFoldSettings(), *,
+              save: bool = True, on_progress: Callable[[JobProgress], None] | None = None,
+              cancelled: Callable[[], bool] | None = None) -> list[Suspicion]:
+    """Score every labeled document of ``task`` out of sample with k-fold training.
+
+    Each fold trains on a private copy of the project (the user's file only gets the
+    final scores, when ``save``), so runs and models of the folds leave no trace.
+    Returns [] when cancelled.  Any thread; minutes on CPU for the default base model.
+    """
+    from workbench.training import TrainConfig, train   # torch loads here
+
+    if settings.k < 2:
+        raise ValueError("k-fold needs k >= 2")
+    report = on_progress or (lambda p: None)
+    project = pathlib.Path(project)
+    with Store(project) as store:
+        gold, _ = gold_labels(store, task, None)
+    ids = sorted(gold)[: settings.max_docs] if settings.max_docs else sorted(gold)
+    parts = folds(ids, settings.k, settings.seed)
+    scale = 1000
+    out: list[Suspicion] = []
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix="workbench-kfold-"))
+    try:
+        for i, held in enumerate(parts):
+            if cancelled is not None and cancelled():
+                return []
+            copy = tmp / f"fold{i}.db"
+            _copy_project(project, copy)
+            with Store(copy) as fold_store:
+                with fold_store.transaction():
+                    keep = set(ids) - set(held)
+                    # hide the held-out fold's labels (and, with max_docs, the ones beyond it)
+                    hide = [d for d in gold if d not in keep]
+                    fold_store.conn.executemany("UPDATE annotations SET status = 'draft' WHERE doc_id = ? AND task = ?",
+                                                [(d, task) for d in hide])
+
+            def fold_progress(p: Any, i: int = i) -> None:
+                report(JobProgress(int((i + 0.9 * getattr(p, "fraction", 0.0)) * scale), settings.k * scale,
+                                   f"fold {i + 1} of {settings.k}: {p.message or 'training'}"))
+
+            cfg = TrainConfig(copy, task, base_model=settings.base_model, epochs=settings.epochs,
+                              batch_size=settings.batch_size, lr=settings.lr, max_length=settings.max_length,
+                              seed=settings.seed + i, device=settings.device, time_budget_s=settings.time_budget_s,
+                              embeddings=settings.embeddings, patience=settings.patience,
+                              output_dir=tmp / f"runs{i}")
+            result = train(cfg, on_progress=fold_progress, cancelled=cancelled)
+            if result.status != "done" or not result.model_dir:
+                return []
+            with Store(copy) as fold_store:
+                run = open_run(fold_store, result.run_id)
+                predict_into_cache(fold_store, run, held, cancelled=cancelled)
+                preds = cache.load(fold_store, run.run_id, task, run.label_names, held)
+            if len(preds) != len(held):
+                return []
+            out += [score(preds[d], gold[d], f"{settings.k}-fold") for d in held]
+            report(JobProgress((i + 1) * scale, settings.k * scale, f"fold {i + 1} of {settings.k} scored"))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    ranked = rank(out)
+    if save:
+        with Store(project) as store:
+            cache.save_suspicion(store, task, ranked)
+    return ranked
