@@ -19,6 +19,7 @@ from workbench.store import StoreError
 COMMAND_MODULES = [
     "workbench.commands.store_cmds",
     "workbench.commands.train",
+    "workbench.commands.predict",
 ]
 
 
