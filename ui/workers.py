@@ -10,7 +10,7 @@ connection belongs to the thread that made it).
     worker.progress.connect(bar.setValue)
     worker.done.connect(self.on_report)      # a bound method of a UI-thread QObject: runs on
     worker.failed.connect(self.on_error)     # the UI thread (a bare lambda would run on the worker's)
-    start(worker, parent=self)
+    start(worker)                            # kept alive until it ends; no parent needed
 """
 from __future__ import annotations
 
@@ -58,7 +58,12 @@ _RUNNING: set[QThread] = set()
 
 
 def start(worker: Worker, parent: QObject | None = None) -> QThread:
-    """Run ``worker`` on a new QThread that cleans itself (and the worker) up when done."""
+    """Run ``worker`` on a new QThread that cleans itself (and the worker) up when done.
+
+    Prefer no ``parent``: a parent widget that is deleted while the thread still
+    runs (a dialog closed mid-import) would destroy a running QThread, which
+    aborts the process.  Parentless threads are kept here until they end.
+    """
     # Forget threads that have ended (not from their own finished signal, which is
     # emitted on the ending thread: dropping the last reference there would destroy
     # a QThread that is still running).

@@ -13,6 +13,15 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 SHOTS = pathlib.Path(__file__).resolve().parents[2] / "shots"
 
 
+@pytest.fixture(autouse=True)
+def _no_thread_left_running():
+    """A worker thread still running when the interpreter exits aborts it."""
+    yield
+    from ui.workers import wait_all
+
+    assert wait_all(30_000)
+
+
 @pytest.fixture
 def demo_path(tmp_path: pathlib.Path) -> pathlib.Path:
     from workbench.demo import ensure_demo_project

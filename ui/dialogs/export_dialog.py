@@ -92,7 +92,7 @@ class ExportDialog(QDialog):
         worker = Worker(export_job, str(self.project), target, self.fmt.currentData())
         worker.done.connect(self._on_done)
         worker.failed.connect(self._on_failed)
-        start(worker, self)
+        start(worker)  # no parent: closing the dialog must not destroy a running thread
 
     def _on_done(self, n: Any) -> None:
         self.progress.hide()

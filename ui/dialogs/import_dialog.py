@@ -172,7 +172,7 @@ class ImportDialog(QDialog):
         # Bound methods of this dialog (not lambdas): Qt then delivers the result on
         # the UI thread, where widgets may be touched.
         worker.done.connect(self._show_preview)
-        start(worker, self)
+        start(worker)  # no parent: closing the dialog must not destroy a running thread
 
     def _show_preview(self, result: dict[str, Any]) -> None:
         if result["gen"] != self._preview_gen:
@@ -213,7 +213,7 @@ class ImportDialog(QDialog):
         worker.done.connect(self._on_done)
         worker.failed.connect(self._on_failed)
         self._worker = worker
-        start(worker, self)
+        start(worker)  # no parent: closing the dialog must not destroy a running thread
 
     def _on_progress(self, value: tuple[int, int]) -> None:
         done, total = value
