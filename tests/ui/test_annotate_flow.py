@@ -99,6 +99,7 @@ def test_filters_status_label_split(person) -> None:
     panel.label_box.setCurrentIndex(0)
     panel.split_box.setCurrentIndex(panel.split_box.findData("dev"))
     assert all(person.store.document(d).split == "dev" for d in panel.model.ids())
+    assert person.store.document(person.doc_id).split == "dev"      # the open document follows the filter
     assert panel.count_label.text().endswith(f"of {total} documents")
     person.shot(person.win, "annotate_filtered")
 

@@ -122,6 +122,7 @@ class AnnotateScreen(QWidget):
         self.label_bar.editRequested.connect(lambda: self.edit_labels("ner"))
         self.sentiment_bar.editRequested.connect(lambda: self.edit_labels("sentiment"))
         self.panel.documentActivated.connect(self.open_doc)
+        self.panel.filterChanged.connect(self._on_filter)
         self.session.documentOpened.connect(self._on_opened)
         self.session.spansChanged.connect(lambda: self.view.set_spans(self.session.spans))
         self.session.sentimentChanged.connect(lambda: self.sentiment_bar.set_current(self.session.sentiment))
@@ -202,6 +203,12 @@ class AnnotateScreen(QWidget):
         if doc_id == self.session.doc_id:
             self._update_header()
         self._counts_timer.start()
+
+    def _on_filter(self) -> None:
+        # Filtering to "dev" should show a dev document, not keep one the list no longer has.
+        model = self.panel.model
+        if self.session.doc_id is not None and model.row_of(self.session.doc_id) is None and model.rowCount():
+            self.open_doc(model.id_at(0))
 
     def step(self, delta: int) -> None:
         if self.store is None or self.session.doc_id is None:
