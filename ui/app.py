@@ -102,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
         args.screenshot.parent.mkdir(parents=True, exist_ok=True)
         ok = window.grab().save(str(args.screenshot))
         window.close()
+        from ui.workers import wait_all
+
+        wait_all(60_000)  # a screen may have started a worker (the Train tab probes devices)
         print(f"{'wrote' if ok else 'could not write'} {args.screenshot}")
         return 0 if ok else 1
     window.annotate.view.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 
 class Worker(QObject):
@@ -71,7 +71,9 @@ def start(worker: Worker, parent: QObject | None = None) -> QThread:
     thread = QThread(parent)
     worker.moveToThread(thread)
     thread.started.connect(worker.run)
-    worker.finished.connect(thread.quit)
+    # Direct: QThread.quit is thread-safe, and a queued call would need the UI's event
+    # loop, so a thread waited on from the UI thread (wait_all at exit) would never end.
+    worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
     thread.finished.connect(worker.deleteLater)
     thread._worker = worker  # type: ignore[attr-defined]  # the worker lives as long as its thread
     _RUNNING.add(thread)
