@@ -170,3 +170,4 @@ def encode(examples: Sequence[Example], tokenizer: Any, task: str, label2id: dic
     else:
         cols["labels"] = [label2id[e.label] for e in examples]
     return datasets.Dataset.from_dict(cols)
+

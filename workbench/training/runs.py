@@ -114,3 +114,14 @@ def delete_run(store: Store, run_id: int) -> None:
     with store.transaction():
         store.conn.execute("DELETE FROM run_points WHERE run_id = ?", (run_id,))
         store.conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+
+
+def labeled_counts(store: Store, task: str) -> dict[str, int]:
+    """Accepted documents for ``task`` per split (what a run would train and score on)."""
+    rows = store.conn.execute(
+        "SELECT d.split, count(*) FROM annotations a JOIN documents d ON d.id = a.doc_id"
+        " WHERE a.task = ? AND a.status = 'accepted' GROUP BY d.split", (task,)
+    ).fetchall()
+    out = {s: 0 for s in ("train", "dev", "test", "unassigned")}
+    out.update(dict(rows))
+    return out

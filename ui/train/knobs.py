@@ -1,0 +1,112 @@
+"""The training settings: two basic knobs and an Advanced drawer.  UI thread only.
+
+Every knob starts at "auto": the engine's measured defaults (docs/training-defaults.md)
+for the device that trains.  Only what the user changes goes into the config.
+"""
+from __future__ import annotations
+
+import pathlib
+
+from PySide6.QtWidgets import (
+    QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QLineEdit, QSpinBox, QToolButton, QVBoxLayout, QWidget,
+)
+
+from workbench.errors import UserError
+from workbench.training.config import CPU_DEFAULTS, GPU_DEFAULTS, TrainConfig
+
+
+def _spin(lo: int, hi: int, value: int, auto: str | None = None, suffix: str = "") -> QSpinBox:
+    s = QSpinBox()
+    s.setRange(lo, hi)
+    s.setValue(value)
+    if auto is not None:
+        s.setSpecialValueText(auto)   # shown at the minimum, which means "auto"
+    if suffix:
+        s.setSuffix(suffix)
+    return s
+
+
+class Knobs(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.epochs = _spin(0, 200, 0, "auto (by data size)")
+        self.epochs.setToolTip("Passes over the training documents; auto picks more for small projects. "
+                               "Training stops early when the dev score stops improving.")
+        self.time_limit = _spin(0, 24 * 60, 0, "none", " min")
+        self.time_limit.setToolTip("Fit the whole run into this many minutes (the schedule is planned for it)")
+        basic = QFormLayout()
+        basic.addRow("Epochs", self.epochs)
+        basic.addRow("Time limit", self.time_limit)
+
+        self.advanced_button = QToolButton()
+        self.advanced_button.setText("Advanced ▸")
+        self.advanced_button.setCheckable(True)
+        self.advanced_button.toggled.connect(self._toggle)
+        self.drawer = QFrame()
+        self.drawer.setFrameShape(QFrame.Shape.StyledPanel)
+        cpu, gpu = CPU_DEFAULTS, GPU_DEFAULTS
+        self.lr = QLineEdit()
+        self.lr.setPlaceholderText(f"auto ({cpu.lr:g} CPU, {gpu.lr:g} GPU)")
+        self.batch_size = _spin(0, 1024, 0, f"auto ({cpu.batch_size} CPU, {gpu.batch_size} GPU)")
+        self.max_length = _spin(0, 4096, 0, f"auto ({cpu.max_length} CPU, {gpu.max_length} GPU)")
+        self.warmup = QDoubleSpinBox()
+        self.warmup.setRange(-0.01, 0.5)
+        self.warmup.setSingleStep(0.01)
+        self.warmup.setValue(-0.01)
+        self.warmup.setSpecialValueText(f"auto ({cpu.warmup_ratio:g})")
+        self.weight_decay = QDoubleSpinBox()
+        self.weight_decay.setRange(0, 1)
+        self.weight_decay.setDecimals(3)
+        self.weight_decay.setValue(0.01)
+        self.grad_accum = _spin(1, 64, 1)
+        self.patience = _spin(0, 50, 2, "never stop early")
+        self.seed = _spin(0, 2**31 - 1, 13)
+        self.embeddings = QComboBox()
+        for text, value in (("tune rows the data uses (fast)", "sparse"), ("tune all", "full"), ("frozen", "frozen")):
+            self.embeddings.addItem(text, value)
+        self.device_box = QComboBox()
+        for text, value in (("auto (GPU if present)", "auto"), ("CPU", "cpu"), ("CUDA GPU", "cuda"),
+                            ("Apple GPU (MPS)", "mps")):
+            self.device_box.addItem(text, value)
+        adv = QFormLayout(self.drawer)
+        adv.addRow("Learning rate", self.lr)
+        adv.addRow("Batch size", self.batch_size)
+        adv.addRow("Max length", self.max_length)
+        adv.addRow("Warm-up ratio", self.warmup)
+        adv.addRow("Weight decay", self.weight_decay)
+        adv.addRow("Grad. accumulation", self.grad_accum)
+        adv.addRow("Early-stop patience", self.patience)
+        adv.addRow("Seed", self.seed)
+        adv.addRow("Word embeddings", self.embeddings)
+        adv.addRow("Device", self.device_box)
+        self.drawer.hide()
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(basic)
+        lay.addWidget(self.advanced_button)
+        lay.addWidget(self.drawer)
+
+    def _toggle(self, on: bool) -> None:
+        self.drawer.setVisible(on)
+        self.advanced_button.setText("Advanced ▾" if on else "Advanced ▸")
+
+    def device(self) -> str:
+        return str(self.device_box.currentData())
+
+    def config(self, store_path: pathlib.Path | None, task: str, base_model: str) -> TrainConfig:
+        """The settings as a TrainConfig (UserError for a learning rate that is not a number)."""
+        lr_text = self.lr.text().strip()
+        try:
+            lr = float(lr_text) if lr_text else None
+        except ValueError:
+            raise UserError(f"learning rate {lr_text!r} is not a number (e.g. 5e-5), or leave it empty") from None
+        return TrainConfig(
+            store_path=pathlib.Path(store_path or ""), task=task, base_model=base_model,
+            epochs=self.epochs.value() or None, batch_size=self.batch_size.value() or None, lr=lr,
+            max_length=self.max_length.value() or None,
+            warmup_ratio=None if self.warmup.value() < 0 else self.warmup.value(),
+            weight_decay=self.weight_decay.value(), grad_accum=self.grad_accum.value(),
+            patience=self.patience.value(), seed=self.seed.value(), device=self.device(),
+            time_budget_s=self.time_limit.value() * 60.0 or None, embeddings=str(self.embeddings.currentData()),
+        )

@@ -1,0 +1,399 @@
+"""The Train screen: pick a task and a base model, click Start, watch the curves, compare runs.
+
+The run itself is ``workbench.training.loop.train`` on a QThread (``ui.workers``);
+this widget only turns its Progress reports into curves, a progress bar and the
+per-label table, and reads the run history from the project.  UI thread only:
+torch is imported by the worker thread, never here, so the screen opens at once.
+"""
+from __future__ import annotations
+
+import os
+import pathlib
+import sys
+import threading
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter, QVBoxLayout,
+    QWidget,
+)
+
+from ui.train.curves import CurvesWidget
+from ui.train.knobs import Knobs
+from ui.train.tables import HistoryTable, LabelTable
+from ui.workers import Worker, start
+from workbench.store import Store, StoreError
+from workbench.training import runs as run_store
+from workbench.training.config import TrainConfig
+from workbench.training.events import Progress
+from workbench.training.runs import RunRow
+
+TASK_NAMES = {"ner": "Entities (NER)", "sentiment": "Sentiment"}
+
+
+def _train_job(config: TrainConfig, *, on_progress, cancelled):  # noqa: ANN001, ANN202 - worker signature
+    from workbench.training.loop import train
+
+    _yield_to_the_ui()
+    return train(config, on_progress=on_progress, cancelled=cancelled)
+
+
+def _yield_to_the_ui() -> None:
+    """Give this (training) thread a lower priority than the UI thread.
+
+    On Linux a thread's nice value is its own, and the OpenMP threads torch starts from
+    here inherit it, so when training and the UI want the same core, the UI wins and a
+    click is never kept waiting.  Training is not slowed when the UI is idle.  (Elsewhere
+    the call would lower the whole process, so it is skipped.)
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 5)
+        except OSError:
+            pass
+
+
+def _device_job(preference: str, *, on_progress, cancelled) -> str:  # noqa: ANN001 - worker signature
+    """Find the device, and import the training stack now, off the UI thread: loading
+    torch, transformers and pyarrow holds the interpreter for a while, which would be felt
+    as a stall if it happened when Start is clicked."""
+    from workbench.training.device import pick_device
+
+    description = pick_device(preference).description
+    import workbench.training.loop  # noqa: F401
+    import seqeval.metrics  # noqa: F401
+    import transformers
+
+    for name in ("AutoModelForTokenClassification", "AutoModelForSequenceClassification", "AutoTokenizer"):
+        getattr(transformers, name)   # resolves the lazy module now
+    import transformers.models.bert.modeling_bert  # noqa: F401 - the default base model's code
+    return description
+
+
+class TrainPanel(QWidget):
+    runFinished = Signal(object)    # the RunResult of a run that ended (done or cancelled)
+
+    def __init__(self, store_path: pathlib.Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store: Store | None = None
+        self.store_path: pathlib.Path | None = None
+        self.worker: Worker | None = None
+        self.thread = None
+        self.last_result: Any = None
+        self.last_error = ""
+        self._build()
+        self.set_project(store_path)
+        self._detect_device()
+
+    # ---- layout ------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.task_box = QComboBox()
+        self.task_box.currentIndexChanged.connect(self._refresh_counts)
+        self.base_box = QComboBox()
+        self.base_box.setEditable(True)
+        self.base_box.setToolTip("The bundled model, a model folder, an earlier run's model, or a hub id (online)")
+        browse = QPushButton("Folder…")
+        browse.clicked.connect(self._browse)
+        base_row = QHBoxLayout()
+        base_row.addWidget(self.base_box, 1)
+        base_row.addWidget(browse)
+        self.knobs = Knobs()
+        self.knobs.device_box.currentIndexChanged.connect(self._detect_device)
+        self.device_label = QLabel("Device: checking…")
+        self.device_label.setWordWrap(True)
+        self.counts_label = QLabel()
+        self.counts_label.setWordWrap(True)
+        self.start_button = QPushButton("Start training")
+        self.start_button.setDefault(True)
+        self.start_button.clicked.connect(self.start)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setEnabled(False)
+        self.stop_button.clicked.connect(self.stop)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button, 1)
+        buttons.addWidget(self.stop_button)
+
+        form = QFormLayout()
+        form.addRow("Task", self.task_box)
+        form.addRow("Base model", base_row)
+        left = QVBoxLayout()
+        left.addLayout(form)
+        left.addWidget(self.counts_label)
+        left.addWidget(self.knobs)
+        left.addWidget(self.device_label)
+        left.addLayout(buttons)
+        left.addStretch(1)
+        left_w = QWidget()
+        left_w.setLayout(left)
+        left_w.setMinimumWidth(300)
+        left_w.setMaximumWidth(380)
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        self.progress.setTextVisible(False)
+        self.status_label = QLabel("Ready.")
+        self.error_label = QLabel()
+        self.error_label.setObjectName("error")
+        self.error_label.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.hide()
+        self.curves = CurvesWidget()
+        self.label_caption = QLabel("Per-label scores appear after the first epoch.")
+        self.label_table = LabelTable()
+        self.history = HistoryTable()
+        self.history.selectionChangedRuns.connect(self._on_history_selection)
+        self.history_caption = QLabel("Run history: select one run to see it, two to compare them.")
+
+        tables = QSplitter(Qt.Orientation.Horizontal)
+        tables.addWidget(_boxed(self.label_caption, self.label_table))
+        tables.addWidget(_boxed(self.history_caption, self.history))
+        tables.setSizes([380, 620])
+        right_split = QSplitter(Qt.Orientation.Vertical)
+        right_split.addWidget(self.curves)
+        right_split.addWidget(tables)
+        right_split.setSizes([420, 300])
+        right = QVBoxLayout()
+        right.addWidget(self.progress)
+        right.addWidget(self.status_label)
+        right.addWidget(self.error_label)
+        right.addWidget(right_split, 1)
+        right_w = QWidget()
+        right_w.setLayout(right)
+
+        outer = QHBoxLayout(self)
+        outer.addWidget(left_w)
+        outer.addWidget(right_w, 1)
+
+    # ---- project -----------------------------------------------------------------------
+    def set_project(self, store_path: pathlib.Path) -> None:
+        """Show another project (a run in progress goes on with its own)."""
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+        self.store_path = pathlib.Path(store_path)
+        try:
+            self.store = Store(self.store_path)
+        except (StoreError, RuntimeError) as exc:
+            self._show_error(str(exc))
+            return
+        current = self.task_box.currentData()
+        self.task_box.blockSignals(True)
+        self.task_box.clear()
+        for task in self.store.tasks:
+            self.task_box.addItem(TASK_NAMES.get(task, task), task)
+        idx = self.task_box.findData(current)
+        self.task_box.setCurrentIndex(max(0, idx))
+        self.task_box.blockSignals(False)
+        self._refresh_counts()
+        self.refresh_history()
+
+    def _refresh_counts(self) -> None:
+        task = self.task_box.currentData()
+        if self.store is None or task is None:
+            self.counts_label.setText("This project has no task to train.")
+            self.start_button.setEnabled(False)
+            return
+        c = run_store.labeled_counts(self.store, task)
+        train = c["train"] + c["unassigned"]
+        dev = f"{c['dev']} dev" if c["dev"] else "no dev split (10% of train held out)"
+        self.counts_label.setText(f"Labeled: {train} train · {dev} · {c['test']} test")
+        self.start_button.setEnabled(self.worker is None)
+        self._fill_base_models()
+
+    def _fill_base_models(self) -> None:
+        text = self.base_box.currentText()
+        self.base_box.blockSignals(True)
+        self.base_box.clear()
+        self.base_box.addItem("Default: MiniLM-L6 (bundled)", "default")
+        task = self.task_box.currentData()
+        for run in run_store.list_runs(self.store, task) if self.store is not None else []:
+            if run.status == "done" and run.model_dir and pathlib.Path(run.model_dir).is_dir():
+                score = f" (dev {run.dev_score:.3f})" if run.dev_score is not None else ""
+                self.base_box.addItem(f"Run #{run.id} model{score}", run.model_dir)
+        idx = self.base_box.findText(text)
+        if idx >= 0:
+            self.base_box.setCurrentIndex(idx)
+        self.base_box.blockSignals(False)
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Base model folder (with config.json)")
+        if folder:
+            self.base_box.addItem(folder, folder)
+            self.base_box.setCurrentIndex(self.base_box.count() - 1)
+
+    def base_model(self) -> str:
+        idx = self.base_box.currentIndex()
+        text = self.base_box.currentText().strip()
+        if idx >= 0 and self.base_box.itemText(idx) == text:
+            return str(self.base_box.itemData(idx))
+        return text or "default"
+
+    def refresh_history(self) -> None:
+        if self.store is not None:
+            self.history.set_runs(run_store.list_runs(self.store))
+
+    # ---- device ------------------------------------------------------------------------
+    def _detect_device(self) -> None:
+        worker = Worker(_device_job, self.knobs.device())
+        worker.done.connect(self._on_device)
+        worker.failed.connect(self._on_device_failed)
+        start(worker, parent=self)
+
+    @Slot(object)
+    def _on_device(self, description: str) -> None:
+        self.device_label.setText(f"Device: {description}")
+
+    @Slot(object)
+    def _on_device_failed(self, exc: BaseException) -> None:
+        self.device_label.setText(f"Device: {exc}")
+
+    # ---- a run -------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.worker is not None
+
+    def config(self) -> TrainConfig:
+        return self.knobs.config(self.store_path, self.task_box.currentData(), self.base_model())
+
+    def start(self) -> None:
+        if self.running or self.store_path is None or self.task_box.currentData() is None:
+            return
+        try:
+            config = self.config()
+            config.check()
+        except Exception as exc:  # noqa: BLE001 - a bad knob value is shown, not raised
+            self._show_error(str(exc))
+            return
+        self.error_label.hide()
+        self.last_error = ""
+        self.last_result = None
+        self.curves.clear()
+        self.label_table.show_report(None)
+        self.label_caption.setText("Per-label scores appear after the first epoch.")
+        self.progress.setValue(0)
+        self.status_label.setText("Starting…")
+        self.worker = Worker(_train_job, config)
+        self.worker.progress.connect(self._on_progress)
+        self.worker.done.connect(self._on_done)
+        self.worker.failed.connect(self._on_failed)
+        self._set_running(True)
+        self.thread = start(self.worker, parent=self)
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+            self.stop_button.setEnabled(False)
+            self.status_label.setText("Stopping after this step…")
+
+    def shutdown(self, timeout_ms: int = 10000) -> None:
+        """Stop a run and wait for its thread (closing the window, switching off)."""
+        self.stop()
+        if self.thread is not None:
+            self.thread.wait(timeout_ms)
+
+    def _set_running(self, running: bool) -> None:
+        self.start_button.setEnabled(not running)
+        self.stop_button.setEnabled(running)
+        self.task_box.setEnabled(not running)
+        self.base_box.setEnabled(not running)
+        self.knobs.setEnabled(not running)
+
+    @Slot(object)
+    def _on_progress(self, p: Progress) -> None:
+        if p.kind == "step":
+            self.progress.setValue(int(p.fraction * 1000))
+            eta = _clock(p.eta_s) if p.eta_s is not None else "?"
+            self.status_label.setText(
+                f"Step {p.step}/{p.total_steps} · epoch {p.epoch:.2f}/{p.epochs} · loss {p.loss:.4f} · "
+                f"lr {p.lr:.2e} · {p.tokens_per_s:,.0f} tokens/s · ETA {eta}")
+            if p.loss is not None:
+                self.curves.add_train_loss(p.epoch, p.loss)
+        elif p.kind == "epoch" and p.report is not None:
+            r = p.report
+            self.curves.add_epoch(p.epoch, r["loss"], r["f1"], r["accuracy"] if r.get("task") == "sentiment" else None)
+            self.label_table.show_report(r)
+            self.label_caption.setText(f"Dev scores after epoch {p.epoch:.2f} (dev loss {r['loss']:.4f})")
+            self.refresh_history()
+        elif p.kind == "status":
+            self.status_label.setText(p.message)
+            if p.run_id is not None:
+                self.refresh_history()
+
+    @Slot(object)
+    def _on_done(self, result: Any) -> None:
+        self.last_result = result
+        self._finish()
+        self.progress.setValue(1000 if result.status == "done" else self.progress.value())
+        dev = result.dev
+        score = (f"dev F1 {dev['f1']:.3f}" + (f", accuracy {dev['accuracy']:.3f}" if result.task == "sentiment"
+                 else "")) if dev else "no dev score"
+        where = f" · model saved in {result.model_dir}" if result.model_dir else ""
+        note = f" ({result.message})" if result.message else ""
+        self.status_label.setText(f"Run #{result.run_id} {result.status}{note}: {score}, best epoch "
+                                  f"{result.best_epoch}, {result.wall_seconds:.0f} s{where}")
+        if dev:
+            self.label_table.show_report(dev)
+            self.label_caption.setText(f"Dev scores of the best checkpoint (epoch {result.best_epoch}, all of dev)")
+        self.runFinished.emit(result)
+
+    @Slot(object)
+    def _on_failed(self, exc: BaseException) -> None:
+        from workbench.errors import UserError
+
+        self._finish()
+        text = str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
+        self._show_error(f"Training could not run: {text}")
+        self.status_label.setText("Failed.")
+
+    def _finish(self) -> None:
+        self.worker = None
+        self._set_running(False)
+        self._refresh_counts()
+        self.refresh_history()
+
+    def _show_error(self, text: str) -> None:
+        self.last_error = text
+        self.error_label.setText(text)
+        self.error_label.show()
+
+    # ---- history -----------------------------------------------------------------------
+    @Slot(list)
+    def _on_history_selection(self, selected: list[RunRow]) -> None:
+        if self.running or self.store is None or not selected:
+            return
+        if len(selected) == 1:
+            run = selected[0]
+            self.curves.show_run(run_store.run_points(self.store, run.id), run.task)
+            dev = (run.metrics or {}).get("dev")
+            self.label_table.show_report(dev)
+            self.label_caption.setText(f"Run #{run.id}: dev scores of its best checkpoint" if dev
+                                       else f"Run #{run.id}: {run.error or run.status}")
+            return
+        a, b = selected[:2]
+        self.curves.overlay([(f"#{a.id}", run_store.run_points(self.store, a.id)),
+                             (f"#{b.id}", run_store.run_points(self.store, b.id))])
+        sa, sb = a.dev_score, b.dev_score
+        self.label_table.show_report((a.metrics or {}).get("dev"))
+        self.label_caption.setText(f"Comparing #{a.id} (blue, dev {_fmt(sa)}) with #{b.id} (red, dev {_fmt(sb)}); "
+                                   f"table: #{a.id}")
+
+
+def _boxed(caption: QLabel, widget: QWidget) -> QWidget:
+    w = QWidget()
+    lay = QVBoxLayout(w)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.addWidget(caption)
+    lay.addWidget(widget, 1)
+    return w
+
+
+def _clock(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def _fmt(score: float | None) -> str:
+    return f"{score:.3f}" if score is not None else "-"
