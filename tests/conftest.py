@@ -10,9 +10,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-SHARED_DATA = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data"
-
-
 @pytest.fixture(autouse=True)
 def workbench_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> pathlib.Path:
     """Every test gets its own user data folder, never the real one."""
@@ -30,10 +27,3 @@ def project(tmp_path: pathlib.Path):
                          ["negative", "positive"])
     yield store
     store.close()
-
-
-def shared_file(*parts: str) -> pathlib.Path:
-    path = SHARED_DATA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"shared data {path} is not present")
-    return path

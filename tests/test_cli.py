@@ -3,7 +3,7 @@ import json
 import subprocess
 import sys
 
-from conftest import shared_file
+from shared_data import shared_file
 
 
 def cli(*args):

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from conftest import shared_file
+from shared_data import shared_file
 from workbench.formats import FormatError, export_file, import_file, preview_file
 from workbench.spans import Span
 from workbench.store import Store

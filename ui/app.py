@@ -31,33 +31,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def preload_light_sqlite_utils() -> None:
-    """Import sqlite_utils without the pandas and numpy it loads eagerly.
-
-    sqlite_utils imports pandas (and with it pyarrow) and numpy at import time,
-    only to map their scalar types to SQLite column types, which the store never
-    uses.  That is about a second of a 2-second start-up budget.  Hiding the two
-    modules for that one import, then un-hiding them, keeps them importable for
-    the screens that do need them (training loads datasets, which loads pandas).
-    """
-    if "sqlite_utils" in sys.modules:
-        return
-    hidden = [name for name in ("pandas", "numpy") if name not in sys.modules]
-    for name in hidden:
-        sys.modules[name] = None  # type: ignore[assignment]  # makes "import name" raise ImportError
-    try:
-        import sqlite_utils  # noqa: F401
-    finally:
-        for name in hidden:
-            if sys.modules.get(name, 0) is None:
-                del sys.modules[name]
-
-
-# At import, not only in main(): other entry points (the packaged smoke test) import
-# make_app first and the store right after.
-preload_light_sqlite_utils()
-
-
 def make_app() -> QApplication:
     """The QApplication with the app's name, icon and style sheet."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -75,7 +48,6 @@ def make_app() -> QApplication:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    preload_light_sqlite_utils()
     app = make_app()
     from ui.main_window import MainWindow
     from ui.settings import UserSettings

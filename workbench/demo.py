@@ -48,8 +48,23 @@ def ensure_demo_project(path: str | pathlib.Path | None = None) -> pathlib.Path:
     try:
         for name, color in DEMO_CLASS_COLORS.items():
             store.update_label("sentiment", name, color=color)
-        store.add_documents(demo_documents(), annotator="demo")
+        store.add_documents(_with_demo_splits(demo_documents()), annotator="demo")
     finally:
         store.close()  # the last connection closing folds the WAL back into the file
     os.replace(tmp, path)
     return path
+
+
+def _with_demo_splits(docs: list[NewDocument]) -> list[NewDocument]:
+    """Every fifth pre-labeled document goes to dev, the rest of them to train.
+
+    Left to the content hash, only a handful of the labeled documents would
+    land in dev, and the first training run's dev score would be noise.
+    Unlabeled documents keep their hash split.
+    """
+    labeled = 0
+    for doc in docs:
+        if doc.spans is not None or doc.sentiment is not None:
+            doc.split = "dev" if labeled % 5 == 4 else "train"
+            labeled += 1
+    return docs

@@ -102,6 +102,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     with _open(args.project) as store:
         stats = queries.counts(store)
         stats["name"] = store.name
+        stats["rows"] = {t: store.db[t].count for t in store.db.table_names() if not t.startswith("documents_fts")}
     if args.json:
         print(json.dumps(stats))
         return 0

@@ -14,8 +14,6 @@ import pathlib
 import sqlite3
 from typing import Any, Iterable, Iterator, Sequence
 
-import sqlite_utils
-
 from workbench.spans import Span, SpanError, validate_spans
 from workbench.store import schema
 from workbench.store.errors import StoreError
@@ -61,8 +59,22 @@ class Store:
             conn.close()
             raise
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
+        self._db = None
         self._depth = 0
+
+    @property
+    def db(self):  # -> sqlite_utils.Database
+        """A sqlite-utils view of the same connection, for table-level work
+        (introspection, row counts, ad-hoc queries in scripts).
+
+        Imported on first use: sqlite_utils imports pandas and numpy eagerly,
+        about a second that app start-up should not pay.
+        """
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
 
     # ---- life cycle -------------------------------------------------------------
     @classmethod
