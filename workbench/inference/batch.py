@@ -14,12 +14,14 @@ import time
 from typing import Any, Callable
 
 from workbench.inference import cache
+# {task: run_id}: the run whose suggestions the labeling screen shows and whose
+# confidences order "uncertain first" (defined with the queue, which needs no numpy)
+from workbench.inference.queue import SUGGESTIONS_SETTING
 from workbench.inference.run_model import RunModel, open_run
 from workbench.store import SPLITS, Document, Store
 
 CHUNK = 256
 WHICH = (*SPLITS[:3], "unlabeled", "all")
-SUGGESTIONS_SETTING = "inference.suggestion_runs"   # {task: run_id}: the run whose suggestions the labeling screen shows
 
 
 @dataclasses.dataclass(frozen=True)

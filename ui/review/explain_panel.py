@@ -1,0 +1,170 @@
+"""The "why" controls of the Review screen: attention (layer, head), rollout, attribution.
+
+Loading the run's model and every explanation run on worker threads
+(``ui.workers``), one at a time: a request that comes while one runs replaces
+any request already waiting, so clicking through words never queues up work.
+The result is handed to the text view as a heat overlay.  UI thread only.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
+
+from ui.workers import Worker, start
+from workbench.inference.explain import ATTENTION, ATTRIBUTION, ROLLOUT, Explanation, Request, explain_job, load_predictor
+from workbench.store import Document
+
+MODES = [("errors", "Errors (gold vs predicted)"), (ATTENTION, "Attention"), (ROLLOUT, "Attention rollout"),
+         (ATTRIBUTION, "Attribution (integrated gradients)")]
+
+
+def _running(thread: Any) -> bool:
+    try:
+        return thread.isRunning()
+    except RuntimeError:   # deleted: it had finished
+        return False
+
+
+class ExplainPanel(QWidget):
+    explained = Signal(object)      # Explanation
+    cleared = Signal()              # back to the error view
+    failed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.mode_box = QComboBox()
+        for key, text in MODES:
+            self.mode_box.addItem(text, key)
+        self.mode_box.setToolTip("Attention and rollout show where the model looked, which is not what mattered;\n"
+                                 "attribution shows how much each word moved the prediction.")
+        self.layer_box = QComboBox()
+        self.head_box = QComboBox()
+        self.steps_box = QSpinBox()
+        self.steps_box.setRange(8, 1024)
+        self.steps_box.setValue(50)
+        self.steps_box.setSingleStep(25)
+        self.steps_box.setToolTip("Integrated-gradients steps (doubled up to 400 when the completeness gap is large)")
+        self.status = QLabel("")
+        self.status.setObjectName("muted")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Show"))
+        row.addWidget(self.mode_box, 2)
+        self.layer_label, self.head_label, self.steps_label = QLabel("layer"), QLabel("head"), QLabel("steps")
+        for w in (self.layer_label, self.layer_box, self.head_label, self.head_box, self.steps_label, self.steps_box):
+            row.addWidget(w)
+        row.addWidget(self.status, 1)
+        self._set_shape(0, 0)
+        self.model_dir: str | None = None
+        self.max_length = 512
+        self.predictor: Any = None
+        self._loading = False
+        self._busy = False
+        self._pending: Request | None = None
+        self._threads: list[Any] = []
+        self.doc: Document | None = None
+        self.word: int | None = None
+        for box in (self.mode_box, self.layer_box, self.head_box):
+            box.currentIndexChanged.connect(self.refresh)
+        self.steps_box.editingFinished.connect(self.refresh)
+        self._sync_controls()
+
+    @property
+    def mode(self) -> str:
+        return self.mode_box.currentData()
+
+    def _set_shape(self, layers: int, heads: int) -> None:
+        for box, n, every in ((self.layer_box, layers, "all (average)"), (self.head_box, heads, "average")):
+            keep = box.currentData()
+            box.blockSignals(True)
+            box.clear()
+            box.addItem(every, None)
+            for i in range(n):
+                box.addItem(str(i + 1), i)
+            i = box.findData(keep)
+            box.setCurrentIndex(max(0, i))
+            box.blockSignals(False)
+
+    def _sync_controls(self) -> None:
+        att = self.mode == ATTENTION
+        for w in (self.layer_label, self.layer_box, self.head_label, self.head_box):
+            w.setVisible(att)
+        self.steps_label.setVisible(self.mode == ATTRIBUTION)
+        self.steps_box.setVisible(self.mode == ATTRIBUTION)
+
+    # ---- inputs ------------------------------------------------------------------------------
+    def set_run(self, model_dir: str | None, max_length: int = 512) -> None:
+        if model_dir != self.model_dir:
+            self.model_dir, self.max_length, self.predictor = model_dir, max_length, None
+            self._set_shape(0, 0)
+
+    def set_document(self, doc: Document | None, word: int | None = None) -> None:
+        self.doc, self.word = doc, word
+        self.refresh()
+
+    def set_word(self, word: int | None) -> None:
+        self.word = word
+        self.refresh()
+
+    # ---- running -----------------------------------------------------------------------------
+    def refresh(self) -> None:
+        self._sync_controls()
+        if self.mode == "errors" or self.doc is None or self.model_dir is None:
+            self.status.setText("")
+            self.cleared.emit()
+            return
+        request = Request(self.mode, self.doc, self.word, self.layer_box.currentData(), self.head_box.currentData(),
+                          self.steps_box.value())
+        self._pending = request
+        self._pump()
+
+    def _pump(self) -> None:
+        if self._busy or self._pending is None:
+            return
+        if self.predictor is None:
+            if not self._loading:
+                self._loading = self._busy = True
+                self.status.setText("Loading the model…")
+                self._run(Worker(load_predictor, str(self.model_dir), self.max_length), self._loaded)
+            return
+        request, self._pending = self._pending, None
+        self._busy = True
+        self.status.setText("Computing attributions…" if request.kind == ATTRIBUTION else "")
+        self._run(Worker(explain_job, self.predictor, request), self._done)
+
+    def _run(self, worker: Worker, on_done: Any) -> None:
+        worker.done.connect(on_done)
+        worker.failed.connect(self._failed)
+        self._threads = [t for t in self._threads if _running(t)]
+        self._threads.append(start(worker))
+
+    def _loaded(self, predictor: Any) -> None:
+        self._loading = self._busy = False
+        self.predictor = predictor
+        cfg = predictor.model.config
+        self._set_shape(int(cfg.num_hidden_layers), int(cfg.num_attention_heads))
+        self.status.setText("")
+        self._pump()
+
+    def _done(self, exp: Explanation) -> None:
+        self._busy = False
+        self.status.setText("")
+        if self._pending is None and self.mode != "errors":
+            self.explained.emit(exp)
+        self._pump()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._busy = self._loading = False
+        self._pending = None
+        self.status.setText(f"could not explain: {exc}")
+        self.failed.emit(str(exc))
+
+    def wait(self, ms: int = 20000) -> None:
+        """Block until the running jobs end (tests, closing)."""
+        for t in list(self._threads):
+            try:
+                t.wait(ms)
+            except RuntimeError:   # already deleted: it had finished
+                pass

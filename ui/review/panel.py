@@ -1,0 +1,399 @@
+"""The Review screen: a finished run's mistakes, on the text, and why the model made them.
+
+Top: the run and the split (dev by default), the scores, "Pre-annotate unlabeled".
+Errors tab: the error list over the split (sort by loss or confidence, filter by
+error kind and label) and the confusion matrix (a click lists that cell's
+documents); the chosen document with gold and predicted spans in one view, a
+legend, the attention / attribution controls and the token table.  Suspicious
+tab: labels an out-of-sample model doubts.  "Fix in Annotate" (or Ctrl+Enter)
+opens the document on the labeling screen.
+
+Predicting and reviewing run on worker threads (``ui.workers``); this widget
+keeps its own Store connection on the UI thread for reads.  UI thread only.
+"""
+from __future__ import annotations
+
+import pathlib
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget,
+)
+
+from ui.review.doc_view import Legend, ReviewTextView
+from ui.review.explain_panel import ExplainPanel
+from ui.review.suspicious_view import SuspiciousView
+from ui.review.tables import ConfusionTable, ErrorFilter, ErrorListModel, TokenTable, table_view
+from ui.workers import Worker, start
+from workbench.inference.batch import predict_job
+from workbench.inference.errors import ERROR_KINDS, KIND_NAMES, NER_KINDS, WRONG_CLASS
+from workbench.inference.review import ReviewSet, review_job
+from workbench.inference.run_model import RunModel, finished_runs
+from workbench.spans import tokenize
+from workbench.store import Store, StoreError
+
+SPLITS = ("dev", "test", "train")
+
+
+class _Job(QObject):
+    """Relays one worker's signals to the panel on the UI thread (its slots are bound methods
+    of an object living there, so Qt queues them), dropping those of a worker that was
+    replaced meanwhile (cancelled, but its last signals were already on their way)."""
+
+    def __init__(self, panel: "ReviewPanel", worker: Worker, on_done: Any) -> None:
+        super().__init__(panel)
+        self.panel, self.worker, self.on_done = panel, worker, on_done
+        worker.progress.connect(self.progress)
+        worker.done.connect(self.done)
+        worker.failed.connect(self.failed)
+        worker.finished.connect(self.finished)
+
+    def _current(self) -> bool:
+        return self.panel.worker is self.worker
+
+    def progress(self, p: Any) -> None:
+        if self._current():
+            self.panel.progress.setRange(0, max(1, p.total))
+            self.panel.progress.setValue(p.done)
+
+    def done(self, result: Any) -> None:
+        if self._current():
+            self.on_done(result)
+
+    def failed(self, exc: BaseException) -> None:
+        if self._current():
+            self.panel.summary.setText(f"Failed: {exc}")
+
+    def finished(self) -> None:
+        self.panel._ended(self.worker)
+        self.deleteLater()
+
+
+class ReviewPanel(QWidget):
+    openDocument = Signal(int)      # "fix this one": for a host window without an Annotate screen
+
+    def __init__(self, store_path: pathlib.Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store: Store | None = None
+        self.project: pathlib.Path | None = None
+        self.runs: list[RunModel] = []
+        self.review: ReviewSet | None = None
+        self.doc_id: int | None = None
+        self.worker: Worker | None = None
+        self.thread: Any = None
+        self._job: Any = None
+        self._build()
+        self.set_project(store_path)
+
+    # ---- layout ---------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.run_box, self.split_box = QComboBox(), QComboBox()
+        self.run_box.setMinimumWidth(320)
+        for s in SPLITS:
+            self.split_box.addItem(s, s)
+        self.refresh_button = QPushButton("Refresh")
+        self.preannotate_button = QPushButton("Pre-annotate unlabeled")
+        self.preannotate_button.setToolTip("Predict every unlabeled document with this run; the Annotate screen "
+                                           "shows the predictions as suggestions to accept or reject")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setVisible(False)
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.summary = QLabel("")
+        self.summary.setObjectName("docHeader")
+        top = QHBoxLayout()
+        for w in (QLabel("Run"), self.run_box, QLabel("Split"), self.split_box, self.refresh_button):
+            top.addWidget(w)
+        top.addStretch(1)
+        for w in (self.progress, self.cancel_button, self.preannotate_button):
+            top.addWidget(w)
+
+        self.kind_box, self.label_box = QComboBox(), QComboBox()
+        for box in (self.kind_box, self.label_box):
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.cell_label = QLabel("")
+        self.cell_label.setObjectName("muted")
+        self.clear_cell = QPushButton("Show all")
+        self.clear_cell.setVisible(False)
+        self.errors_model = ErrorListModel(self)
+        self.errors_proxy = ErrorFilter(self)
+        self.errors_proxy.setSourceModel(self.errors_model)
+        self.error_list = table_view(self.errors_proxy)
+        self.error_list.setSortingEnabled(True)
+        for col, width in zip(ErrorListModel.COLUMNS, (52, 48, 190, 70, 56, 76)):
+            self.error_list.setColumnWidth(ErrorListModel.COLUMNS.index(col), width)
+        self.confusion = ConfusionTable()
+        filters = QHBoxLayout()
+        for w in (QLabel("Show"), self.kind_box, QLabel("label"), self.label_box, self.cell_label, self.clear_cell):
+            filters.addWidget(w)
+        filters.addStretch(1)
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.addLayout(filters)
+        lv.addWidget(self.error_list, 3)
+        caption = QLabel("Confusion matrix: rows gold, columns predicted; click a cell to list its documents")
+        caption.setObjectName("muted")
+        lv.addWidget(caption)
+        lv.addWidget(self.confusion, 2)
+
+        self.doc_header = QLabel("")
+        self.doc_header.setObjectName("docHeader")
+        self.doc_header.setTextFormat(Qt.TextFormat.RichText)
+        self.fix_button = QPushButton("Fix in Annotate  (Ctrl+Enter)")
+        self.fix_button.setObjectName("primary")
+        self.view = ReviewTextView()
+        font = self.view.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        self.view.setFont(font)
+        self.legend = Legend()
+        self.explain = ExplainPanel()
+        self.tokens = TokenTable()
+        head = QHBoxLayout()
+        head.addWidget(self.doc_header, 1)
+        head.addWidget(self.fix_button)
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(0, 0, 0, 0)
+        rv.addLayout(head)
+        rv.addWidget(self.view, 2)
+        rv.addWidget(self.legend)
+        rv.addWidget(self.explain)
+        rv.addWidget(self.tokens, 3)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setSizes([520, 760])
+
+        self.suspicious = SuspiciousView()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(split, "Errors")
+        self.tabs.addTab(self.suspicious, "Suspicious labels")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 8, 8, 8)
+        outer.addLayout(top)
+        outer.addWidget(self.summary)
+        outer.addWidget(self.tabs, 1)
+
+        self.run_box.currentIndexChanged.connect(self.refresh)
+        self.split_box.currentIndexChanged.connect(self.refresh)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.preannotate_button.clicked.connect(self.preannotate)
+        self.cancel_button.clicked.connect(lambda: self.worker.cancel() if self.worker else None)
+        self.kind_box.currentIndexChanged.connect(self._apply_filter)
+        self.label_box.currentIndexChanged.connect(self._apply_filter)
+        self.clear_cell.clicked.connect(lambda: self._apply_filter(cell=None))
+        self.confusion.cellDocuments.connect(self._cell)
+        self.error_list.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._row(cur.row()))
+        self.view.wordClicked.connect(self._word)
+        self.tokens.wordSelected.connect(self._word)
+        self.explain.explained.connect(self._explained)
+        self.explain.cleared.connect(self._show_errors)
+        self.fix_button.clicked.connect(lambda: self.fix(self.doc_id))
+        self.suspicious.fixRequested.connect(self.fix)
+        QShortcut(QKeySequence("Ctrl+Return"), self, activated=lambda: self.fix(self.doc_id))
+
+    # ---- project and run --------------------------------------------------------------------------
+    def set_project(self, path: pathlib.Path) -> None:
+        self.shutdown()
+        if self.store is not None:
+            self.store.close()
+        self.project = pathlib.Path(path)
+        try:
+            self.store = Store(self.project)
+        except StoreError as exc:
+            self.store = None
+            self.summary.setText(str(exc))
+            return
+        self.reload_runs()
+
+    def reload_runs(self) -> None:
+        assert self.store is not None
+        keep = self.run_box.currentData()
+        self.runs = finished_runs(self.store)
+        self.run_box.blockSignals(True)
+        self.run_box.clear()
+        for run in self.runs:
+            self.run_box.addItem(run.title, run.run_id)
+        i = self.run_box.findData(keep)
+        self.run_box.setCurrentIndex(i if i >= 0 else 0)
+        self.run_box.blockSignals(False)
+        self.refresh()
+
+    @property
+    def run(self) -> RunModel | None:
+        rid = self.run_box.currentData()
+        return next((r for r in self.runs if r.run_id == rid), None)
+
+    def refresh(self) -> None:
+        """Review the chosen run on the chosen split (predicting what is not cached) on a worker."""
+        run = self.run
+        if run is None or self.project is None:
+            self.summary.setText("No finished run yet: train one on the Train screen, then come back.")
+            self.preannotate_button.setEnabled(False)
+            return
+        self.preannotate_button.setEnabled(True)
+        self.explain.set_run(str(run.model_dir), run.max_length)
+        self._start(Worker(review_job, self.project, run.run_id, self.split_box.currentData()), self._reviewed,
+                    f"Predicting the {self.split_box.currentData()} split with run #{run.run_id}…")
+
+    def preannotate(self) -> None:
+        run = self.run
+        if run is not None and self.project is not None:
+            self._start(Worker(predict_job, self.project, run.run_id, "unlabeled"), self._preannotated,
+                        f"Pre-annotating unlabeled documents with run #{run.run_id}…")
+
+    def _start(self, worker: Worker, on_done: Any, message: str) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+            self.wait()
+        self.worker = worker
+        self._job = _Job(self, worker, on_done)
+        self.progress.setRange(0, 0)
+        self.progress.setVisible(True)
+        self.cancel_button.setVisible(True)
+        self.summary.setText(message)
+        self.thread = start(worker)
+
+    def _ended(self, worker: Worker) -> None:
+        if worker is not self.worker:
+            return
+        self.worker = None
+        self.progress.setVisible(False)
+        self.cancel_button.setVisible(False)
+
+    def _preannotated(self, summary: Any) -> None:
+        self.summary.setText(f"Pre-annotated {summary.documents} unlabeled documents with run #{summary.run_id} "
+                             f"({summary.predicted} predicted now): the Annotate screen shows them as suggestions.")
+
+    # ---- the review ------------------------------------------------------------------------------
+    def _reviewed(self, rs: ReviewSet | None) -> None:
+        if rs is None:
+            self.summary.setText("Cancelled.")
+            return
+        self.review = rs
+        rep = rs.report
+        wrong = sum(bool(r.errors) for r in rs.reviews)
+        score = f"entity F1 {rep['f1']:.3f}" if rs.task == "ner" else f"macro F1 {rep['f1']:.3f}"
+        self.summary.setText(f"Run #{rs.run.run_id} ({rs.task}) on {rs.split}: {score} · accuracy "
+                             f"{rep['accuracy']:.3f} · {wrong} of {len(rs.reviews)} documents with errors")
+        kinds = [k for k in NER_KINDS if k in ERROR_KINDS] if rs.task == "ner" else [WRONG_CLASS]
+        self._fill_box(self.kind_box, [("errors", "any error"), (None, "all documents")] +
+                       [(k, KIND_NAMES[k]) for k in kinds])
+        self._fill_box(self.label_box, [(None, "any")] + [(n, n) for n in rs.run.entity_labels])
+        self.errors_model.set_rows(rs.reviews, rs.texts)
+        self.confusion.show_matrix(rs.matrix_names, rs.matrix, rs.cells)
+        self.legend.show_kinds(NER_KINDS if rs.task == "ner" else ["correct", WRONG_CLASS])
+        self._apply_filter(cell=self.errors_proxy.doc_ids)
+        self.error_list.sortByColumn(ErrorListModel.COLUMNS.index("loss"), Qt.SortOrder.DescendingOrder)
+        keep = self.doc_id if self.doc_id in rs.predictions else None
+        if keep is None and not self.errors_proxy.rowCount() and rs.reviews:
+            keep = max(rs.reviews, key=lambda r: r.loss).doc_id   # nothing to filter in: the hardest one
+        self.show_document(keep) if keep is not None else self._row(0)
+        if self.store is not None:
+            self.suspicious.show_for(self.store, self.project, rs.task, rs.run)
+
+    def _fill_box(self, box: QComboBox, items: list[tuple[Any, str]]) -> None:
+        keep = box.currentData() if box.count() else items[0][0]
+        box.blockSignals(True)
+        box.clear()
+        for data, text in items:
+            box.addItem(text, data)
+        i = next((k for k, (data, _) in enumerate(items) if data == keep), 0)
+        box.setCurrentIndex(i)
+        box.blockSignals(False)
+
+    def _cell(self, gold: str, pred: str, docs: set[int]) -> None:
+        self.cell_label.setText(f"gold {gold} → predicted {pred}: {len(docs)} documents")
+        self._apply_filter(cell=docs)
+
+    def _apply_filter(self, *_: Any, cell: Any = "keep") -> None:
+        docs = self.errors_proxy.doc_ids if cell == "keep" else cell
+        self.clear_cell.setVisible(docs is not None)
+        self.errors_proxy.set_filter(None if docs is not None else self.kind_box.currentData(),
+                                     self.label_box.currentData(), docs)
+        if docs is None:
+            self.cell_label.setText("" if self.errors_proxy.rowCount() or self.review is None
+                                    else "no documents match")
+
+    def _row(self, row: int) -> None:
+        if 0 <= row < self.errors_proxy.rowCount():
+            self.show_document(self.errors_proxy.review_at(row).doc_id)
+
+    def show_document(self, doc_id: int) -> None:
+        rs = self.review
+        if rs is None or doc_id not in rs.predictions or self.store is None:
+            return
+        self.doc_id = doc_id
+        doc = self.store.document(doc_id)
+        pred, gold, r = rs.predictions[doc_id], rs.gold.get(doc_id), rs.by_id().get(doc_id)
+        words = getattr(pred, "words", None) or []
+        if rs.task == "ner":
+            self.view.set_document(doc.text, words, r.verdicts if r else [])
+            head = f"<b>Document {doc_id}</b> · {len(r.errors) if r else 0} errors · loss {r.loss:.3f}" if r else ""
+        else:
+            words = tokenize(doc.text, doc.pretokenized)
+            self.view.set_document(doc.text, words, [])
+            mark = "✓" if pred.label == gold else "✗"
+            head = (f"<b>Document {doc_id}</b> · gold <b>{gold}</b> · model <b>{pred.label}</b> "
+                    f"({pred.confidence:.2f}) {mark}")
+        self.doc_header.setText(head)
+        self.tokens.show_prediction(pred, gold)
+        word = self.tokens.errors[0] if self.tokens.errors else (0 if words and rs.task == "ner" else None)
+        self.view.set_selected(word)
+        self.tokens.select_word(word)
+        self.explain.set_document(doc, word)
+
+    def _word(self, word: int) -> None:
+        self.view.set_selected(word)
+        self.tokens.select_word(word)
+        if self.review is not None and self.review.task == "ner":
+            self.explain.set_word(word)
+
+    def _explained(self, exp: Any) -> None:
+        self.view.set_heat(exp.scores, exp.signed)
+        self.legend.show_heat(exp.signed, self.view.heat_scale, exp.note)
+
+    def _show_errors(self) -> None:
+        self.view.set_heat(None)
+        if self.review is not None:
+            self.legend.show_kinds(NER_KINDS if self.review.task == "ner" else ["correct", WRONG_CLASS])
+
+    # ---- fixing -------------------------------------------------------------------------------------
+    def fix(self, doc_id: int | None) -> None:
+        """Open the document on the Annotate screen (the main window's), to fix its gold labels."""
+        if doc_id is None:
+            return
+        win = self.window()
+        annotate = getattr(win, "annotate", None)
+        if annotate is not None and hasattr(win, "tabs"):
+            annotate.open_doc(doc_id)
+            win.tabs.setCurrentWidget(annotate)
+            annotate.view.setFocus()
+        self.openDocument.emit(doc_id)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        # Back from fixing labels: the gold labels may have changed; predictions are cached.
+        if self.review is not None and self.worker is None:
+            self.refresh()
+
+    # ---- teardown -------------------------------------------------------------------------------------
+    def wait(self, ms: int = 60000) -> None:
+        for t in (self.thread,):
+            try:
+                if t is not None:
+                    t.wait(ms)
+            except RuntimeError:   # already deleted: it had finished
+                pass
+
+    def shutdown(self) -> None:
+        """Stop and wait for background work (before the project changes or the window closes)."""
+        if self.worker is not None:
+            self.worker.cancel()
+        self.wait()
+        self.explain.wait()
+        self.suspicious.cancel()
+        self.suspicious.wait()

@@ -1,0 +1,122 @@
+""""Why the model said it", ready to paint on words: attention, rollout, attribution.
+
+Each function returns an :class:`Explanation`: one score per word (word pieces
+merged back into the labeling screen's words) plus what was explained.  Names
+are honest: attention and rollout say where the model *looked* (they are not
+importance); attribution (integrated gradients) says how much each word moved
+the explained probability, and it adds up to the change from the baseline.
+
+Thread: the one that currently uses the :class:`Predictor` (one at a time).
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from workbench.inference.attention import attention_row, rollout, special_mass, word_scores
+from workbench.inference.predictor import Encoded, Predictor
+from workbench.spans import Token
+from workbench.store import Document
+
+ATTENTION = "attention"
+ROLLOUT = "rollout"
+ATTRIBUTION = "attribution"
+
+
+@dataclasses.dataclass
+class Explanation:
+    kind: str                        # attention, rollout or attribution
+    words: list[Token]
+    scores: np.ndarray               # one per word; attention: shares (>= 0), attribution: signed
+    word: int | None                 # NER: the word whose row / tag is explained
+    label: str                       # the predicted label explained (attribution) or shown (attention)
+    special: float = 0.0             # attention share on [CLS]/[SEP] (not shown on any word)
+    note: str = ""                   # one line for the legend
+    layers: int = 0
+    heads: int = 0
+
+    @property
+    def signed(self) -> bool:
+        return self.kind == ATTRIBUTION
+
+
+def _query(pred: Predictor, enc: Encoded, word: int | None) -> tuple[int, int | None]:
+    """The piece whose attention row is shown: [CLS] for sentiment, the word's first piece for NER."""
+    if pred.task != "ner" or not enc.first_piece:
+        return 0, None
+    pieces = dict(zip(enc.first_word, enc.first_piece))
+    word = word if word in pieces else min(pieces)
+    return pieces[word], word
+
+
+def attention(pred: Predictor, doc: Document, *, word: int | None = None, layer: int | None = None,
+              head: int | None = None, use_rollout: bool = False) -> Explanation:
+    """Attention of one row over the words: one layer and head, or their average (None),
+    or attention rollout across all layers."""
+    prediction, enc, att = pred.predict_with_attention(doc)
+    q, word = _query(pred, enc, word)
+    row = rollout(att)[q] if use_rollout else attention_row(att, q, layer, head)
+    label = prediction.label if pred.task == "sentiment" else (prediction.tags[word] if word is not None else "")
+    where = "[CLS]" if pred.task == "sentiment" or word is None else repr(enc.words[word].text)
+    if use_rollout:
+        note = f"Attention rollout of {where} through {att.shape[0]} layers (where it looked, not what mattered)"
+    else:
+        lay = f"layer {layer + 1}" if layer is not None else "all layers"
+        hd = f"head {head + 1}" if head is not None else "heads averaged"
+        note = f"Attention of {where}, {lay}, {hd} (where it looked, not what mattered)"
+    special = special_mass(row, enc.word_ids)
+    if special > 0.05:
+        note += f"; {special:.0%} went to [CLS]/[SEP]"
+    return Explanation(ROLLOUT if use_rollout else ATTENTION, enc.words, word_scores(row, enc.word_ids, len(enc.words)),
+                       word, label, special, note, att.shape[0], att.shape[1])
+
+
+def attribution(pred: Predictor, doc: Document, *, word: int | None = None, steps: int = 50,
+                internal_batch_size: int = 25, max_steps: int | None = None) -> Explanation:
+    """Integrated gradients for the predicted class (sentiment) or the word's predicted tag (NER)."""
+    from workbench.inference.attribution import integrated_gradients   # captum loads here
+
+    if pred.task == "ner":
+        enc = pred.encode([doc])[0]
+        _, word = _query(pred, enc, word)
+    else:
+        word = None
+    a = integrated_gradients(pred, doc, word=word, steps=steps, internal_batch_size=internal_batch_size,
+                             max_steps=max_steps)
+    change = a.output - a.baseline_output
+    note = (f"Attribution to p({a.label}) = {a.output:.2f}: red raised it, blue lowered it; words sum to "
+            f"{a.total:+.2f} of the {change:+.2f} change from an empty input ({a.steps} steps")
+    note += f", gap {a.delta:.3f})" if a.delta < 0.05 * max(abs(change), 0.01) else \
+        f", gap {a.delta:.3f}: too few steps for this input)"
+    return Explanation(ATTRIBUTION, a.enc.words, a.word_scores, a.word, a.label, 0.0, note)
+
+
+# ---- jobs for ui/workers.py -----------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Request:
+    """What the Review screen asks to see."""
+
+    kind: str                     # attention, rollout or attribution
+    doc: Document
+    word: int | None = None
+    layer: int | None = None
+    head: int | None = None
+    steps: int = 50
+    max_steps: int | None = 400
+
+
+def load_predictor(model_dir: str, max_length: int, *, on_progress=None, cancelled=None) -> Predictor:  # noqa: ANN001
+    """Load a run's model for explanations (eager attention).  Any thread; the predictor is
+    then used by one explanation job at a time."""
+    pred = Predictor(model_dir, max_length=max_length)
+    pred.use_eager_attention()
+    return pred
+
+
+def explain_job(pred: Predictor, request: Request, *, on_progress=None, cancelled=None) -> Explanation:  # noqa: ANN001
+    """Run one request.  Any thread (one job per predictor at a time)."""
+    if request.kind == ATTRIBUTION:
+        return attribution(pred, request.doc, word=request.word, steps=request.steps, max_steps=request.max_steps)
+    return attention(pred, request.doc, word=request.word, layer=request.layer, head=request.head,
+                     use_rollout=request.kind == ROLLOUT)
