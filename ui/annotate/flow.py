@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 from typing import TYPE_CHECKING
 
+from workbench.inference.queue import next_uncertain
 from workbench.store import Store
 from workbench.store.queries import neighbour, next_document
 
@@ -17,8 +18,12 @@ if TYPE_CHECKING:
 
 
 def next_unlabeled(store: Store, panel: "DocPanel", after_id: int) -> int | None:
-    """The next document (after ``after_id``, wrapping) that some task still has unlabeled."""
+    """The next document (after ``after_id``, wrapping) that some task still has unlabeled.
+    With the "uncertain first" order (set on the suggestions bar), the one the model is least sure of."""
     if not panel.is_filtered():
+        uncertain = next_uncertain(store, after_id)
+        if uncertain is not None:
+            return uncertain
         found = {d for t in store.tasks if (d := next_document(store, t, after_id)) is not None}
         found.discard(after_id)
         later = [d for d in found if d > after_id]

@@ -222,6 +222,21 @@ class NerView(QAbstractScrollArea):
         y = info.top + self._text_h / 2 - self.verticalScrollBar().value()
         return QPoint(int(MARGIN + (x0 + x1) / 2), int(y))
 
+    def span_rects(self, start: int, end: int) -> list[QRectF]:
+        """Viewport rectangles of the text in [start, end), one per wrapped line (for overlays
+        such as model suggestions, ui/annotate/suggestions.py)."""
+        out: list[QRectF] = []
+        if not len(self._doc):
+            return out
+        scroll = self.verticalScrollBar().value()
+        for i in range(self._doc.line_of_char(start), len(self._doc)):
+            info = self._doc[i]
+            if info.start >= end and i > self._doc.line_of_char(start):
+                break
+            x0, x1 = self._doc.x_of(info, max(start, info.start)), self._doc.x_of(info, min(end, info.end))
+            out.append(QRectF(MARGIN + x0, info.top - scroll, max(x1 - x0, 2.0), self._text_h + 2))
+        return out
+
     # ---- painting -----------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         p = QPainter(self.viewport())

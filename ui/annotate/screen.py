@@ -19,6 +19,7 @@ from ui.annotate.label_editor import LabelEditorDialog
 from ui.annotate.ner_view import NerView
 from ui.annotate.progress import ProgressPanel
 from ui.annotate.session import AnnotationSession
+from ui.annotate.suggestions import SuggestionLayer
 from workbench.store import Store
 from workbench.store.queries import counts
 
@@ -130,6 +131,8 @@ class AnnotateScreen(QWidget):
         # Counts are one query over the whole project; a burst of edits refreshes them once.
         self._counts_timer = QTimer(self, singleShot=True, interval=300)
         self._counts_timer.timeout.connect(self.refresh_counts)
+        # Model suggestions (pre-annotations) and the "uncertain first" order: ui/annotate/suggestions.py
+        self.suggestions = SuggestionLayer(self)
 
     # ---- project ---------------------------------------------------------------------
     def set_store(self, store: Store | None) -> None:
