@@ -106,11 +106,23 @@ def train_run(project: pathlib.Path, task: str, base: pathlib.Path, out: pathlib
     from workbench.training import TrainConfig, train
 
     cfg = TrainConfig(project, task, base_model=str(base), epochs=epochs, batch_size=16, lr=lr,
-                      embeddings="full", device="cpu", patience=0, output_dir=out)
+                      embeddings="full", device="cpu", patience=0, output_dir=out, **TINY_OVERRIDES)
     with one_cpu():
         return train(cfg)
 
 
+def _tiny_overrides() -> dict[str, Any]:
+    """Train every layer of the tiny model: the CPU defaults freeze the embeddings and the
+    lowest block, which suits a pretrained base, not a randomly initialised one."""
+    import dataclasses
+
+    from workbench.training.config import TrainConfig
+
+    names = {f.name for f in dataclasses.fields(TrainConfig)}
+    return {k: v for k, v in (("freeze_layers", 0),) if k in names}
+
+
+TINY_OVERRIDES = _tiny_overrides()
 _BUILT: dict[str, Any] = {}
 
 

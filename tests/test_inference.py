@@ -112,17 +112,20 @@ def test_rollout_of_identity_attention_is_identity():
 def test_integrated_gradients_completeness_sentiment(runs):
     from workbench.inference.attribution import integrated_gradients
 
-    # The tiny model flips class within ~5% of the path from the baseline, so 32 steps miss
-    # the jump (the completeness gap says so) and 256 catch it.
-    coarse = integrated_gradients(runs["sentiment"], doc("it was an awful film"), steps=32)
-    a = integrated_gradients(runs["sentiment"], doc("it was an awful film"), steps=256, internal_batch_size=64)
-    assert a.label == "negative" and a.output > 0.8
-    assert a.total == pytest.approx(a.output - a.baseline_output, abs=0.02)
-    assert a.delta < 0.02 < coarse.delta
-    refined = integrated_gradients(runs["sentiment"], doc("it was an awful film"), steps=32, max_steps=512)
-    assert refined.steps > 32 and refined.delta <= 0.01
-    words = [w.text for w in a.enc.words]
-    assert words[int(np.argmax(a.word_scores))] == "awful"   # the cue carries the decision
+    # Explain the sentence whose prediction the words change most (the empty baseline already
+    # leans to one class); its cue word must carry the attribution.
+    cases = []
+    for text, cue, label in (("it was an awful film", "awful", "negative"), ("it was a great film", "great", "positive")):
+        a = integrated_gradients(runs["sentiment"], doc(text), steps=256, internal_batch_size=64)
+        assert a.label == label
+        cases.append((a.output - a.baseline_output, a, cue))
+    change, a, cue = max(cases, key=lambda c: c[0])
+    assert change > 0.3
+    assert a.total == pytest.approx(change, abs=0.02) and a.delta < 0.02
+    assert [w.text for w in a.enc.words][int(np.argmax(a.word_scores))] == cue
+    refined = integrated_gradients(runs["sentiment"], a.enc.doc, steps=8, max_steps=512, tolerance=0.005)
+    assert refined.delta <= 0.005 or refined.steps == 512
+    assert refined.steps >= 8
 
 
 def test_integrated_gradients_for_a_selected_word_tag(runs):
@@ -151,3 +154,21 @@ def test_scored_span_record():
     s = ScoredSpan(0, 3, "PER", 0.5)
     assert s.span == Span(0, 3, "PER")
     assert Token("a", 0, 1).text == "a"
+
+
+# ---- explanations as the Review screen asks for them --------------------------------------
+def test_explanations_for_the_review_screen(runs):
+    from workbench.inference import explain
+
+    d = doc("the dave joined globex in lima .")
+    att = explain.explain_job(runs["ner"], explain.Request(explain.ATTENTION, d, word=3, layer=1, head=0))
+    assert att.kind == "attention" and att.word == 3 and att.label == "B-ORG"
+    assert att.scores.shape == (7,) and att.scores.sum() + att.special == pytest.approx(1.0, abs=1e-5)
+    assert "'globex'" in att.note and "not what mattered" in att.note and not att.signed
+    roll = explain.explain_job(runs["ner"], explain.Request(explain.ROLLOUT, d, word=3))
+    assert roll.kind == "rollout" and roll.scores.sum() + roll.special == pytest.approx(1.0, abs=1e-5)
+    ig = explain.explain_job(runs["ner"], explain.Request(explain.ATTRIBUTION, d, word=3, steps=32))
+    assert ig.signed and ig.label == "B-ORG" and int(np.argmax(ig.scores)) == 3
+    assert ig.note.startswith("Attribution to p(B-ORG)")
+    s = explain.explain_job(runs["sentiment"], explain.Request(explain.ATTENTION, doc("a terrible film"), word=2))
+    assert s.word is None and s.label == "negative" and "[CLS]" in s.note

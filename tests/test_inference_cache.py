@@ -134,3 +134,18 @@ def test_build_review_leaves_out_what_is_not_cached(project):
     with Store(project) as store:
         run = open_run(store, trained()["ner"].run_id)
         assert build_review(store, run, "dev").reviews == []
+
+
+def test_uncertain_first_queue_setting(project):
+    from workbench.inference.queue import next_order, next_uncertain, set_next_order
+
+    run_id = trained()["ner"].run_id
+    predict_job(project, run_id, "unlabeled")
+    with Store(project) as store:
+        queue = cache.uncertain_unlabeled(store, run_id, "ner", "margin")
+        assert next_order(store) == "in_order" and next_uncertain(store, 0) is None
+        set_next_order(store, "margin")
+        assert next_uncertain(store, 0) == queue[0]
+        assert next_uncertain(store, queue[0]) == queue[1]        # never the document just left
+        with pytest.raises(ValueError):
+            set_next_order(store, "random")

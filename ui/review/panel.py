@@ -376,9 +376,12 @@ class ReviewPanel(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
-        # Back from fixing labels: the gold labels may have changed; predictions are cached.
-        if self.review is not None and self.worker is None:
-            self.refresh()
+        if self.store is None or self.worker is not None:
+            return
+        if [r.run_id for r in finished_runs(self.store)] != [r.run_id for r in self.runs]:
+            self.reload_runs()       # a run finished on the Train screen meanwhile
+        elif self.review is not None:
+            self.refresh()           # back from fixing labels: gold may have changed (predictions are cached)
 
     # ---- teardown -------------------------------------------------------------------------------------
     def wait(self, ms: int = 60000) -> None:

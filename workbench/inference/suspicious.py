@@ -91,6 +91,7 @@ class KFoldSettings:
     device: str = "auto"
     embeddings: str = "sparse"
     patience: int = 2
+    train_overrides: dict[str, Any] = dataclasses.field(default_factory=dict)   # more TrainConfig fields
 
 
 def folds(doc_ids: Sequence[int], k: int, seed: int) -> list[list[int]]:
@@ -151,7 +152,7 @@ def kfold_job(project: str | pathlib.Path, task: str, settings: KFoldSettings = 
                               batch_size=settings.batch_size, lr=settings.lr, max_length=settings.max_length,
                               seed=settings.seed + i, device=settings.device, time_budget_s=settings.time_budget_s,
                               embeddings=settings.embeddings, patience=settings.patience,
-                              output_dir=tmp / f"runs{i}")
+                              output_dir=tmp / f"runs{i}", **settings.train_overrides)
             result = train(cfg, on_progress=fold_progress, cancelled=cancelled)
             if result.status != "done" or not result.model_dir:
                 return []
