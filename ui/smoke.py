@@ -185,11 +185,15 @@ def run_smoke_test(*, report: pathlib.Path | None = None, timeout: float = 900.0
         step = "close"
         window.close()
         app.processEvents()
+        from ui.workers import wait_all
+
+        if not wait_all(30_000):  # a screen's worker still running at exit would abort the app
+            raise RuntimeError("worker threads still running 30 s after the window closed")
         timings["total_s"] = round(time.time() - started, 2)
         import torch
 
         _emit({"smoke_test": "passed", **timings, "torch": torch.__version__,
-               "frozen": bool(getattr(sys, "frozen", False)), "qpa": os.environ.get("QT_QPA_PLATFORM", "")}, report)
+               "frozen": bool(getattr(sys, "frozen", False)), "qpa": app.platformName()}, report)
         return 0
     except BaseException as exc:  # noqa: BLE001 - every failure is a result here
         traceback.print_exc(file=sys.stderr)
