@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "workbench.commands.store_cmds",
     "workbench.commands.train",
     "workbench.commands.predict",
+    "workbench.commands.bundle",
 ]
 
 

@@ -61,6 +61,13 @@ class Knobs(QWidget):
         self.grad_accum = _spin(1, 64, 1)
         self.patience = _spin(0, 50, 2, "never stop early")
         self.seed = _spin(0, 2**31 - 1, 13)
+        self.freeze = _spin(-1, 48, -1, f"auto ({cpu.freeze_layers} CPU, {gpu.freeze_layers} GPU)")
+        self.freeze.setToolTip("Lower transformer blocks left as pretrained (with the embeddings): faster steps")
+        self.dropout = QDoubleSpinBox()
+        self.dropout.setRange(-0.01, 0.9)
+        self.dropout.setSingleStep(0.05)
+        self.dropout.setValue(-0.01)
+        self.dropout.setSpecialValueText(f"auto ({_drop(cpu.dropout)} CPU, {_drop(gpu.dropout)} GPU)")
         self.embeddings = QComboBox()
         for text, value in (("tune rows the data uses (fast)", "sparse"), ("tune all", "full"), ("frozen", "frozen")):
             self.embeddings.addItem(text, value)
@@ -77,6 +84,8 @@ class Knobs(QWidget):
         adv.addRow("Grad. accumulation", self.grad_accum)
         adv.addRow("Early-stop patience", self.patience)
         adv.addRow("Seed", self.seed)
+        adv.addRow("Frozen lower layers", self.freeze)
+        adv.addRow("Dropout", self.dropout)
         adv.addRow("Word embeddings", self.embeddings)
         adv.addRow("Device", self.device_box)
         self.drawer.hide()
@@ -109,4 +118,10 @@ class Knobs(QWidget):
             weight_decay=self.weight_decay.value(), grad_accum=self.grad_accum.value(),
             patience=self.patience.value(), seed=self.seed.value(), device=self.device(),
             time_budget_s=self.time_limit.value() * 60.0 or None, embeddings=str(self.embeddings.currentData()),
+            freeze_layers=None if self.freeze.value() < 0 else self.freeze.value(),
+            dropout=None if self.dropout.value() < 0 else self.dropout.value(),
         )
+
+
+def _drop(p: float | None) -> str:
+    return "model's" if p is None else f"{p:g}"

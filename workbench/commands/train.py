@@ -34,6 +34,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--patience", type=int, default=2, help="epochs without a better dev score before stopping (0: never)")
     p.add_argument("--embeddings", default="sparse", choices=["sparse", "full", "frozen"],
                    help="word embeddings: tune the rows the data uses (sparse), all, or none")
+    p.add_argument("--dropout", type=float, help="dropout probability (default: by device; -1: the model's own)")
+    p.add_argument("--freeze-layers", type=int,
+                   help="leave the embeddings and this many lower transformer blocks untrained (default: by device)")
     p.add_argument("--max-eval-docs", type=int, default=1000,
                    help="dev documents scored after each epoch (the final score uses all of dev; 0: all)")
     p.add_argument("--output-dir", type=pathlib.Path, help="where run folders go (default: the user data dir)")
@@ -48,17 +51,22 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"{project}: no such project file")
     from workbench.training.config import TrainConfig
     from workbench.training.loop import train
-    from workbench.training.metrics import format_report
-
     config = TrainConfig(
         store_path=project, task=args.task, base_model=args.base_model, epochs=args.epochs,
         batch_size=args.batch_size, lr=args.lr, max_length=args.max_length, max_train_docs=args.max_train_docs,
         seed=args.seed, device=args.device, time_budget_s=args.time_budget, warmup_ratio=args.warmup_ratio,
         weight_decay=args.weight_decay, grad_accum=args.grad_accum, patience=args.patience,
-        embeddings=args.embeddings, max_eval_docs=args.max_eval_docs or None, output_dir=args.output_dir,
+        embeddings=args.embeddings, dropout=args.dropout, freeze_layers=args.freeze_layers, max_eval_docs=args.max_eval_docs or None, output_dir=args.output_dir,
     )
-    printer = _Printer(quiet=args.quiet)
-    result = train(config, on_progress=printer)
+    result = train(config, on_progress=Printer(quiet=args.quiet))
+    print_result(result, as_json=args.json)
+    return 0 if result.status in ("done", "cancelled") else 1
+
+
+def print_result(result, as_json: bool) -> None:  # noqa: ANN001 - a workbench.training.events.RunResult
+    """The run's reports and summary on stdout; with ``as_json`` one JSON object as the last line."""
+    from workbench.training.metrics import format_report
+
     out = sys.stdout
     if result.dev:
         print(f"dev ({result.counts.get('dev_source', 'dev')}, best epoch {result.best_epoch}):", file=out)
@@ -71,12 +79,11 @@ def run(args: argparse.Namespace) -> int:
           f"{result.tokens_per_s:.0f} tokens/s on {result.device}", file=out)
     if result.model_dir:
         print(f"model: {result.model_dir}", file=out)
-    if args.json:
+    if as_json:
         print(json.dumps(result.summary()), file=out)
-    return 0 if result.status in ("done", "cancelled") else 1
 
 
-class _Printer:
+class Printer:
     """Progress lines on stderr, at most one per second (and every epoch)."""
 
     def __init__(self, quiet: bool) -> None:

@@ -27,13 +27,15 @@ class Defaults:
     max_epochs: int
     warmup_ratio: float
     eval_batch_size: int
+    dropout: float | None      # None: the base model's own
+    freeze_layers: int         # lower transformer blocks (and the embeddings) left as they are
 
 
 # Chosen by measurement on the bundled MiniLM (docs/training-defaults.md).
 CPU_DEFAULTS = Defaults(lr=1.5e-4, batch_size=16, max_length=128, epochs=4, min_steps=300, max_epochs=40,
-                        warmup_ratio=0.06, eval_batch_size=64)
+                        warmup_ratio=0.06, eval_batch_size=64, dropout=0.0, freeze_layers=1)
 GPU_DEFAULTS = Defaults(lr=1e-4, batch_size=32, max_length=256, epochs=5, min_steps=400, max_epochs=40,
-                        warmup_ratio=0.06, eval_batch_size=256)
+                        warmup_ratio=0.06, eval_batch_size=256, dropout=None, freeze_layers=0)
 
 
 def defaults_for(device_kind: str) -> Defaults:
@@ -61,6 +63,8 @@ class TrainConfig:
     max_train_docs: int | None = None    # the first N train documents in import order
     time_budget_s: float | None = None   # plan the schedule so training ends within this many seconds
     embeddings: str = "sparse"           # sparse: tune only the rows the data uses; full; frozen
+    dropout: float | None = None         # None: the device default; negative: the base model's own
+    freeze_layers: int | None = None     # None: the device default
     dev_fraction: float = 0.1            # hold-out when the project has no dev split
     max_eval_docs: int | None = 1000     # per-epoch dev scoring sample (the final score uses all of dev)
     output_dir: pathlib.Path | None = None
@@ -87,6 +91,10 @@ class TrainConfig:
             raise UserError(f"time budget must be positive (got {self.time_budget_s})")
         if self.embeddings not in EMBEDDING_MODES:
             raise UserError(f"embeddings must be one of {', '.join(EMBEDDING_MODES)}")
+        if self.dropout is not None and self.dropout >= 1:
+            raise UserError(f"dropout must be below 1 (got {self.dropout})")
+        if self.freeze_layers is not None and self.freeze_layers < 0:
+            raise UserError(f"frozen layers cannot be negative (got {self.freeze_layers})")
         if self.weight_decay < 0 or self.grad_clip < 0 or self.patience < 0:
             raise UserError("weight decay, gradient clipping and patience cannot be negative")
 
@@ -101,6 +109,8 @@ class TrainConfig:
         return dataclasses.replace(
             self, epochs=epochs, batch_size=batch, lr=self.lr or d.lr, max_length=self.max_length or d.max_length,
             warmup_ratio=d.warmup_ratio if self.warmup_ratio is None else self.warmup_ratio,
+            dropout=d.dropout if self.dropout is None else (None if self.dropout < 0 else self.dropout),
+            freeze_layers=d.freeze_layers if self.freeze_layers is None else self.freeze_layers,
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -10,10 +10,8 @@ its own Store connection.  It checks ``cancelled()`` before every micro-batch.
 """
 from __future__ import annotations
 
-import datetime as _dt
-import json
+import dataclasses
 import math
-import pathlib
 import random
 import time
 from typing import Any
@@ -22,19 +20,20 @@ import numpy as np
 import torch
 
 from workbench.errors import UserError
-from workbench.paths import runs_dir
 from workbench.store import Store
-from workbench.training import runs
 from workbench.training.batching import Batcher
+from workbench.training.card import run_folder, write_card
 from workbench.training.config import TrainConfig, defaults_for
 from workbench.training.data import Splits, encode, load_splits
 from workbench.training.device import DeviceInfo, pick_device
+from workbench.training.distributed import Dist
 from workbench.training.evaluate import autocast, evaluate
 from workbench.training.events import CancelFn, Progress, ProgressFn, RunResult
 from workbench.training.model import (
-    finalize_embeddings, load_model, load_tokenizer, prepare_embeddings, resolve_base_model, restore_state,
-    save_model, trainable_state,
+    finalize_embeddings, freeze_lower_layers, load_model, load_tokenizer, prepare_embeddings, resolve_base_model,
+    restore_state, save_model, set_dropout, trainable_state,
 )
+from workbench.training.recorder import StoreRecorder
 from workbench.training.schedule import LinearSchedule, steps_that_fit
 
 REPORT_EVERY_S = 0.25      # at most this often a "step" report (and a curve point)
@@ -55,48 +54,72 @@ def _ignore(_: Progress) -> None:
 
 def train(config: TrainConfig, *, on_progress: ProgressFn | None = None,
           cancelled: CancelFn | None = None) -> RunResult:
-    """Fine-tune, score, save and record one run.  UserError when training cannot work."""
+    """Fine-tune, score, save and record one run of a project.  UserError when training cannot work."""
     emit = on_progress or _ignore
-    cancelled = cancelled or _never
     t_wall = time.perf_counter()
     config.check()
-    device = pick_device(config.device)
-    source = resolve_base_model(config.base_model)
+    pick_device(config.device)  # refuse a device that is not here before reading anything
+    resolve_base_model(config.base_model)
     store = Store(config.store_path)
     try:
         emit(Progress("status", message="Reading labeled documents"))
         splits = load_splits(store, config.task, max_train_docs=config.max_train_docs,
                              dev_fraction=config.dev_fraction, seed=config.seed, min_docs=config.min_docs)
-        cfg = config.resolved(device.kind, len(splits.train))
-        emit(Progress("status", message=f"Loading base model on {device.description}"))
-        tokenizer = load_tokenizer(source)
-        model = load_model(source, cfg.task, splits.label_names, tokenizer)
-        label2id = {name: i for i, name in enumerate(splits.label_names)}
-        emit(Progress("status", message="Tokenizing"))
-        data = {name: encode(getattr(splits, name), tokenizer, cfg.task, label2id, cfg.max_length)
-                for name in ("train", "dev", "test")}
-        counts = {**splits.counts(), "train_tokens_per_epoch": int(sum(data["train"]["length"])),
-                  "labels": splits.labels}
-        run_id = runs.start_run(store, cfg.task, str(config.base_model or "default"), device.description,
-                                cfg.to_json(), counts)
-        try:
-            return _Run(cfg, device, source, store, run_id, splits, data, tokenizer, model, counts, emit,
-                        cancelled, t_wall).fit()
-        except BaseException as exc:
-            message = str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
-            runs.finish_run(store, run_id, "failed", error=message, seconds=time.perf_counter() - t_wall)
-            raise
+        return train_splits(config, splits, StoreRecorder(store), on_progress=on_progress, cancelled=cancelled,
+                            t_wall=t_wall)
     finally:
         store.close()
+
+
+def train_splits(config: TrainConfig, splits: Splits, recorder: Any, *, on_progress: ProgressFn | None = None,
+                 cancelled: CancelFn | None = None, dist: Dist | None = None,
+                 t_wall: float | None = None) -> RunResult:
+    """The run itself, on examples already read (from a project or a bundle).
+
+    ``recorder`` receives the run row, curve points and final figures (see
+    recorder.py); ``dist`` is the torchrun process group, or None.
+    """
+    emit = on_progress or _ignore
+    cancelled = cancelled or _never
+    t_wall = time.perf_counter() if t_wall is None else t_wall
+    config.check()
+    device = pick_device(config.device)
+    if dist is not None and device.kind == "cuda":
+        device = dataclasses.replace(device, torch_device=f"cuda:{dist.local_rank}")
+    if dist is not None and config.time_budget_s:
+        raise UserError("a time budget cannot be planned across several processes; give --epochs instead")
+    source = resolve_base_model(config.base_model)
+    cfg = config.resolved(device.kind, len(splits.train))
+    emit(Progress("status", message=f"Loading base model on {device.description}"))
+    tokenizer = load_tokenizer(source)
+    model = load_model(source, cfg.task, splits.label_names, tokenizer)
+    label2id = {name: i for i, name in enumerate(splits.label_names)}
+    emit(Progress("status", message="Tokenizing"))
+    data = {name: encode(getattr(splits, name), tokenizer, cfg.task, label2id, cfg.max_length)
+            for name in ("train", "dev", "test")}
+    counts = {**splits.counts(), "train_tokens_per_epoch": int(sum(data["train"]["length"])),
+              "labels": splits.labels}
+    if dist is not None:
+        counts["processes"] = dist.world
+    run_id = recorder.start(cfg.task, str(config.base_model or "default"), device.description, cfg.to_json(), counts)
+    try:
+        return _Run(cfg, device, source, recorder, run_id, splits, data, tokenizer, model, counts, emit,
+                    cancelled, t_wall, dist).fit()
+    except BaseException as exc:
+        message = str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
+        recorder.finish(run_id, "failed", error=message, seconds=time.perf_counter() - t_wall)
+        raise
 
 
 class _Run:
     """The state of one run between its row being written and its result."""
 
-    def __init__(self, cfg: TrainConfig, device: DeviceInfo, source: str, store: Store, run_id: int, splits: Splits,
+    def __init__(self, cfg: TrainConfig, device: DeviceInfo, source: str, recorder: Any, run_id: int, splits: Splits,
                  data: dict[str, Any], tokenizer: Any, model: torch.nn.Module, counts: dict[str, Any],
-                 emit: ProgressFn, cancelled: CancelFn, t_wall: float) -> None:
-        self.cfg, self.device, self.source, self.store, self.run_id = cfg, device, source, store, run_id
+                 emit: ProgressFn, cancelled: CancelFn, t_wall: float, dist: Dist | None = None) -> None:
+        self.cfg, self.device, self.source, self.recorder, self.run_id = cfg, device, source, recorder, run_id
+        self.dist = dist
+        self.all_points: list[tuple[str, int, float, float]] = []   # every curve point, for the run card
         self.splits, self.data, self.tokenizer, self.model, self.counts = splits, data, tokenizer, model, counts
         self.emit, self.cancelled, self.t_wall = emit, cancelled, t_wall
         pad = tokenizer.pad_token_id
@@ -114,8 +137,16 @@ class _Run:
         try:
             model.to(device.torch_device)
             train_b = self.batchers["train"]
-            prepare_embeddings(model, cfg.embeddings, torch.cat(train_b.ids) if len(train_b) else torch.zeros(0))
+            set_dropout(model, cfg.dropout)
+            if not freeze_lower_layers(model, cfg.freeze_layers or 0):
+                prepare_embeddings(model, cfg.embeddings, torch.cat(train_b.ids) if len(train_b) else torch.zeros(0))
             model.train()
+            self.net = model
+            if self.dist is not None:
+                from torch.nn.parallel import DistributedDataParallel
+
+                on_gpu = device.kind == "cuda"
+                self.net = DistributedDataParallel(model, device_ids=[self.dist.local_rank] if on_gpu else None)
             return self._loop(train_b)
         finally:
             torch.set_num_threads(old_threads)
@@ -126,6 +157,8 @@ class _Run:
         optimizer = _optimizer(model, cfg, device)
         scaler = torch.amp.GradScaler("cuda") if device.use_scaler else None
         n_batches = math.ceil(len(train_b) / cfg.batch_size)
+        if self.dist is not None:  # each optimizer step takes one batch from every process
+            n_batches = math.ceil(n_batches / self.dist.world)
         spe = math.ceil(n_batches / cfg.grad_accum)          # optimizer steps per epoch
         max_steps = total = spe * cfg.epochs
         sched = LinearSchedule(cfg.lr, max_steps, cfg.warmup_ratio)
@@ -141,6 +174,8 @@ class _Run:
         self.emit(Progress("status", message="Training", total_steps=total, epochs=cfg.epochs, run_id=self.run_id))
         while step < total and not stop:
             batches = train_b.train_batches(cfg.batch_size, cfg.seed, epoch)
+            if self.dist is not None:
+                batches = self.dist.shard(batches)
             for k in range(0, len(batches), cfg.grad_accum):
                 if step >= total:
                     break
@@ -154,7 +189,7 @@ class _Run:
                         break
                     inputs = train_b.collate(micro, device.torch_device)
                     with autocast(device):
-                        loss = model(**inputs).loss / len(group)
+                        loss = self.net(**inputs).loss / len(group)
                     (scaler.scale(loss) if scaler else loss).backward()
                     pending += loss.detach()
                     tokens += sum(train_b.lengths[i] for i in micro)
@@ -174,7 +209,7 @@ class _Run:
                 step += 1
                 unsynced += 1
                 if unsynced >= sync_every or step % spe == 0 or step >= total:
-                    value = float(pending)
+                    value = float(self.dist.mean(pending) if self.dist is not None else pending)
                     pending.zero_()
                     if math.isfinite(value):
                         loss_sum, loss_steps, bad_syncs = loss_sum + value, loss_steps + unsynced, 0
@@ -199,8 +234,12 @@ class _Run:
                 break
             # an epoch (or the planned run) ended: score on dev
             t_eval = time.perf_counter()
-            report = evaluate(model, self.batchers["dev"], self.data["dev"], cfg.task, self.splits.label_names,
-                              device, eval_bs, dev_rows, self.cancelled)
+            report = None
+            if self.dist is None or self.dist.is_main:
+                report = evaluate(model, self.batchers["dev"], self.data["dev"], cfg.task, self.splits.label_names,
+                                  device, eval_bs, dev_rows, self.cancelled)
+            if self.dist is not None:  # every process takes rank 0's verdict, so all stop together
+                report = self.dist.share(report)
             if report is None:
                 stop = "cancelled"
                 break
@@ -245,8 +284,7 @@ class _Run:
                         ("dev_accuracy", step, epoch_f, report["accuracy"])]
         self.history.append({"epoch": round(epoch_f, 3), "step": step, "loss": report["loss"], "f1": report["f1"],
                              "accuracy": report["accuracy"], "score": report["score"]})
-        runs.add_points(self.store, self.run_id, self.points)
-        self.points = []
+        self._flush_points()
         self.emit(Progress("epoch", step=step, epoch=epoch_f, report=report, run_id=self.run_id,
                            message=f"epoch {epoch_f:.2f}: dev loss {report['loss']:.4f}, F1 {report['f1']:.4f}"))
 
@@ -254,13 +292,18 @@ class _Run:
     def _finish(self, step: int, spe: int, tokens: int, train_s: float, stop: str, best: dict[str, Any],
                 dev_rows: list[int] | None) -> RunResult:
         cfg, model = self.cfg, self.model
-        runs.add_points(self.store, self.run_id, self.points)
-        self.points = []
+        self._flush_points()
         status = "cancelled" if stop == "cancelled" else "done"
-        folder = _run_folder(cfg, self.run_id)
+        folder = run_folder(cfg, self.run_id, self.recorder.stem)
         dev_report = test_report = None
         model_dir = ""
-        if best["state"] is not None:
+        main = self.dist is None or self.dist.is_main
+        if self.dist is not None:
+            tokens = int(self.dist.total(tokens))   # throughput counts every process's tokens
+        if best["state"] is not None and not main:
+            restore_state(model, best["state"])     # rank 0 alone scores and writes the model
+            dev_report = best["report"]
+        if best["state"] is not None and main:
             self.emit(Progress("status", message="Scoring and saving the best checkpoint", step=step,
                                run_id=self.run_id))
             restore_state(model, best["state"])
@@ -284,12 +327,21 @@ class _Run:
         )
         if model_dir:
             result.card_path = str(folder / "run_card.json")
-            _write_card(result, self.source, self.splits, folder / "run_card.json")
-        runs.finish_run(self.store, self.run_id, status, metrics={"dev": dev_report, "test": test_report,
+            write_card(result, self.source, self.splits, folder / "run_card.json", self.all_points)
+        if self.dist is not None:
+            self.dist.barrier()   # no process leaves before the model is on disk
+        if not main:
+            return result
+        self.recorder.finish(self.run_id, status, metrics={"dev": dev_report, "test": test_report,
                         "best_epoch": best["epoch"], "history": self.history, "summary": result.summary()},
                         model_dir=model_dir, error=message if status != "done" else "", seconds=seconds)
         self.emit(Progress("done", step=step, message=message or "done", run_id=self.run_id, elapsed_s=seconds))
         return result
+
+    def _flush_points(self) -> None:
+        self.all_points += self.points
+        self.recorder.add_points(self.run_id, self.points)
+        self.points = []
 
     def _score(self, split: str) -> dict[str, Any] | None:
         return evaluate(self.model, self.batchers[split], self.data[split], self.cfg.task, self.splits.label_names,
@@ -333,25 +385,3 @@ def _seed(seed: int) -> None:
 def _nan_message(step: int, lr: float) -> str:
     return (f"training stopped at step {step}: the loss became NaN (not a number), so nothing was saved; "
             f"try a lower learning rate than {lr:g}")
-
-
-def _run_folder(cfg: TrainConfig, run_id: int) -> pathlib.Path:
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    root = cfg.output_dir or runs_dir()
-    return pathlib.Path(root) / f"{pathlib.Path(cfg.store_path).stem}-run{run_id}-{cfg.task}-{stamp}"
-
-
-def _write_card(result: RunResult, source: str, splits: Splits, path: pathlib.Path) -> None:
-    """The run card: everything needed to know what this model is and how good it was."""
-    card = {
-        "run_id": result.run_id, "task": result.task, "status": result.status,
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "base_model": result.base_model, "base_model_source": source, "device": result.device,
-        "config": result.config, "labels": splits.labels, "label_names": splits.label_names,
-        "data": result.counts, "duration_s": round(result.wall_seconds, 3),
-        "train_seconds": round(result.train_seconds, 3), "train_tokens": result.train_tokens,
-        "tokens_per_s": round(result.tokens_per_s, 1), "epochs": round(result.epochs_done, 3),
-        "steps": result.steps, "best_epoch": result.best_epoch, "history": result.history,
-        "metrics": {"dev": result.dev, "test": result.test}, "torch": torch.__version__,
-    }
-    path.write_text(json.dumps(card, indent=2, default=float), encoding="utf-8")

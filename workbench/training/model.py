@@ -151,6 +151,45 @@ def prepare_embeddings(model: nn.Module, mode: str, used_ids: torch.Tensor) -> N
     model.set_input_embeddings(RowSparseEmbedding(emb, used_ids))
 
 
+def set_dropout(model: nn.Module, p: float | None) -> None:
+    """Set every dropout module's probability (None: keep the model's own).  Attention
+    dropout in transformers' attention code reads ``self.dropout.p``, so this covers it."""
+    if p is None:
+        return
+    for module in model.modules():
+        if isinstance(module, nn.Dropout):
+            module.p = p
+
+
+def encoder_layers(model: nn.Module) -> nn.ModuleList | None:
+    """The stack of transformer blocks (``encoder.layer`` in BERT, ``transformer.layer`` in
+    DistilBERT, ...): the longest ModuleList inside the base model."""
+    base = getattr(model, "base_model", model)
+    best: nn.ModuleList | None = None
+    for name, module in base.named_modules():
+        if isinstance(module, nn.ModuleList) and name.split(".")[-1] in ("layer", "layers", "block", "blocks"):
+            if best is None or len(module) > len(best):
+                best = module
+    return best
+
+
+def freeze_lower_layers(model: nn.Module, k: int) -> int:
+    """Freeze the embeddings and the first ``k`` transformer blocks; returns how many were frozen.
+
+    Nothing below the first trainable block needs a gradient, so the backward pass
+    stops there: each frozen block saves its whole backward (two thirds of its cost).
+    """
+    layers = encoder_layers(model)
+    if k <= 0 or layers is None:
+        return 0
+    k = min(k, len(layers) - 1)   # always leave at least one block to tune
+    emb = getattr(getattr(model, "base_model", model), "embeddings", None)
+    for module in ([emb] if emb is not None else []) + list(layers[:k]):
+        for p in module.parameters():
+            p.requires_grad_(False)
+    return k
+
+
 def finalize_embeddings(model: nn.Module) -> None:
     """Undo :func:`prepare_embeddings` so the model saves and loads as a stock one."""
     emb = model.get_input_embeddings()

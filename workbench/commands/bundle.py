@@ -1,0 +1,96 @@
+"""Training beyond the workstation: export-bundle, train-bundle (torchrun-ready), import-run."""
+from __future__ import annotations
+
+import argparse
+import pathlib
+
+from workbench.errors import UserError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("export-bundle", help="pack a task's labeled data to train elsewhere (no project needed)")
+    p.add_argument("project")
+    p.add_argument("out", help="a new folder")
+    p.add_argument("--task", required=True, choices=["ner", "sentiment"])
+    p.add_argument("--base-model", default="default", help="'default', a local model folder (copied), or a hub id")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--max-length", type=int)
+    p.add_argument("--max-train-docs", type=int)
+    p.add_argument("--seed", type=int, default=13)
+    p.set_defaults(func=cmd_export_bundle)
+
+    p = sub.add_parser("train-bundle", help="train from a bundle; runs unchanged under torchrun --nproc_per_node=K")
+    p.add_argument("bundle")
+    p.add_argument("--output-dir", type=pathlib.Path, help="where the run folder goes (default: BUNDLE/runs)")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int, help="per process: the global batch is K times this")
+    p.add_argument("--lr", type=float)
+    p.add_argument("--max-length", type=int)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--patience", type=int)
+    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--json", action="store_true", help="end with one JSON line (rank 0)")
+    p.set_defaults(func=cmd_train_bundle)
+
+    p = sub.add_parser("import-run", help="bring a run folder trained elsewhere into the project's history")
+    p.add_argument("project")
+    p.add_argument("run_dir")
+    p.set_defaults(func=cmd_import_run)
+
+
+def _project(path: str):
+    from workbench.store import Store
+
+    if not pathlib.Path(path).is_file():
+        raise UserError(f"{path}: no such project file")
+    return Store.open(path)
+
+
+def cmd_export_bundle(args: argparse.Namespace) -> int:
+    from workbench.training.bundle import export_bundle
+    from workbench.training.config import TrainConfig
+
+    config = TrainConfig(store_path=pathlib.Path(args.project), task=args.task, base_model=args.base_model,
+                         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, max_length=args.max_length,
+                         max_train_docs=args.max_train_docs, seed=args.seed)
+    with _project(args.project) as store:
+        meta = export_bundle(store, args.out, config)
+    c = meta["counts"]
+    print(f"bundle {args.out}: {meta['task']}, {c['train']} train / {c['dev']} dev ({meta['dev_source']}) / "
+          f"{c['test']} test documents, labels {', '.join(meta['labels'])}")
+    return 0
+
+
+def cmd_train_bundle(args: argparse.Namespace) -> int:
+    from workbench.commands.train import print_result, Printer
+    from workbench.training import distributed
+    from workbench.training.bundle import bundle_config, read_bundle
+    from workbench.training.loop import train_splits
+    from workbench.training.recorder import CardRecorder
+
+    meta, splits = read_bundle(args.bundle)
+    dist = distributed.from_env()
+    try:
+        config = bundle_config(args.bundle, meta, output_dir=args.output_dir or pathlib.Path(args.bundle) / "runs",
+                               epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, max_length=args.max_length,
+                               seed=args.seed, device=args.device, patience=args.patience)
+        main = dist is None or dist.is_main
+        result = train_splits(config, splits, CardRecorder(), dist=dist,
+                              on_progress=Printer(quiet=args.quiet or not main))
+        if main:
+            print_result(result, as_json=args.json)
+    finally:
+        distributed.close(dist)
+    return 0 if result.status in ("done", "cancelled") else 1
+
+
+def cmd_import_run(args: argparse.Namespace) -> int:
+    from workbench.training.bundle import import_run
+
+    with _project(args.project) as store:
+        run_id = import_run(store, args.run_dir)
+    print(f"imported {args.run_dir} as run {run_id}")
+    return 0

@@ -1,0 +1,202 @@
+"""Training bundles: a project's labeled data, packed to train somewhere else.
+
+A bundle is a folder that needs no project file and no app:
+
+    bundle.json     task, label maps, training config, base model, where the data came from
+    data/           a ``datasets.DatasetDict`` saved to disk (train / dev / test), labels as ClassLabel
+    base_model/     a copy of the base model when it was a local folder (not for "default")
+
+``workbench-cli train-bundle`` trains from it with the same engine as the app
+(also under ``torchrun``); ``workbench-cli import-run`` brings the finished run
+folder (model + run card) back into the project's run history.
+
+No Qt; may run on any thread that owns its Store.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import json
+import pathlib
+import shutil
+from typing import Any
+
+from workbench.errors import UserError
+from workbench.paths import runs_dir
+from workbench.spans import Token
+from workbench.store import Store
+from workbench.training import runs
+from workbench.training.config import TrainConfig
+from workbench.training.data import Example, Splits, load_splits
+
+FORMAT = "workbench-training-bundle"
+VERSION = 1
+SPLIT_NAMES = ("train", "dev", "test")
+
+
+def _config_json(config: TrainConfig) -> dict[str, Any]:
+    """The fields a bundle carries (project-bound ones are left out)."""
+    raw = dataclasses.asdict(config)
+    for key in ("store_path", "output_dir", "max_train_docs", "device"):
+        raw.pop(key, None)
+    return raw
+
+
+def export_bundle(store: Store, out: str | pathlib.Path, config: TrainConfig) -> dict[str, Any]:
+    """Write the bundle for ``config.task``; refuses (UserError) what training would refuse."""
+    import datasets
+
+    out = pathlib.Path(out)
+    if out.exists() and any(out.iterdir()):
+        raise UserError(f"{out}: the folder exists and is not empty; choose a new folder for the bundle")
+    config.check()
+    splits = load_splits(store, config.task, max_train_docs=config.max_train_docs,
+                         dev_fraction=config.dev_fraction, seed=config.seed, min_docs=config.min_docs)
+    tag = datasets.ClassLabel(names=splits.label_names)
+    if config.task == "ner":
+        features = datasets.Features({
+            "doc_id": datasets.Value("int64"), "text": datasets.Value("string"),
+            "word_starts": datasets.Sequence(datasets.Value("int32")),
+            "word_ends": datasets.Sequence(datasets.Value("int32")),
+            "tags": datasets.Sequence(tag),
+        })
+    else:
+        features = datasets.Features({"doc_id": datasets.Value("int64"), "text": datasets.Value("string"),
+                                      "label": tag})
+    tmp = out.with_name(f".{out.name}.partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        parts = {}
+        for name in SPLIT_NAMES:
+            rows = _rows(getattr(splits, name), config.task)
+            if rows["doc_id"]:  # datasets cannot load an empty split back
+                parts[name] = datasets.Dataset.from_dict(rows, features=features)
+        datasets.DatasetDict(parts).save_to_disk(str(tmp / "data"))
+        base = str(config.base_model or "default")
+        base_dir = None
+        if base != "default" and pathlib.Path(base).is_dir():
+            shutil.copytree(base, tmp / "base_model")
+            base_dir = "base_model"
+        meta = {
+            "format": FORMAT, "version": VERSION, "task": config.task, "project": store.name,
+            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "labels": splits.labels, "label_names": splits.label_names,
+            "label2id": {n: i for i, n in enumerate(splits.label_names)},
+            "dev_source": splits.dev_source, "counts": splits.counts(),
+            "base_model": base if base_dir is None else pathlib.Path(base).name, "base_model_dir": base_dir,
+            "config": _config_json(config),
+        }
+        (tmp / "bundle.json").write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
+        if out.exists():
+            out.rmdir()
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return meta
+
+
+def _rows(examples: list[Example], task: str) -> dict[str, list[Any]]:
+    rows: dict[str, list[Any]] = {"doc_id": [], "text": []}
+    if task == "ner":
+        rows.update(word_starts=[], word_ends=[], tags=[])
+    else:
+        rows["label"] = []
+    for ex in examples:
+        rows["doc_id"].append(ex.doc_id)
+        rows["text"].append(ex.text)
+        if task == "ner":
+            rows["word_starts"].append([w.start for w in ex.words])
+            rows["word_ends"].append([w.end for w in ex.words])
+            rows["tags"].append(list(ex.tags))
+        else:
+            rows["label"].append(ex.label)
+    return rows
+
+
+def read_bundle(folder: str | pathlib.Path) -> tuple[dict[str, Any], Splits]:
+    """The bundle's metadata and its examples, exactly as the project had them."""
+    import datasets
+
+    folder = pathlib.Path(folder)
+    meta_path = folder / "bundle.json"
+    if not meta_path.is_file():
+        raise UserError(f"{folder}: not a training bundle (no bundle.json)")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{meta_path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    if meta.get("format") != FORMAT or int(meta.get("version", 0)) > VERSION:
+        raise UserError(f"{meta_path}: not a bundle this version can read "
+                        f"(format {meta.get('format')!r}, version {meta.get('version')})")
+    dd = datasets.load_from_disk(str(folder / "data"))
+    names = meta["label_names"]
+    out: dict[str, list[Example]] = {}
+    for split in SPLIT_NAMES:
+        examples = []
+        if split in dd:
+            for row in dd[split]:
+                if meta["task"] == "ner":
+                    words = [Token(row["text"][s:e], s, e) for s, e in zip(row["word_starts"], row["word_ends"])]
+                    examples.append(Example(row["doc_id"], row["text"], words, [names[t] for t in row["tags"]]))
+                else:
+                    examples.append(Example(row["doc_id"], row["text"], label=names[row["label"]]))
+        out[split] = examples
+    splits = Splits(out["train"], out["dev"], out["test"], meta["dev_source"], list(names), list(meta["labels"]))
+    return meta, splits
+
+
+def bundle_config(folder: str | pathlib.Path, meta: dict[str, Any], **overrides: Any) -> TrainConfig:
+    """The bundle's training config with the command line's overrides (None leaves a value)."""
+    folder = pathlib.Path(folder)
+    raw = dict(meta["config"])
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    raw = {k: v for k, v in raw.items() if k in fields}
+    if meta.get("base_model_dir"):
+        raw["base_model"] = str(folder / meta["base_model_dir"])
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    raw.setdefault("store_path", folder / "bundle.json")
+    raw["store_path"] = pathlib.Path(raw["store_path"])
+    if raw.get("output_dir") is not None:
+        raw["output_dir"] = pathlib.Path(raw["output_dir"])
+    return TrainConfig(**raw)
+
+
+def import_run(store: Store, run_dir: str | pathlib.Path) -> int:
+    """Copy a finished run folder (``model/`` + ``run_card.json``) into the user data dir and
+    record it in the project's run history.  Returns the new run id."""
+    run_dir = pathlib.Path(run_dir)
+    card_path = run_dir / "run_card.json"
+    if not card_path.is_file() or not (run_dir / "model" / "config.json").is_file():
+        raise UserError(f"{run_dir}: not a run folder (it needs run_card.json and model/config.json)")
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    task = card.get("task")
+    if task not in store.tasks:
+        raise UserError(f"{run_dir}: a {task} run, but this project has no {task} task")
+    project_labels = store.label_names(task)
+    missing = [lab for lab in card.get("labels", []) if lab not in project_labels]
+    if missing:
+        raise UserError(f"{run_dir}: the run predicts labels this project does not have: {', '.join(missing)}")
+    counts = dict(card.get("data") or {})
+    run_id = runs.start_run(store, task, str(card.get("base_model", "")), str(card.get("device", "")),
+                            dict(card.get("config") or {}), {**counts, "imported_from": str(run_dir)})
+    target = runs_dir() / f"{store.path.stem}-run{run_id}-{task}-imported"
+    try:
+        shutil.copytree(run_dir, target)
+        points = [(p[0], int(p[1]), float(p[2]), float(p[3])) for p in card.get("points", [])]
+        if not points:  # cards without curve points still carry one dev figure per epoch
+            for h in card.get("history", []):
+                points += [("dev_loss", h["step"], h["epoch"], h["loss"]), ("dev_f1", h["step"], h["epoch"], h["f1"]),
+                           ("dev_accuracy", h["step"], h["epoch"], h["accuracy"])]
+        runs.add_points(store, run_id, points)
+        metrics = dict(card.get("metrics") or {})
+        metrics.update(best_epoch=card.get("best_epoch"), history=card.get("history", []),
+                       summary=card.get("summary", {}))
+        runs.finish_run(store, run_id, "done", metrics=metrics, model_dir=str(target / "model"),
+                        seconds=card.get("duration_s"))
+    except BaseException as exc:
+        shutil.rmtree(target, ignore_errors=True)
+        runs.finish_run(store, run_id, "failed", error=f"import failed: {exc}")
+        raise
+    return run_id
