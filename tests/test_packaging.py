@@ -156,7 +156,7 @@ def test_smoke_test_hang_fails_with_a_reason(tmp_path):
 
 @pytest.mark.skipif(not _full_build_requested(), reason="set WORKBENCH_PACKAGING_TEST=1 (or CI=true) to build the .deb")
 @pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="dpkg-deb is not installed")
-def test_deb_builds_unpacks_and_passes_the_smoke_test(tmp_path):
+def test_deb_builds_unpacks_and_passes_the_smoke_test(tmp_path, request):
     t0 = time.perf_counter()
     env = {**os.environ, "PYTHON": sys.executable}
     build = subprocess.run(["bash", str(PACKAGING / "linux" / "build_deb.sh")], cwd=ROOT, env=env,
@@ -168,6 +168,8 @@ def test_deb_builds_unpacks_and_passes_the_smoke_test(tmp_path):
     deb = debs[-1]
 
     unpacked = tmp_path / "root"
+    # 1.2 GB unpacked: remove it at the end (pytest keeps the last runs' temp folders).
+    request.addfinalizer(lambda: shutil.rmtree(unpacked, ignore_errors=True))
     subprocess.run(["dpkg", "-x", str(deb), str(unpacked)], check=True, timeout=900)
     app = unpacked / "opt" / PKG / APP_EXE
     assert os.access(app, os.X_OK)

@@ -15,6 +15,7 @@ import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
 SIZES = (16, 24, 32, 48, 64, 128, 256)
+_APP: list = []
 
 
 def render_pngs(svg: pathlib.Path, out: pathlib.Path) -> dict[int, bytes]:
@@ -23,7 +24,8 @@ def render_pngs(svg: pathlib.Path, out: pathlib.Path) -> dict[int, bytes]:
     from PySide6.QtGui import QGuiApplication, QImage, QPainter
     from PySide6.QtSvg import QSvgRenderer
 
-    app = QGuiApplication.instance() or QGuiApplication([])  # noqa: F841 - Qt painting needs one
+    if QGuiApplication.instance() is None:  # Qt painting needs one, alive while it paints
+        _APP.append(QGuiApplication([]))
     renderer = QSvgRenderer(str(svg))
     if not renderer.isValid():
         raise SystemExit(f"cannot read {svg}")
