@@ -31,6 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int)
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--patience", type=int)
+    p.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16"],
+                   help="auto: bf16 on GPUs that have it, else fp16 with a scaler; fp32 everywhere else")
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--json", action="store_true", help="end with one JSON line (rank 0)")
     p.set_defaults(func=cmd_train_bundle)
@@ -76,7 +78,8 @@ def cmd_train_bundle(args: argparse.Namespace) -> int:
     try:
         config = bundle_config(args.bundle, meta, output_dir=args.output_dir or pathlib.Path(args.bundle) / "runs",
                                epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, max_length=args.max_length,
-                               seed=args.seed, device=args.device, patience=args.patience)
+                               seed=args.seed, device=args.device, patience=args.patience,
+                               precision=args.precision)
         main = dist is None or dist.is_main
         result = train_splits(config, splits, CardRecorder(), dist=dist,
                               on_progress=Printer(quiet=args.quiet or not main))

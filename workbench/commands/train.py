@@ -40,6 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-eval-docs", type=int, default=1000,
                    help="dev documents scored after each epoch (the final score uses all of dev; 0: all)")
     p.add_argument("--output-dir", type=pathlib.Path, help="where run folders go (default: the user data dir)")
+    p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "fp16"],
+                   help="auto: bf16 on GPUs that have it, else fp16 with a scaler; fp32 everywhere else")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument("--json", action="store_true", help="end with one JSON line summarizing the run")
     p.set_defaults(func=run)
@@ -57,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed, device=args.device, time_budget_s=args.time_budget, warmup_ratio=args.warmup_ratio,
         weight_decay=args.weight_decay, grad_accum=args.grad_accum, patience=args.patience,
         embeddings=args.embeddings, dropout=args.dropout, freeze_layers=args.freeze_layers, max_eval_docs=args.max_eval_docs or None, output_dir=args.output_dir,
+        precision=args.precision,
     )
     result = train(config, on_progress=Printer(quiet=args.quiet))
     print_result(result, as_json=args.json)

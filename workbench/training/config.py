@@ -69,6 +69,7 @@ class TrainConfig:
     max_eval_docs: int | None = 1000     # per-epoch dev scoring sample (the final score uses all of dev)
     output_dir: pathlib.Path | None = None
     min_docs: int = 5                    # fewer labeled training documents than this: refuse
+    precision: str = "auto"              # auto (bf16 or fp16 on CUDA, else fp32), fp32, bf16, fp16
 
     def check(self) -> None:
         """Raise UserError for values that cannot work (before anything is loaded)."""

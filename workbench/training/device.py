@@ -75,3 +75,29 @@ def pick_device(preference: str = "auto") -> DeviceInfo:
 def describe_auto() -> str:
     """One line for the UI before training starts (cheap: no model is loaded)."""
     return pick_device("auto").description
+
+
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+
+
+def with_precision(device: DeviceInfo, precision: str = "auto") -> DeviceInfo:
+    """Override the automatic choice (for comparisons and for GPUs whose bf16 misbehaves).
+
+    Mixed precision is a CUDA feature here: asking for bf16 or fp16 elsewhere is refused.
+    """
+    if precision not in PRECISIONS:
+        raise UserError(f"unknown precision {precision!r}; use {', '.join(PRECISIONS)}")
+    if precision == "auto" or precision == device.precision:
+        return device
+    if precision == "fp32":
+        label = device.description.split(" (")[0]
+        return dataclasses.replace(device, amp_dtype=None, use_scaler=False, description=f"{label} (fp32)")
+    if device.kind != "cuda":
+        raise UserError(f"{precision} mixed precision needs a CUDA GPU; this run is on {device.description}")
+    if precision == "bf16" and not torch.cuda.is_bf16_supported():
+        raise UserError("this GPU does not support bf16; use fp16 or auto")
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float16
+    label = device.description.split(" (")[0]
+    return dataclasses.replace(device, amp_dtype=dtype, use_scaler=precision == "fp16",
+                               description=f"{label} ({precision} mixed precision)")
+

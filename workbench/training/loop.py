@@ -25,7 +25,7 @@ from workbench.training.batching import Batcher
 from workbench.training.card import run_folder, write_card
 from workbench.training.config import TrainConfig, defaults_for
 from workbench.training.data import Splits, encode, load_splits
-from workbench.training.device import DeviceInfo, pick_device
+from workbench.training.device import DeviceInfo, pick_device, with_precision
 from workbench.training.distributed import Dist
 from workbench.training.evaluate import autocast, evaluate
 from workbench.training.events import CancelFn, Progress, ProgressFn, RunResult
@@ -83,7 +83,7 @@ def train_splits(config: TrainConfig, splits: Splits, recorder: Any, *, on_progr
     cancelled = cancelled or _never
     t_wall = time.perf_counter() if t_wall is None else t_wall
     config.check()
-    device = pick_device(config.device)
+    device = with_precision(pick_device(config.device), config.precision)
     if dist is not None and device.kind == "cuda":
         device = dataclasses.replace(device, torch_device=f"cuda:{dist.local_rank}")
     if dist is not None and config.time_budget_s:
