@@ -128,7 +128,7 @@ def test_time_budget_shortens_the_schedule(tmp_path, tiny):
     result = train(config(project, tiny, epochs=400, time_budget_s=2.0, batch_size=2))
     assert result.status == "done"
     assert result.epochs_done < 400
-    assert result.loop_seconds < 2.5
+    assert result.loop_seconds < 3.0   # the plan follows the measured pace (generous: CI machines are busy)
 
 
 def test_embedding_modes_all_train_and_save_stock_models(tmp_path, tiny):

@@ -52,7 +52,8 @@ def test_steps_that_fit_counts_scoring_after_each_epoch():
     n = steps_that_fit(100, 0.0, 0, 1.0, 10, 5.0, 1000, margin=0.0)
     assert n == 65   # 6 epochs = 90 s; then 5 steps + a final scoring of 5 s = 100 s
     assert steps_that_fit(100, 0.0, 0, 1.0, 10, 5.0, 30, margin=0.0) == 30      # capped by the epochs asked for
-    assert steps_that_fit(10, 9.5, 3, 1.0, 10, 5.0, 100, margin=0.0) == 4       # never less than one more step
+    assert steps_that_fit(10, 9.5, 3, 1.0, 10, 5.0, 100, margin=0.0) == 3       # nothing more fits: stop now
+    assert steps_that_fit(20, 9.5, 3, 1.0, 10, 5.0, 100, margin=0.0) == 8       # 5 steps + the final scoring
 
 
 def test_length_grouped_batches_pad_little_and_cover_every_example():

@@ -37,6 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dropout", type=float, help="dropout probability (default: by device; -1: the model's own)")
     p.add_argument("--freeze-layers", type=int,
                    help="leave the embeddings and this many lower transformer blocks untrained (default: by device)")
+    p.add_argument("--head-lr-scale", type=float, help="the classification head's learning rate, in units of --lr")
     p.add_argument("--max-eval-docs", type=int, default=1000,
                    help="dev documents scored after each epoch (the final score uses all of dev; 0: all)")
     p.add_argument("--output-dir", type=pathlib.Path, help="where run folders go (default: the user data dir)")
@@ -58,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size, lr=args.lr, max_length=args.max_length, max_train_docs=args.max_train_docs,
         seed=args.seed, device=args.device, time_budget_s=args.time_budget, warmup_ratio=args.warmup_ratio,
         weight_decay=args.weight_decay, grad_accum=args.grad_accum, patience=args.patience,
-        embeddings=args.embeddings, dropout=args.dropout, freeze_layers=args.freeze_layers, max_eval_docs=args.max_eval_docs or None, output_dir=args.output_dir,
+        embeddings=args.embeddings, dropout=args.dropout, freeze_layers=args.freeze_layers,
+        head_lr_scale=args.head_lr_scale, max_eval_docs=args.max_eval_docs or None, output_dir=args.output_dir,
         precision=args.precision,
     )
     result = train(config, on_progress=Printer(quiet=args.quiet))

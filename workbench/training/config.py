@@ -29,13 +29,16 @@ class Defaults:
     eval_batch_size: int
     dropout: float | None      # None: the base model's own
     freeze_layers: int         # lower transformer blocks (and the embeddings) left as they are
+    head_lr_scale: float       # the new classification head's learning rate, in units of lr
 
 
 # Chosen by measurement on the bundled MiniLM (docs/training-defaults.md).
 CPU_DEFAULTS = Defaults(lr=1.5e-4, batch_size=16, max_length=128, epochs=4, min_steps=300, max_epochs=40,
-                        warmup_ratio=0.06, eval_batch_size=64, dropout=0.0, freeze_layers=1)
+                        warmup_ratio=0.06, eval_batch_size=64, dropout=0.0, freeze_layers=1,
+                        head_lr_scale=1.0)
 GPU_DEFAULTS = Defaults(lr=1e-4, batch_size=32, max_length=256, epochs=5, min_steps=400, max_epochs=40,
-                        warmup_ratio=0.06, eval_batch_size=256, dropout=None, freeze_layers=0)
+                        warmup_ratio=0.06, eval_batch_size=256, dropout=None, freeze_layers=0,
+                        head_lr_scale=1.0)
 
 
 def defaults_for(device_kind: str) -> Defaults:
@@ -65,6 +68,7 @@ class TrainConfig:
     embeddings: str = "sparse"           # sparse: tune only the rows the data uses; full; frozen
     dropout: float | None = None         # None: the device default; negative: the base model's own
     freeze_layers: int | None = None     # None: the device default
+    head_lr_scale: float | None = None   # None: the device default
     dev_fraction: float = 0.1            # hold-out when the project has no dev split
     max_eval_docs: int | None = 1000     # per-epoch dev scoring sample (the final score uses all of dev)
     output_dir: pathlib.Path | None = None
@@ -112,6 +116,7 @@ class TrainConfig:
             warmup_ratio=d.warmup_ratio if self.warmup_ratio is None else self.warmup_ratio,
             dropout=d.dropout if self.dropout is None else (None if self.dropout < 0 else self.dropout),
             freeze_layers=d.freeze_layers if self.freeze_layers is None else self.freeze_layers,
+            head_lr_scale=d.head_lr_scale if self.head_lr_scale is None else self.head_lr_scale,
         )
 
     def to_json(self) -> dict[str, Any]:

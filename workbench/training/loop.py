@@ -37,7 +37,8 @@ from workbench.training.recorder import StoreRecorder
 from workbench.training.schedule import LinearSchedule, steps_that_fit
 
 REPORT_EVERY_S = 0.25      # at most this often a "step" report (and a curve point)
-BUDGET_PROBE_STEPS = 8     # plan a time budget once this many steps have been timed
+BUDGET_PROBE_STEPS = 8     # plan a time budget once this many steps have been timed,
+REPLAN_EVERY_S = 0.5       # then again this often (and at every epoch end)
 
 
 class TrainingDiverged(UserError):
@@ -171,6 +172,7 @@ class _Run:
         pending = torch.zeros((), device=device.torch_device)
         unsynced, loss_sum, loss_steps = 0, 0.0, 0
         t_loop = last_report = time.perf_counter()
+        plan_at = (t_loop, 0, 0.0)        # when the time budget was last planned: time, step, train seconds
         self.emit(Progress("status", message="Training", total_steps=total, epochs=cfg.epochs, run_id=self.run_id))
         while step < total and not stop:
             batches = train_b.train_batches(cfg.batch_size, cfg.seed, epoch)
@@ -182,7 +184,7 @@ class _Run:
                 group = batches[k:k + cfg.grad_accum]
                 t0 = time.perf_counter()
                 for lr_group in optimizer.param_groups:
-                    lr_group["lr"] = sched.lr(step)
+                    lr_group["lr"] = sched.lr(step) * lr_group["lr_scale"]
                 for micro in group:
                     if self.cancelled():
                         stop = "cancelled"
@@ -221,8 +223,14 @@ class _Run:
                     unsynced = 0
                 train_s += time.perf_counter() - t0
                 now = time.perf_counter()
-                if cfg.time_budget_s and (step == BUDGET_PROBE_STEPS or step % spe == 0):
-                    planned = self._plan(now - t_loop, step, train_s, tokens, spe, max_steps, eval_s)
+                if cfg.time_budget_s and step >= BUDGET_PROBE_STEPS and (
+                        now - plan_at[0] >= REPLAN_EVERY_S or step % spe == 0 or step == BUDGET_PROBE_STEPS):
+                    # the slower of the whole run's pace and the recent one: a machine that got
+                    # busy meanwhile must not push the run past its budget
+                    recent = (train_s - plan_at[2]) / max(1, step - plan_at[1])
+                    pace = max(train_s / step, recent if step - plan_at[1] >= 3 else 0.0)
+                    planned = self._plan(now - t_loop, step, pace, train_s, tokens, spe, max_steps, eval_s)
+                    plan_at = (now, step, train_s)
                     if planned != total:
                         total = planned
                         sched.retarget(total, step)
@@ -259,14 +267,14 @@ class _Run:
         return self._finish(step, spe, tokens, train_s, stop, best, dev_rows)
 
     # ---- reports -------------------------------------------------------------------
-    def _plan(self, elapsed: float, step: int, train_s: float, tokens: int, spe: int, max_steps: int,
+    def _plan(self, elapsed: float, step: int, pace: float, train_s: float, tokens: int, spe: int, max_steps: int,
               eval_s: float | None) -> int:
         if eval_s is None:
             # Before the first scoring: a forward pass costs about a third of a training step per token.
             dev = self.batchers["dev"]
             share = min(1.0, (self.cfg.max_eval_docs or len(dev)) / max(1, len(dev)))
             eval_s = train_s / max(1, tokens) * dev.total_tokens * share * 0.4
-        return steps_that_fit(self.cfg.time_budget_s or 0.0, elapsed, step, train_s / step, spe, eval_s, max_steps)
+        return steps_that_fit(self.cfg.time_budget_s or 0.0, elapsed, step, pace, spe, eval_s, max_steps)
 
     def _report_step(self, step: int, total: int, spe: int, loss: float, lr: float, tokens: int, train_s: float,
                      elapsed: float, eval_s: float | None) -> None:
@@ -349,13 +357,20 @@ class _Run:
 
 
 def _optimizer(model: torch.nn.Module, cfg: TrainConfig, device: DeviceInfo) -> torch.optim.Optimizer:
-    """AdamW; biases and LayerNorm weights take no weight decay (the BERT recipe)."""
-    decay, no_decay = [], []
+    """AdamW; biases and LayerNorm weights take no weight decay (the BERT recipe); the new
+    classification head learns ``head_lr_scale`` times faster than the pretrained body."""
+    base = getattr(model, "base_model", model)
+    body_ids = {id(p) for p in base.parameters()} if base is not model else set()
+    buckets: dict[tuple[bool, bool], list[torch.nn.Parameter]] = {}
     for name, p in model.named_parameters():
         if not p.requires_grad:
             continue
-        (no_decay if p.ndim < 2 or "LayerNorm" in name or "layer_norm" in name else decay).append(p)
-    groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+        no_decay = p.ndim < 2 or "LayerNorm" in name or "layer_norm" in name
+        head = bool(body_ids) and id(p) not in body_ids
+        buckets.setdefault((no_decay, head), []).append(p)
+    scale = cfg.head_lr_scale or 1.0
+    groups = [{"params": ps, "weight_decay": 0.0 if no_decay else cfg.weight_decay,
+               "lr_scale": scale if head else 1.0} for (no_decay, head), ps in buckets.items()]
     fused = device.kind in ("cuda", "cpu")
     return torch.optim.AdamW(groups, lr=cfg.lr or 1e-4, fused=fused)
 

@@ -31,7 +31,8 @@ class LinearSchedule:
 
 def steps_that_fit(budget_s: float, elapsed_s: float, step: int, s_per_step: float, steps_per_epoch: int,
                    eval_s: float, max_steps: int, margin: float = 0.02) -> int:
-    """How many optimizer steps in all (``step`` done so far) fit in what is left of the budget.
+    """How many optimizer steps in all (``step`` done so far) fit in what is left of the budget
+    (``step`` itself when nothing more does).
 
     Scoring the dev set after each finished epoch and once at the end costs ``eval_s`` each
     time; a small margin keeps the run inside the budget when a step runs slow.
@@ -54,4 +55,4 @@ def steps_that_fit(budget_s: float, elapsed_s: float, step: int, s_per_step: flo
         extra = int(spare // s_per_step) if spare > 0 else 0
         best = n + max(0, min(extra, nxt - n - 1))
         break
-    return max(step + 1, best)
+    return best   # == step: not even one more step fits, stop now
