@@ -87,6 +87,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=2000, help="sentences for batch pre-annotation")
     ap.add_argument("--steps", type=int, default=50, help="integrated-gradients steps")
+    ap.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's, one per core)")
+    ap.add_argument("--tasks", default="ner,sentiment")
     args = ap.parse_args()
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="bench-inference-"))
     os.environ["WORKBENCH_HOME"] = str(tmp)
@@ -101,9 +103,11 @@ def main() -> None:
     from workbench.inference.run_model import open_run
     from workbench.store import NewDocument, Store
 
-    results: dict[str, object] = {"threads": torch.get_num_threads(), "load_avg": os.getloadavg()[0]}
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    results: dict[str, object] = {"threads": torch.get_num_threads(), "load_avg": round(os.getloadavg()[0], 2)}
     texts = {"ner": conll_sentences(args.n), "sentiment": sst2_sentences(args.n)}
-    for task in ("ner", "sentiment"):
+    for task in args.tasks.split(","):
         project = tmp / f"{task}.db"
         with Store.create(project, [task], ["PER", "ORG", "LOC", "MISC"] if task == "ner" else [],
                           ["negative", "positive"] if task == "sentiment" else []) as store:

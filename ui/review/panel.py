@@ -16,13 +16,14 @@ from __future__ import annotations
 import pathlib
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from ui.review.doc_view import Legend, ReviewTextView
+from ui.review.job import Job
 from ui.review.explain_panel import ExplainPanel
 from ui.review.suspicious_view import SuspiciousView
 from ui.review.tables import ConfusionTable, ErrorFilter, ErrorListModel, TokenTable, table_view
@@ -35,40 +36,6 @@ from workbench.spans import tokenize
 from workbench.store import Store, StoreError
 
 SPLITS = ("dev", "test", "train")
-
-
-class _Job(QObject):
-    """Relays one worker's signals to the panel on the UI thread (its slots are bound methods
-    of an object living there, so Qt queues them), dropping those of a worker that was
-    replaced meanwhile (cancelled, but its last signals were already on their way)."""
-
-    def __init__(self, panel: "ReviewPanel", worker: Worker, on_done: Any) -> None:
-        super().__init__(panel)
-        self.panel, self.worker, self.on_done = panel, worker, on_done
-        worker.progress.connect(self.progress)
-        worker.done.connect(self.done)
-        worker.failed.connect(self.failed)
-        worker.finished.connect(self.finished)
-
-    def _current(self) -> bool:
-        return self.panel.worker is self.worker
-
-    def progress(self, p: Any) -> None:
-        if self._current():
-            self.panel.progress.setRange(0, max(1, p.total))
-            self.panel.progress.setValue(p.done)
-
-    def done(self, result: Any) -> None:
-        if self._current():
-            self.on_done(result)
-
-    def failed(self, exc: BaseException) -> None:
-        if self._current():
-            self.panel.summary.setText(f"Failed: {exc}")
-
-    def finished(self) -> None:
-        self.panel._ended(self.worker)
-        self.deleteLater()
 
 
 class ReviewPanel(QWidget):
@@ -250,7 +217,7 @@ class ReviewPanel(QWidget):
             self.worker.cancel()
             self.wait()
         self.worker = worker
-        self._job = _Job(self, worker, on_done)
+        self._job = Job(self, worker, on_done)
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
         self.cancel_button.setVisible(True)

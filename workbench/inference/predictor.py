@@ -1,9 +1,9 @@
 """A trained run's model folder, loaded for inference.
 
-Load and use a :class:`Predictor` on one thread (a worker thread for batch jobs,
-or the UI thread for one sentence at a time); torch modules are not shared
-across threads here.  Models load with ``from_pretrained`` from a local folder
-(safetensors only, never ``trust_remote_code``).
+A :class:`Predictor` is used by one thread at a time: a batch job's worker, or
+the Review screen's explanation jobs, which run one after another on worker
+threads (never the UI thread).  Models load with ``from_pretrained`` from a
+local folder (safetensors only, never ``trust_remote_code``).
 """
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 import torch
-from transformers import AutoConfig, AutoModelForSequenceClassification, AutoModelForTokenClassification
+from transformers import AutoModelForSequenceClassification, AutoModelForTokenClassification
 
 from workbench.errors import UserError
 from workbench.inference.attention import piece_words
-from workbench.inference.run_model import model_task
 from workbench.inference.records import NerPrediction, Prediction, SentimentPrediction
+from workbench.inference.run_model import model_task
 from workbench.spans import Token, tokenize
 from workbench.store import Document
 from workbench.training.data import IGNORE, align_pieces
@@ -43,7 +43,7 @@ def as_document(text: str, doc_id: int = 0, pretokenized: bool = False) -> Docum
 
 
 class Predictor:
-    """Predicts with one model folder.  Thread: the one that created it."""
+    """Predicts with one model folder.  Thread: any, one at a time."""
 
     def __init__(self, model_dir: str | pathlib.Path, *, device: str | None = None, max_length: int = 512) -> None:
         """``device``: auto (default), cpu, cuda or mps.  ``max_length``: the run's training length."""
@@ -55,7 +55,7 @@ class Predictor:
         cls = AutoModelForTokenClassification if self.task == "ner" else AutoModelForSequenceClassification
         self.tokenizer = load_tokenizer(str(self.model_dir))
         self.model = cls.from_pretrained(str(self.model_dir), use_safetensors=True).to(self.device).eval()
-        cfg = AutoConfig.from_pretrained(str(self.model_dir))
+        cfg = self.model.config
         self.labels: list[str] = [cfg.id2label[i] for i in range(cfg.num_labels)]
         limit = min(int(getattr(cfg, "max_position_embeddings", 512) or 512), int(self.tokenizer.model_max_length or 512))
         self.max_length = min(max_length, limit)
