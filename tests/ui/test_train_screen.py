@@ -5,6 +5,7 @@ between its ticks: the event-loop stall a user would feel.
 """
 from __future__ import annotations
 
+import os
 import pathlib
 import time
 
@@ -103,8 +104,13 @@ def test_start_see_curves_stop_and_stay_responsive(qtbot, panel, project, tmp_pa
         (run,) = runs.list_runs(store)
         assert run.status == "cancelled"
     assert panel.history.rowCount() == 1
-    print(f"\nlongest UI stall while training: {meter.longest * 1000:.0f} ms over {meter.ticks} ticks")
-    assert meter.longest <= STALL_LIMIT_S * 2.5, f"UI stalled {meter.longest * 1000:.0f} ms"
+    # The target is 100 ms; a machine already saturated by other work (a build, another test run)
+    # delays the UI thread whatever this app does, so there the guard is looser.
+    busy = os.getloadavg()[0] > (os.cpu_count() or 1)
+    limit = STALL_LIMIT_S * (2.5 if busy else 1.0)
+    print(f"\nlongest UI stall while training: {meter.longest * 1000:.0f} ms over {meter.ticks} ticks "
+          f"(load {os.getloadavg()[0]:.1f}, limit {limit * 1000:.0f} ms)")
+    assert meter.longest <= limit, f"UI stalled {meter.longest * 1000:.0f} ms"
 
 
 def test_failure_shows_its_reason_in_the_window(qtbot, panel, tmp_path):

@@ -99,7 +99,9 @@ class CurvesWidget(pg.GraphicsLayoutWidget):
         self.timer.start()
 
     # ---- live -------------------------------------------------------------------------
-    def clear(self) -> None:
+    def reset(self) -> None:
+        """Empty every series.  (Not ``clear``: GraphicsLayoutWidget binds that name on the
+        instance to the layout's clear, which would remove the plots themselves.)"""
         for s in self.data.values():
             s.clear()
         self._ema, self._ema_n = 0.0, 0
@@ -130,7 +132,10 @@ class CurvesWidget(pg.GraphicsLayoutWidget):
         self._dirty = False
         for name, item in self.items.items():
             s = self.data[name]
-            item.setData(s.x, s.y)
+            if s.n:
+                item.setData(s.x, s.y)
+            else:
+                item.clear()
 
     @property
     def point_count(self) -> int:
@@ -139,7 +144,7 @@ class CurvesWidget(pg.GraphicsLayoutWidget):
     # ---- a past run, or two overlaid ---------------------------------------------------
     def show_run(self, points: dict[str, dict[str, np.ndarray]], task: str) -> None:
         """Fill the live series from a stored run's points."""
-        self.clear()
+        self.reset()
         loss = points.get("train_loss")
         if loss is not None:
             self.data["train_loss"].set(loss["epoch"], loss["value"])
@@ -153,7 +158,7 @@ class CurvesWidget(pg.GraphicsLayoutWidget):
 
     def overlay(self, runs: list[tuple[str, dict[str, dict[str, np.ndarray]]]]) -> None:
         """Compare runs: smoothed train loss and dev loss left, dev F1 right, one color per run."""
-        self.clear()
+        self.reset()
         for (label, points), color in zip(runs, OVERLAY_COLORS):
             loss = points.get("train_loss")
             if loss is not None and len(loss["value"]):

@@ -146,6 +146,8 @@ class TrainPanel(QWidget):
         self.history = HistoryTable()
         self.history.selectionChangedRuns.connect(self._on_history_selection)
         self.history_caption = QLabel("Run history: select one run to see it, two to compare them.")
+        self.label_caption.setWordWrap(True)
+        self.history_caption.setWordWrap(True)
 
         tables = QSplitter(Qt.Orientation.Horizontal)
         tables.addWidget(_boxed(self.label_caption, self.label_table))
@@ -270,7 +272,7 @@ class TrainPanel(QWidget):
         self.error_label.hide()
         self.last_error = ""
         self.last_result = None
-        self.curves.clear()
+        self.curves.reset()
         self.label_table.show_report(None)
         self.label_caption.setText("Per-label scores appear after the first epoch.")
         self.progress.setValue(0)

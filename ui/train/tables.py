@@ -31,7 +31,10 @@ class LabelTable(QTableWidget):
         super().__init__(0, len(self.COLUMNS), parent)
         self.setHorizontalHeaderLabels(self.COLUMNS)
         self.verticalHeader().setVisible(False)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.verticalHeader().setDefaultSectionSize(22)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setAlternatingRowColors(True)
         self.caption = ""
@@ -56,12 +59,11 @@ class LabelTable(QTableWidget):
                 self.setItem(r, c, it)
             self.setItem(r, 4, _item(str(vals["support"]), True, bold))
         last = len(rows)
-        acc_name = "accuracy (per word)" if report.get("task") == "ner" else "accuracy"
-        self.setItem(last, 0, _item(acc_name, bold=True))
+        acc = _item("accuracy", bold=True)
+        acc.setToolTip("share of words tagged right (O included)" if report.get("task") == "ner" else
+                       "share of documents classified right")
+        self.setItem(last, 0, acc)
         self.setItem(last, 3, _item(f"{report['accuracy']:.3f}", True, True))
-        loss = report.get("loss")
-        if loss is not None:
-            self.setItem(last, 1, _item(f"loss {loss:.4f}", True))
 
     def cell_text(self, row: int, col: int) -> str:
         it = self.item(row, col)
