@@ -142,6 +142,19 @@ def test_smoke_test_passes_from_source(tmp_path):
     assert result["time_to_window_s"] > 0
 
 
+def test_smoke_test_failure_exits_1_with_the_step_and_reason(tmp_path):
+    """A training run that fails at once (a device that does not exist) is reported, not hung on."""
+    report = tmp_path / "smoke.json"
+    out = subprocess.run([sys.executable, "-m", "ui.smoke", "--smoke-device", "no-such-device", "--smoke-timeout", "300",
+                          "--smoke-report", str(report)],
+                         cwd=ROOT, capture_output=True, text=True, env=_smoke_env(), timeout=600)
+    assert out.returncode == 1, out.stderr[-3000:]
+    result = json.loads(report.read_text(encoding="utf-8"))
+    assert result["smoke_test"] == "failed" and result["step"] == "train"
+    assert "no-such-device" in result["reason"]
+    assert "SMOKE TEST FAILED at train: " in out.stderr
+
+
 def test_smoke_test_hang_fails_with_a_reason(tmp_path):
     report = tmp_path / "smoke.json"
     out = subprocess.run([sys.executable, "-m", "ui.smoke", "--smoke-timeout", "0.01", "--smoke-report", str(report)],

@@ -52,11 +52,12 @@ def _emit(result: dict[str, Any], report: pathlib.Path | None) -> None:
         print(line, file=stream, flush=True)
 
 
-def _watchdog(seconds: float, report: pathlib.Path | None) -> threading.Timer:
+def _watchdog(seconds: float, report: pathlib.Path | None, state: dict[str, str]) -> threading.Timer:
     """A modal dialog or a deadlock must fail the check, not hang a CI job."""
 
     def fire() -> None:
-        _emit({"smoke_test": "failed", "step": "timeout", "reason": f"no result after {seconds:.0f} s"}, report)
+        _emit({"smoke_test": "failed", "step": "timeout",
+               "reason": f"no result after {seconds:.0f} s, during {state['step']!r}"}, report)
         os._exit(2)
 
     timer = threading.Timer(seconds, fire)
@@ -118,19 +119,21 @@ def _train(app: Any, project: pathlib.Path, timings: dict[str, Any], device: str
     config = TrainConfig(store_path=project, task="ner", base_model="default", epochs=1, batch_size=8,
                          max_train_docs=8, max_eval_docs=8, patience=0, device=device)
     outcome: dict[str, Any] = {}
-    steps: list[int] = []
+    reports: list[Any] = []
     worker = Worker(train, config)
-    worker.progress.connect(lambda p: steps.append(getattr(p, "step", 0)))
+    worker.progress.connect(reports.append)
     worker.done.connect(lambda result: outcome.setdefault("result", result))
     worker.failed.connect(lambda exc: outcome.setdefault("error", exc))
+    # Connected before the start: a run that fails at once ends before a later
+    # connection could see it.  These callbacks run on the worker's thread (bare
+    # lambdas) and only fill a dict.
+    worker.finished.connect(lambda: outcome.setdefault("finished", True))
     t = time.perf_counter()
     thread = start(worker)
-    # The callbacks above run on the worker's thread (bare lambdas); they only
-    # fill a dict.  Wait for the thread itself to end, not just the result: a
-    # QThread still running when the app exits aborts the process.
-    thread.finished.connect(lambda: outcome.setdefault("thread_finished", True))
-    _pump(app, lambda: "thread_finished" in outcome, timeout=600)
-    thread.wait(30_000)
+    _pump(app, lambda: "finished" in outcome, timeout=600)
+    # Then the thread itself must end: one still running at exit aborts the process.
+    if not thread.wait(30_000):
+        raise RuntimeError("the training thread did not end after its work finished")
     if "error" in outcome:
         raise outcome["error"]
     result = outcome["result"]
@@ -139,7 +142,10 @@ def _train(app: Any, project: pathlib.Path, timings: dict[str, Any], device: str
         raise RuntimeError(f"training ended {result.status!r} without a model: {result.message}")
     if result.steps < 1:
         raise RuntimeError("training took no optimizer step")
+    if not reports:
+        raise RuntimeError("the training worker sent no progress (the Train screen's curves would stay empty)")
     timings["train_steps"] = result.steps
+    timings["progress_reports"] = len(reports)
     timings["device"] = result.device
     return result
 
@@ -160,6 +166,16 @@ def _predict(model_dir: str, timings: dict[str, Any], device: str) -> None:
     timings["labels"] = len(predictor.labels)
 
 
+def _wait_for_workers() -> bool:
+    """A screen's worker thread still running at exit aborts the process (also on failure)."""
+    try:
+        from ui.workers import wait_all
+
+        return wait_all(30_000)
+    except Exception:  # noqa: BLE001 - the failure being reported matters more
+        return False
+
+
 def run_smoke_test(*, report: pathlib.Path | None = None, timeout: float = 900.0, keep_home: bool = False,
                    offscreen: bool = False, shot: pathlib.Path | None = None, device: str = "cpu") -> int:
     """0 when the app works end to end, 1 (with the reason printed) when not.  ``device``:
@@ -173,21 +189,19 @@ def run_smoke_test(*, report: pathlib.Path | None = None, timeout: float = 900.0
     no_display = sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     if offscreen or no_display:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    watchdog = _watchdog(timeout, report)
-    step = "open window"
+    state = {"step": "open window"}
+    watchdog = _watchdog(timeout, report, state)
     window = None
     try:
         app, window, project = _open_window(timings, started, shot)
-        step = "train"
+        state["step"] = "train"
         result = _train(app, project, timings, device)
-        step = "predict"
+        state["step"] = "predict"
         _predict(result.model_dir, timings, device)
-        step = "close"
+        state["step"] = "close"
         window.close()
         app.processEvents()
-        from ui.workers import wait_all
-
-        if not wait_all(30_000):  # a screen's worker still running at exit would abort the app
+        if not _wait_for_workers():
             raise RuntimeError("worker threads still running 30 s after the window closed")
         timings["total_s"] = round(time.time() - started, 2)
         import torch
@@ -198,14 +212,15 @@ def run_smoke_test(*, report: pathlib.Path | None = None, timeout: float = 900.0
     except BaseException as exc:  # noqa: BLE001 - every failure is a result here
         traceback.print_exc(file=sys.stderr)
         reason = f"{type(exc).__name__}: {exc}"
-        _emit({"smoke_test": "failed", "step": step, "reason": reason, **timings}, report)
+        _emit({"smoke_test": "failed", "step": state["step"], "reason": reason, **timings}, report)
         if sys.stderr is not None:
-            print(f"SMOKE TEST FAILED at {step}: {reason}", file=sys.stderr, flush=True)
+            print(f"SMOKE TEST FAILED at {state['step']}: {reason}", file=sys.stderr, flush=True)
         return 1
     finally:
         watchdog.cancel()
         if window is not None:
             window.close()
+            _wait_for_workers()
         if not keep_home:
             shutil.rmtree(home, ignore_errors=True)
 
