@@ -150,6 +150,24 @@ def test_onnx_export_matches_torch(tmp_path, task):
     assert (tmp_path / task / "model.onnx").is_file() and (tmp_path / task / "tokenizer.json").is_file()
 
 
+def test_batch_prediction_through_onnx_runtime_matches_torch(tmp_path):
+    import shutil
+
+    from workbench.inference.onnx_export import default_onnx_dir
+    from workbench.inference.predictor import Predictor
+
+    model = shutil.copytree(trained()["ner"].model_dir, tmp_path / "run" / "model")
+    docs = [doc(t, i) for i, t in enumerate(["bob met acme in lima .", "", "the carol left with globex ."])]
+    torch_preds = Predictor(model, device="cpu").predict(docs)
+    fast = Predictor(model, device="cpu")
+    assert fast.use_onnx_runtime() and (default_onnx_dir(model) / "model.onnx").is_file()
+    for a, b in zip(torch_preds, fast.predict(docs, batch_size=2)):
+        assert a.tags == b.tags and np.allclose(a.probs, b.probs, atol=1e-4)
+    stamp = (default_onnx_dir(model) / "model.onnx").stat().st_mtime
+    assert Predictor(model, device="cpu").use_onnx_runtime()          # the export is reused
+    assert (default_onnx_dir(model) / "model.onnx").stat().st_mtime == stamp
+
+
 def test_scored_span_record():
     s = ScoredSpan(0, 3, "PER", 0.5)
     assert s.span == Span(0, 3, "PER")

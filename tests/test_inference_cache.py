@@ -70,6 +70,33 @@ def test_preannotation_sets_suggestions_and_uncertain_queue(project):
         assert by_conf[0] not in cache.uncertain_unlabeled(store, run_id, "ner")
 
 
+def test_large_jobs_take_the_onnx_path_with_the_same_results(project, monkeypatch):
+    from workbench.inference import batch
+
+    run_id = trained()["sentiment"].run_id
+    predict_job(project, run_id, "dev")
+    with Store(project) as store:
+        run = open_run(store, run_id)
+        before = cache.load(store, run_id, "sentiment", run.label_names)
+    monkeypatch.setattr(batch, "ONNX_FROM", 1)
+    used = []
+    real = batch.RunModel.predictor
+
+    def spy(self, device=None):  # noqa: ANN001, ANN202
+        pred = real(self, device)
+        original = pred.use_onnx_runtime
+        pred.use_onnx_runtime = lambda: used.append(original()) or used[-1]
+        return pred
+
+    monkeypatch.setattr(batch.RunModel, "predictor", spy)
+    predict_job(project, run_id, "dev", refresh=True)
+    assert used == [True]
+    with Store(project) as store:
+        after = cache.load(store, run_id, "sentiment", run.label_names)
+    assert before.keys() == after.keys()
+    assert all(np.allclose(before[d].probs, after[d].probs, atol=2e-3) for d in before)
+
+
 def test_deleting_a_run_drops_its_cache(project):
     from workbench.training.runs import delete_run
 

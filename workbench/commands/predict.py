@@ -173,13 +173,13 @@ def cmd_suspicious(args: argparse.Namespace) -> int:
 
 
 def cmd_export_onnx(args: argparse.Namespace) -> int:
-    from workbench.inference.onnx_export import export_onnx
+    from workbench.inference.onnx_export import default_onnx_dir, export_onnx
     from workbench.inference.run_model import open_run
     from workbench.store import Store
 
     with Store(_project(args.project)) as store:
         run = open_run(store, args.run, args.task)
-    out = args.out or run.model_dir.parent / "onnx"
+    out = args.out or default_onnx_dir(run.model_dir)
     report = export_onnx(run.model_dir, out, tolerance=args.tolerance)
     if args.json:
         print(json.dumps({"run_id": run.run_id, "path": str(report.path), "max_abs_diff": report.max_abs_diff,

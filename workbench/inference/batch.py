@@ -21,6 +21,7 @@ from workbench.inference.run_model import RunModel, open_run
 from workbench.store import SPLITS, Document, Store
 
 CHUNK = 256
+ONNX_FROM = 500      # this many documents or more: predict through ONNX Runtime (exported once per run)
 WHICH = (*SPLITS[:3], "unlabeled", "all")
 
 
@@ -86,6 +87,9 @@ def predict_into_cache(store: Store, run: RunModel, doc_ids: list[int], *, predi
     if predictor is None:
         report(JobProgress(0, len(todo), "Loading the model"))
         predictor = run.predictor()
+        if len(todo) >= ONNX_FROM:
+            report(JobProgress(0, len(todo), "Preparing the fast CPU path (once per run)"))
+            predictor.use_onnx_runtime()
     for k in range(0, len(todo), CHUNK):
         if cancelled is not None and cancelled():
             summary.cancelled = True

@@ -9,7 +9,10 @@ the folder is self-contained.  Runs on any one thread (CLI, worker).
 from __future__ import annotations
 
 import dataclasses
+import os
 import pathlib
+import shutil
+import tempfile
 import warnings
 
 import numpy as np
@@ -86,3 +89,29 @@ def export_onnx(model_dir: str | pathlib.Path, out_dir: str | pathlib.Path, *, o
         raise UserError(f"ONNX export differs from torch by {worst:.2g} (tolerance {tolerance:g}); "
                         f"the file is at {path} but should not be trusted")
     return report
+
+
+def default_onnx_dir(model_dir: str | pathlib.Path) -> pathlib.Path:
+    """Where a run's ONNX export lives: ``<run folder>/onnx`` (next to ``<run folder>/model``)."""
+    model_dir = pathlib.Path(model_dir)
+    return (model_dir.parent if model_dir.name == "model" else model_dir) / "onnx"
+
+
+def ensure_onnx(model_dir: str | pathlib.Path) -> pathlib.Path:
+    """The run's checked ONNX export, made now if it is missing or older than the weights.
+    Built in a temporary folder and renamed into place, so two jobs never see half a file."""
+    model_dir = pathlib.Path(model_dir)
+    out = default_onnx_dir(model_dir)
+    path = out / "model.onnx"
+    weights = max((p.stat().st_mtime for p in model_dir.glob("*.safetensors")), default=0.0)
+    if path.is_file() and path.stat().st_mtime >= weights:
+        return path
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix=".onnx-", dir=out.parent))
+    try:
+        export_onnx(model_dir, tmp)
+        if out.exists():
+            shutil.rmtree(out, ignore_errors=True)
+        os.replace(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return path
