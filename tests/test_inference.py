@@ -109,6 +109,23 @@ def test_rollout_of_identity_attention_is_identity():
 
 
 # ---- integrated gradients ----------------------------------------------------------------
+def model_output(pred, text: str, label: str, word: int | None = None, empty: bool = False) -> float:
+    """p(label) computed here with a plain forward pass, on the text or on the all-[PAD]
+    baseline (an independent check of the attribution's completeness)."""
+    import torch
+
+    enc = pred.encode([doc(text)])[0]
+    ids = torch.tensor([enc.input_ids])
+    if empty:
+        special = torch.isin(ids, torch.tensor(pred.tokenizer.all_special_ids))
+        ids = torch.where(special, ids, torch.full_like(ids, pred.tokenizer.pad_token_id))
+    with torch.no_grad():
+        logits = pred.model(input_ids=ids, attention_mask=torch.ones_like(ids)).logits[0]
+    if word is not None:
+        logits = logits[dict(zip(enc.first_word, enc.first_piece))[word]]
+    return float(torch.softmax(logits, -1)[pred.labels.index(label)])
+
+
 def test_integrated_gradients_completeness_sentiment(runs):
     from workbench.inference.attribution import integrated_gradients
 
@@ -121,7 +138,10 @@ def test_integrated_gradients_completeness_sentiment(runs):
         cases.append((a.output - a.baseline_output, a, cue))
     change, a, cue = max(cases, key=lambda c: c[0])
     assert change > 0.3
-    assert a.total == pytest.approx(change, abs=0.02) and a.delta < 0.02
+    text = a.enc.doc.text
+    independent = model_output(runs["sentiment"], text, a.label) - model_output(runs["sentiment"], text, a.label,
+                                                                                 empty=True)
+    assert a.total == pytest.approx(independent, abs=0.02) and a.delta < 0.02
     assert [w.text for w in a.enc.words][int(np.argmax(a.word_scores))] == cue
     refined = integrated_gradients(runs["sentiment"], a.enc.doc, steps=8, max_steps=512, tolerance=0.005)
     assert refined.delta <= 0.005 or refined.steps == 512
@@ -134,7 +154,10 @@ def test_integrated_gradients_for_a_selected_word_tag(runs):
     d = doc("carol met with initech in tokyo .")
     a = integrated_gradients(runs["ner"], d, word=3, steps=48, internal_batch_size=8)
     assert a.label == "B-ORG" and a.word == 3
-    assert a.total == pytest.approx(a.output - a.baseline_output, abs=0.02)
+    text = d.text
+    independent = model_output(runs["ner"], text, "B-ORG", 3) - model_output(runs["ner"], text, "B-ORG", 3, True)
+    assert a.total == pytest.approx(independent, abs=0.02)
+    assert a.baseline_output == pytest.approx(model_output(runs["ner"], text, "B-ORG", 3, True), abs=1e-4)
     assert a.word_scores.shape == (7,)
     explicit = integrated_gradients(runs["ner"], d, word=3, label="O", steps=8)
     assert explicit.label == "O"

@@ -99,9 +99,10 @@ def integrated_gradients(
         if max_steps is None or float(delta.abs().max()) <= tolerance or steps * 2 > max_steps:
             break
         steps *= 2
-    with torch.no_grad():
-        base_out = float(forward(baseline, mask)[0, target])
     pieces = attr[0].sum(dim=-1).detach().float().cpu().numpy()
+    # Captum's delta is sum(attributions) - (F(input) - F(baseline)): F(baseline) follows
+    # from it, without one more forward pass.
+    base_out = float(probs[target]) - float(pieces.sum()) + float(delta.reshape(-1)[0])
     return Attribution(
         enc=enc, label=predictor.labels[target], word=word, piece_scores=pieces,
         word_scores=word_scores(pieces, enc.word_ids, len(enc.words)),
