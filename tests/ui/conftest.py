@@ -128,3 +128,26 @@ def unlabeled_doc(person) -> int:
             person.open(doc_id)
             return doc_id
     raise AssertionError("the demo corpus should have such a document")
+
+
+@pytest.fixture
+def trained_window(qtbot, tmp_path):
+    """The main window on a copy of the project the inference tests trained runs on."""
+    from inference_support import copy_project, trained
+    from ui.app import make_app
+    from ui.main_window import MainWindow
+
+    trained()
+    path = copy_project(tmp_path)
+    make_app()
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(1400, 880)
+    assert w.open_project(path)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    panel = w.screen("Review")
+    if panel is not None:
+        panel.shutdown()
+    w.close()

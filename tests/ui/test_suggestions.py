@@ -6,31 +6,15 @@ import pathlib
 
 import pytest
 
-from inference_support import copy_project, trained
+from inference_support import trained
 
 pytestmark = pytest.mark.ui
 SHOTS = pathlib.Path(__file__).resolve().parents[2] / "shots"
 
 
 @pytest.fixture
-def win(qtbot, tmp_path):
-    from ui.app import make_app
-    from ui.main_window import MainWindow
-
-    trained()
-    path = copy_project(tmp_path)
-    make_app()
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    assert w.open_project(path)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    panel = w.screen("Review")
-    if panel is not None:
-        panel.shutdown()
-    w.close()
+def win(trained_window):
+    return trained_window
 
 
 def preannotate(qtbot, w, task: str) -> None:
