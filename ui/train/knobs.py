@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.errors import UserError
-from workbench.training.config import CPU_DEFAULTS, GPU_DEFAULTS, TrainConfig
+from workbench.training.config import CPU_DEFAULTS, GPU_DEFAULTS, TrainConfig, defaults_for
 
 
 def _spin(lo: int, hi: int, value: int, auto: str | None = None, suffix: str = "") -> QSpinBox:
@@ -46,8 +46,10 @@ class Knobs(QWidget):
         self.drawer.setFrameShape(QFrame.Shape.StyledPanel)
         cpu, gpu = CPU_DEFAULTS, GPU_DEFAULTS
         self.lr = QLineEdit()
-        self.lr.setPlaceholderText(f"auto ({cpu.lr:g} CPU, {gpu.lr:g} GPU)")
-        self.batch_size = _spin(0, 1024, 0, f"auto ({cpu.batch_size} CPU, {gpu.batch_size} GPU)")
+        ner = defaults_for("cpu", "ner")
+        self.lr.setPlaceholderText(f"auto (CPU {ner.lr:g} NER, {cpu.lr:g} sentiment; GPU {gpu.lr:g})")
+        self.batch_size = _spin(0, 1024, 0, f"auto (CPU {ner.batch_size} NER, {cpu.batch_size} sentiment; "
+                                            f"GPU {gpu.batch_size})")
         self.max_length = _spin(0, 4096, 0, f"auto ({cpu.max_length} CPU, {gpu.max_length} GPU)")
         self.warmup = QDoubleSpinBox()
         self.warmup.setRange(-0.01, 0.5)

@@ -163,7 +163,11 @@ class _Run:
         spe = math.ceil(n_batches / cfg.grad_accum)          # optimizer steps per epoch
         max_steps = total = spe * cfg.epochs
         sched = LinearSchedule(cfg.lr, max_steps, cfg.warmup_ratio)
-        dev_rows = _eval_rows(len(self.batchers["dev"]), cfg.max_eval_docs, cfg.seed)
+        per_epoch = cfg.max_eval_docs
+        if cfg.time_budget_s:   # the budget's seconds go to training; the final score still uses all of dev
+            per_epoch = min(per_epoch or 10**9, defaults_for(device.kind).budget_eval_docs)
+        dev_rows = _eval_rows(len(self.batchers["dev"]), per_epoch, cfg.seed)
+        self.eval_share = len(dev_rows) / len(self.batchers["dev"]) if dev_rows else 1.0
         eval_bs = defaults_for(device.kind).eval_batch_size
         sync_every = 1 if device.kind == "cpu" else 10       # a GPU is not made to wait for every loss
         step, tokens, train_s, eval_s = 0, 0, 0.0, None
@@ -272,7 +276,7 @@ class _Run:
         if eval_s is None:
             # Before the first scoring: a forward pass costs about a third of a training step per token.
             dev = self.batchers["dev"]
-            share = min(1.0, (self.cfg.max_eval_docs or len(dev)) / max(1, len(dev)))
+            share = self.eval_share
             eval_s = train_s / max(1, tokens) * dev.total_tokens * share * 0.4
         return steps_that_fit(self.cfg.time_budget_s or 0.0, elapsed, step, pace, spe, eval_s, max_steps)
 
