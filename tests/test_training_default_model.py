@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 def test_default_model_learns_conll_entities_briefly(tmp_path, workbench_home):
     from workbench.formats import import_file
     from workbench.store import Store
-    from workbench.training.config import TrainConfig
+    from workbench.training.config import TrainConfig, defaults_for
     from workbench.training.loop import train
 
     train_txt = tmp_path / "train.txt"
@@ -27,7 +27,7 @@ def test_default_model_learns_conll_entities_briefly(tmp_path, workbench_home):
         import_file(store, dev_txt, "conll", split="dev")
     result = train(TrainConfig(store_path=project, task="ner", epochs=3, patience=0))
     assert result.status == "done" and result.counts["train"] == 400 and result.counts["dev"] == 200
-    assert result.config["lr"] > 0 and result.config["batch_size"] == 16
+    assert result.config["lr"] > 0 and result.config["batch_size"] == defaults_for("cpu", "ner").batch_size
     print({k: round(v["f1"], 3) for k, v in result.dev["per_label"].items()}, result.dev["f1"], result.train_seconds)
     # three short epochs on 400 sentences already find many people and places (a blank model: F1 near 0)
     assert result.dev["f1"] > 0.35, result.dev
