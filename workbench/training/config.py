@@ -117,7 +117,9 @@ class TrainConfig:
         d = defaults_for(device_kind, self.task)
         batch = self.batch_size or d.batch_size
         epochs = self.epochs
-        if epochs is None:
+        if epochs is None and self.time_budget_s:
+            epochs = d.max_epochs   # as many as the budget holds: the schedule is planned to end with it
+        elif epochs is None:
             steps_per_epoch = max(1, math.ceil(train_docs / (batch * self.grad_accum)))
             epochs = min(d.max_epochs, max(d.epochs, math.ceil(d.min_steps / steps_per_epoch)))
         return dataclasses.replace(

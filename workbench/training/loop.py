@@ -263,7 +263,8 @@ class _Run:
                 bad_epochs = 0
             else:
                 bad_epochs += 1
-                if cfg.patience and bad_epochs >= cfg.patience and step < total:
+                # with a time budget the schedule anneals by the deadline: that is the stopping rule
+                if cfg.patience and not cfg.time_budget_s and bad_epochs >= cfg.patience and step < total:
                     stop = "early stop"
                     self.emit(Progress("status", message=f"Early stop: no better dev score for {bad_epochs} epochs",
                                        step=step, total_steps=total, run_id=self.run_id))
