@@ -131,6 +131,7 @@ def main() -> None:
         again = predict_job(project, run.run_id, "unlabeled", device="cpu")
         wall2 = time.perf_counter() - t0
         r["preannotate"] = {"sentences": summary.predicted, "first_job_wall_s_incl_onnx_export": round(wall, 2),
+                            "first_job_sentences_per_s": round(summary.predicted / summary.seconds, 1),
                             "model_s": round(again.seconds, 2), "wall_s_incl_load_and_cache": round(wall2, 2),
                             "sentences_per_s": round(again.predicted / again.seconds, 1),
                             "sentences_per_s_wall": round(again.predicted / wall2, 1)}
