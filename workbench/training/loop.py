@@ -163,10 +163,7 @@ class _Run:
         spe = math.ceil(n_batches / cfg.grad_accum)          # optimizer steps per epoch
         max_steps = total = spe * cfg.epochs
         sched = LinearSchedule(cfg.lr, max_steps, cfg.warmup_ratio)
-        per_epoch = cfg.max_eval_docs
-        if cfg.time_budget_s:   # the budget's seconds go to training; the final score still uses all of dev
-            per_epoch = min(per_epoch or 10**9, defaults_for(device.kind).budget_eval_docs)
-        dev_rows = _eval_rows(len(self.batchers["dev"]), per_epoch, cfg.seed)
+        dev_rows = _eval_rows(len(self.batchers["dev"]), cfg.max_eval_docs, cfg.seed)
         self.eval_share = len(dev_rows) / len(self.batchers["dev"]) if dev_rows else 1.0
         eval_bs = defaults_for(device.kind).eval_batch_size
         sync_every = 1 if device.kind == "cpu" else 10       # a GPU is not made to wait for every loss
