@@ -73,11 +73,12 @@ def _documents(store: Store, ids: list[int]) -> list[Document]:
 
 
 def predict_into_cache(store: Store, run: RunModel, doc_ids: list[int], *, predictor: Any = None,
-                       refresh: bool = False, batch_size: int = 64,
+                       device: str | None = None, refresh: bool = False, batch_size: int = 64,
                        on_progress: Callable[[JobProgress], None] | None = None,
                        cancelled: Callable[[], bool] | None = None) -> PredictSummary:
     """Predict the documents not yet cached (all of them with ``refresh``).  Thread: the caller's
-    (``store`` and ``predictor`` must belong to it).  ``predictor`` is loaded when needed and not given."""
+    (``store`` must belong to it).  Without ``predictor`` the run's model is loaded on ``device``,
+    and a large job predicts through ONNX Runtime on CPU."""
     todo = list(doc_ids) if refresh else cache.missing(store, run.run_id, doc_ids)
     summary = PredictSummary(run.run_id, run.task, "", len(doc_ids), 0, len(doc_ids) - len(todo), 0.0)
     report = on_progress or (lambda p: None)
@@ -86,7 +87,7 @@ def predict_into_cache(store: Store, run: RunModel, doc_ids: list[int], *, predi
         return summary
     if predictor is None:
         report(JobProgress(0, len(todo), "Loading the model"))
-        predictor = run.predictor()
+        predictor = run.predictor(device)
         if len(todo) >= ONNX_FROM:
             report(JobProgress(0, len(todo), "Preparing the fast CPU path (once per run)"))
             predictor.use_onnx_runtime()
@@ -117,10 +118,7 @@ def predict_job(project: str | pathlib.Path, run_id: int | None, which: str = "d
     with Store(project) as store:
         run = open_run(store, run_id, task)
         ids = select_documents(store, run.task, which)
-        predictor = None
-        if device:
-            predictor = run.predictor(device)
-        summary = predict_into_cache(store, run, ids, predictor=predictor, refresh=refresh,
+        summary = predict_into_cache(store, run, ids, device=device, refresh=refresh,
                                      on_progress=on_progress, cancelled=cancelled)
         summary.which = which
         if suggest or (suggest is None and which == "unlabeled"):
