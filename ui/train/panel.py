@@ -7,10 +7,7 @@ torch is imported by the worker thread, never here, so the screen opens at once.
 """
 from __future__ import annotations
 
-import os
 import pathlib
-import sys
-import threading
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -20,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.train.curves import CurvesWidget
+from ui.train.jobs import device_job, train_job
 from ui.train.knobs import Knobs
 from ui.train.tables import HistoryTable, LabelTable
 from ui.workers import Worker, start
@@ -30,45 +28,6 @@ from workbench.training.events import Progress
 from workbench.training.runs import RunRow
 
 TASK_NAMES = {"ner": "Entities (NER)", "sentiment": "Sentiment"}
-
-
-def _train_job(config: TrainConfig, *, on_progress, cancelled):  # noqa: ANN001, ANN202 - worker signature
-    from workbench.training.loop import train
-
-    _yield_to_the_ui()
-    return train(config, on_progress=on_progress, cancelled=cancelled)
-
-
-def _yield_to_the_ui() -> None:
-    """Give this (training) thread a lower priority than the UI thread.
-
-    On Linux a thread's nice value is its own, and the OpenMP threads torch starts from
-    here inherit it, so when training and the UI want the same core, the UI wins and a
-    click is never kept waiting.  Training is not slowed when the UI is idle.  (Elsewhere
-    the call would lower the whole process, so it is skipped.)
-    """
-    if sys.platform.startswith("linux"):
-        try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 5)
-        except OSError:
-            pass
-
-
-def _device_job(preference: str, *, on_progress, cancelled) -> str:  # noqa: ANN001 - worker signature
-    """Find the device, and import the training stack now, off the UI thread: loading
-    torch, transformers and pyarrow holds the interpreter for a while, which would be felt
-    as a stall if it happened when Start is clicked."""
-    from workbench.training.device import pick_device
-
-    description = pick_device(preference).description
-    import workbench.training.loop  # noqa: F401
-    import seqeval.metrics  # noqa: F401
-    import transformers
-
-    for name in ("AutoModelForTokenClassification", "AutoModelForSequenceClassification", "AutoTokenizer"):
-        getattr(transformers, name)   # resolves the lazy module now
-    import transformers.models.bert.modeling_bert  # noqa: F401 - the default base model's code
-    return description
 
 
 class TrainPanel(QWidget):
@@ -239,7 +198,7 @@ class TrainPanel(QWidget):
 
     # ---- device ------------------------------------------------------------------------
     def _detect_device(self) -> None:
-        worker = Worker(_device_job, self.knobs.device())
+        worker = Worker(device_job, self.knobs.device())
         worker.done.connect(self._on_device)
         worker.failed.connect(self._on_device_failed)
         start(worker, parent=self)
@@ -277,7 +236,7 @@ class TrainPanel(QWidget):
         self.label_caption.setText("Per-label scores appear after the first epoch.")
         self.progress.setValue(0)
         self.status_label.setText("Starting…")
-        self.worker = Worker(_train_job, config)
+        self.worker = Worker(train_job, config)
         self.worker.progress.connect(self._on_progress)
         self.worker.done.connect(self._on_done)
         self.worker.failed.connect(self._on_failed)
