@@ -119,8 +119,10 @@ def model_output(pred, text: str, label: str, word: int | None = None, empty: bo
     if empty:
         special = torch.isin(ids, torch.tensor(pred.tokenizer.all_special_ids))
         ids = torch.where(special, ids, torch.full_like(ids, pred.tokenizer.pad_token_id))
+    # the word case ids (models trained with them) are input, not attributed: the same in both
+    types = torch.tensor([enc.type_ids]) if enc.type_ids is not None else None
     with torch.no_grad():
-        logits = pred.model(input_ids=ids, attention_mask=torch.ones_like(ids)).logits[0]
+        logits = pred.model(input_ids=ids, attention_mask=torch.ones_like(ids), token_type_ids=types).logits[0]
     if word is not None:
         logits = logits[dict(zip(enc.first_word, enc.first_piece))[word]]
     return float(torch.softmax(logits, -1)[pred.labels.index(label)])

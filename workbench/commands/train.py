@@ -43,6 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--output-dir", type=pathlib.Path, help="where run folders go (default: the user data dir)")
     p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "fp16"],
                    help="auto: bf16 on GPUs that have it, else fp16 with a scaler; fp32 everywhere else")
+    p.add_argument("--no-word-case", dest="word_case", action="store_false",
+                   help="NER on a lowercasing base model: do not feed each word's case to the model")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument("--json", action="store_true", help="end with one JSON line summarizing the run")
     p.set_defaults(func=run)
@@ -61,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         weight_decay=args.weight_decay, grad_accum=args.grad_accum, patience=args.patience,
         embeddings=args.embeddings, dropout=args.dropout, freeze_layers=args.freeze_layers,
         head_lr_scale=args.head_lr_scale, max_eval_docs=args.max_eval_docs or None, output_dir=args.output_dir,
-        precision=args.precision,
+        precision=args.precision, word_case=args.word_case,
     )
     result = train(config, on_progress=Printer(quiet=args.quiet))
     print_result(result, as_json=args.json)

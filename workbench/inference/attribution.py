@@ -63,6 +63,7 @@ def integrated_gradients(
     enc = predictor.encode([doc])[0]
     tensors = predictor._tensors([enc])
     ids, mask = tensors["input_ids"], tensors["attention_mask"]
+    types = tensors.get("token_type_ids")     # word case (casing.py): part of the input, not attributed
     position: int | None = None
     if predictor.task == "ner":
         pieces = dict(zip(enc.first_word, enc.first_piece))
@@ -74,14 +75,15 @@ def integrated_gradients(
         position = pieces[word]
     model = predictor.model
 
-    def forward(input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        logits = model(input_ids=input_ids, attention_mask=attention_mask).logits.float()
+    def forward(input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                token_type_ids: torch.Tensor | None = None) -> torch.Tensor:
+        logits = model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).logits.float()
         if position is not None:
             logits = logits[:, position, :]
         return torch.softmax(logits, dim=-1)
 
     with torch.no_grad():
-        probs = forward(ids, mask)[0]
+        probs = forward(ids, mask, types)[0]
     target = int(probs.argmax()) if label is None else predictor.labels.index(label)
     special = set(predictor.tokenizer.all_special_ids)
     baseline = ids.clone()
@@ -98,7 +100,7 @@ def integrated_gradients(
         while True:
             with torch.enable_grad():
                 attr, delta = lig.attribute(
-                    inputs=ids, baselines=baseline, additional_forward_args=(mask,), target=target,
+                    inputs=ids, baselines=baseline, additional_forward_args=(mask, types), target=target,
                     n_steps=steps, internal_batch_size=max(1, internal_batch_size), return_convergence_delta=True,
                 )
             if max_steps is None or float(delta.abs().max()) <= tolerance or steps * 2 > max_steps:

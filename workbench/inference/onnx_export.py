@@ -2,7 +2,8 @@
 
 The model is exported with the TorchScript-based exporter (``dynamo=False``:
 the dynamo exporter needs ``onnxscript``, which the app does not ship), with
-dynamic batch and sequence axes, inputs ``input_ids`` and ``attention_mask``,
+dynamic batch and sequence axes, inputs ``input_ids`` and ``attention_mask``
+(and ``token_type_ids``, the word case, for models trained with it: casing.py),
 output ``logits``.  The tokenizer files are copied next to ``model.onnx`` so
 the folder is self-contained.  Runs on any one thread (CLI, worker).
 """
@@ -48,8 +49,9 @@ class _Logits(torch.nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        return self.model(input_ids=input_ids, attention_mask=attention_mask).logits
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                token_type_ids: torch.Tensor | None = None) -> torch.Tensor:
+        return self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).logits
 
 
 def export_onnx(model_dir: str | pathlib.Path, out_dir: str | pathlib.Path, *, opset: int = 17,
@@ -67,13 +69,14 @@ def export_onnx(model_dir: str | pathlib.Path, out_dir: str | pathlib.Path, *, o
     enc = pred.encode([as_document(t, i) for i, t in enumerate(texts)])
     inputs = pred._tensors(enc)
     path = out / "model.onnx"
+    names = list(inputs)      # input_ids, attention_mask, and token_type_ids for a word-case model
+    axes = {name: {0: "batch", 1: "sequence"} for name in names}
+    axes["logits"] = {0: "batch", 1: "sequence"} if pred.task == "ner" else {0: "batch"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            model, (inputs["input_ids"], inputs["attention_mask"]), str(path), dynamo=False,
-            input_names=["input_ids", "attention_mask"], output_names=["logits"], opset_version=opset,
-            dynamic_axes={"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
-                          "logits": {0: "batch", 1: "sequence"} if pred.task == "ner" else {0: "batch"}},
+            model, tuple(inputs[name] for name in names), str(path), dynamo=False,
+            input_names=names, output_names=["logits"], opset_version=opset, dynamic_axes=axes,
         )
     pred.tokenizer.save_pretrained(str(out))
     pred.model.config.save_pretrained(str(out))

@@ -21,6 +21,7 @@ from workbench.inference.records import NerPrediction, Prediction, SentimentPred
 from workbench.inference.run_model import model_task
 from workbench.spans import Token, tokenize
 from workbench.store import Document
+from workbench.training.casing import piece_cases, uses_word_case
 from workbench.training.data import IGNORE, align_pieces
 from workbench.training.device import pick_device
 from workbench.training.model import load_tokenizer
@@ -36,6 +37,7 @@ class Encoded:
     word_ids: list[int | None]     # word index per piece (None: [CLS], [SEP]), for the overlays
     first_piece: list[int]         # NER: positions of the pieces that carry a word's label ...
     first_word: list[int] = dataclasses.field(default_factory=list)  # ... and the word each one labels
+    type_ids: list[int] | None = None  # word case per piece, for models trained with it (casing.py)
 
 
 def as_document(text: str, doc_id: int = 0, pretokenized: bool = False) -> Document:
@@ -57,6 +59,7 @@ class Predictor:
         self.model = cls.from_pretrained(str(self.model_dir), use_safetensors=True).to(self.device).eval()
         cfg = self.model.config
         self.labels: list[str] = [cfg.id2label[i] for i in range(cfg.num_labels)]
+        self.word_case = uses_word_case(cfg)
         limit = min(int(getattr(cfg, "max_position_embeddings", 512) or 512), int(self.tokenizer.model_max_length or 512))
         self.max_length = min(max_length, limit)
         self._session: Any = None     # an ONNX Runtime session, see use_onnx_runtime
@@ -84,6 +87,8 @@ class Predictor:
             enc = Encoded(doc, words[i], list(batch["input_ids"][i]), wids, first)
             if self.task == "ner":
                 enc.first_word = [first_word[p] for p in first]
+            if self.word_case:
+                enc.type_ids = piece_cases(words[i], offsets, special)
             out.append(enc)
         return out
 
@@ -92,11 +97,17 @@ class Predictor:
         pad = self.tokenizer.pad_token_id or 0
         ids = np.full((len(items), width), pad, dtype=np.int64)
         mask = np.zeros((len(items), width), dtype=np.int64)
+        types = np.zeros((len(items), width), dtype=np.int64) if self.word_case else None
         for r, e in enumerate(items):
             ids[r, : len(e.input_ids)] = e.input_ids
             mask[r, : len(e.input_ids)] = 1
-        return {"input_ids": torch.from_numpy(ids).to(self.device),
-                "attention_mask": torch.from_numpy(mask).to(self.device)}
+            if types is not None and e.type_ids is not None:
+                types[r, : len(e.type_ids)] = e.type_ids
+        out = {"input_ids": torch.from_numpy(ids).to(self.device),
+               "attention_mask": torch.from_numpy(mask).to(self.device)}
+        if types is not None:
+            out["token_type_ids"] = torch.from_numpy(types).to(self.device)
+        return out
 
     def _record(self, enc: Encoded, probs: np.ndarray) -> Prediction:
         """``probs``: (pieces, labels) for NER, (labels,) for sentiment."""

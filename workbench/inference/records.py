@@ -8,11 +8,13 @@ BIO tags repaired into character spans by :func:`workbench.spans.bio_to_spans`
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Sequence
 
 import numpy as np
 
 from workbench.spans import Span, Token, bio_to_spans
+from workbench.tag_decoding import decode_bio
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,18 +37,28 @@ class NerPrediction:
     probs: np.ndarray           # (n_words, n_tags) float32; rows of unseen words are meaningless
     seen: np.ndarray            # (n_words,) bool: the model saw a piece of this word (not truncated away)
 
+    @functools.cached_property
+    def tag_ids(self) -> np.ndarray:
+        """Predicted tag id per word: the most probable *valid* BIO sequence
+        (:func:`workbench.tag_decoding.decode_bio`); a word the model did not see is "O"
+        (as training scores it)."""
+        probs = self.probs.copy()
+        if len(self.words) and not self.seen.all() and "O" in self.tag_names:
+            probs[~self.seen] = 0.0
+            probs[~self.seen, self.tag_names.index("O")] = 1.0
+        return decode_bio(probs, self.tag_names)
+
     @property
     def tags(self) -> list[str]:
-        """Predicted tag per word; a word the model did not see is "O" (as training scores it)."""
-        ids = self.probs.argmax(axis=1) if len(self.words) else []
-        return [self.tag_names[i] if ok else "O" for i, ok in zip(ids, self.seen)]
+        return [self.tag_names[i] if ok else "O" for i, ok in zip(self.tag_ids, self.seen)]
 
     @property
     def confidences(self) -> np.ndarray:
         """Probability of the predicted tag, per word (1.0 for unseen words: nothing to doubt)."""
         if not len(self.words):
             return np.zeros(0, dtype=np.float32)
-        return np.where(self.seen, self.probs.max(axis=1), 1.0).astype(np.float32)
+        chosen = self.probs[np.arange(len(self.words)), self.tag_ids]
+        return np.where(self.seen, chosen, 1.0).astype(np.float32)
 
     @property
     def spans(self) -> list[ScoredSpan]:

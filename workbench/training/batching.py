@@ -36,6 +36,9 @@ class Batcher:
             self.labels = [torch.tensor(x, dtype=torch.long) for x in cols["labels"]]
         else:
             self.class_ids = torch.tensor(list(cols["labels"]), dtype=torch.long)
+        # word case ids (casing.py), when the model takes them
+        self.type_ids = [torch.tensor(x, dtype=torch.long) for x in cols["token_type_ids"]] \
+            if "token_type_ids" in cols else None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -83,6 +86,11 @@ class Batcher:
         else:
             labels = self.class_ids[list(batch)]
         out = {"input_ids": ids, "attention_mask": mask, "labels": labels}
+        if self.type_ids is not None:
+            out["token_type_ids"] = pad_sequence([self.type_ids[i] for i in batch], batch_first=True,
+                                                 padding_value=0)
+            if extra:
+                out["token_type_ids"] = torch.nn.functional.pad(out["token_type_ids"], (0, extra), value=0)
         if device != "cpu":
             out = {k: v.to(device, non_blocking=True) for k, v in out.items()}
         return out

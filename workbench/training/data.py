@@ -22,6 +22,7 @@ from workbench.errors import UserError
 from workbench.spans import Token, bio_label_names, spans_to_bio, tokenize
 from workbench.store import Store
 from workbench.store import queries
+from workbench.training.casing import piece_cases
 
 IGNORE = -100
 TRAIN_SPLITS = ("train", "unassigned")
@@ -146,9 +147,10 @@ def align_pieces(words: Sequence[Token], offsets: Sequence[tuple[int, int]], spe
 
 
 def encode(examples: Sequence[Example], tokenizer: Any, task: str, label2id: dict[str, int],
-           max_length: int) -> datasets.Dataset:
+           max_length: int, word_case: bool = False) -> datasets.Dataset:
     """Tokenize once; one row per example with ``input_ids``, ``labels``, ``length`` and, for NER,
-    ``word_index`` (word of each labeled piece), ``gold`` (tag id per word) for word-level scoring."""
+    ``word_index`` (word of each labeled piece), ``gold`` (tag id per word) for word-level scoring,
+    and with ``word_case`` the ``token_type_ids`` that carry each piece's word case (casing.py)."""
     texts = [e.text for e in examples]
     if not texts:
         return datasets.Dataset.from_dict({"input_ids": [], "labels": [], "length": [], "doc_id": []})
@@ -159,14 +161,19 @@ def encode(examples: Sequence[Example], tokenizer: Any, task: str, label2id: dic
     cols: dict[str, list[Any]] = {"input_ids": ids, "length": [len(x) for x in ids],
                                   "doc_id": [e.doc_id for e in examples]}
     if task == "ner":
-        labels, word_index, gold = [], [], []
+        labels, word_index, gold, cases = [], [], [], []
         for j, ex in enumerate(examples):
             tags = [label2id[t] for t in ex.tags]
-            lab, widx = align_pieces(ex.words, enc["offset_mapping"][j], enc["special_tokens_mask"][j], tags)
+            offsets, special = enc["offset_mapping"][j], enc["special_tokens_mask"][j]
+            lab, widx = align_pieces(ex.words, offsets, special, tags)
             labels.append(lab)
             word_index.append(widx)
             gold.append(tags)
+            if word_case:
+                cases.append(piece_cases(ex.words, offsets, special))
         cols.update(labels=labels, word_index=word_index, gold=gold)
+        if word_case:
+            cols["token_type_ids"] = cases
     else:
         cols["labels"] = [label2id[e.label] for e in examples]
     return datasets.Dataset.from_dict(cols)

@@ -1,8 +1,9 @@
 """Score a model on an encoded split: loss, predictions, and the metrics report.
 
-NER is scored per word (the labeling screen's words): a word's prediction is
-the prediction of its first word piece; a word that lost its pieces to
-truncation counts as predicted ``O``.  Runs on the training thread.
+NER is scored per word (the labeling screen's words): a word's tag distribution is
+that of its first word piece, the tags are the most probable valid BIO sequence
+(:func:`workbench.tag_decoding.decode_bio`, as the app's predictions), and a word
+that lost its pieces to truncation counts as predicted ``O``.  Runs on the training thread.
 """
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ import contextlib
 from typing import Any, Sequence
 
 import datasets
+import numpy as np
 import torch
 from torch.nn import functional as F
 
 from workbench.training.batching import Batcher
 from workbench.training.data import IGNORE
 from workbench.training.device import DeviceInfo
+from workbench.tag_decoding import decode_bio
 from workbench.training.metrics import ner_report, sentiment_report
 
 
@@ -51,9 +54,9 @@ def evaluate(model: torch.nn.Module, batcher: Batcher, ds: datasets.Dataset, tas
                 loss_sum += float(F.cross_entropy(logits.view(-1, logits.shape[-1]), labels.view(-1),
                                                   ignore_index=IGNORE, reduction="sum"))
                 loss_n += int((labels != IGNORE).sum())
-                guess = logits.argmax(-1).cpu()
+                probs = logits.softmax(-1).cpu()
                 for r, i in enumerate(batch):
-                    preds[i] = guess[r]
+                    preds[i] = probs[r]
             else:
                 loss_sum += float(F.cross_entropy(logits, labels, reduction="sum"))
                 loss_n += len(batch)
@@ -68,14 +71,13 @@ def evaluate(model: torch.nn.Module, batcher: Batcher, ds: datasets.Dataset, tas
         gold_tags, pred_tags = [], []
         for k, i in enumerate(rows):
             gold = [label_names[t] for t in cols["gold"][k]]
-            pred = ["O"] * len(gold)
             lab = batcher.labels[i]
-            positions = (lab != IGNORE).nonzero().flatten().tolist()
-            guess = preds[i].tolist()
-            for pos, w in zip(positions, cols["word_index"][k]):
-                pred[w] = label_names[guess[pos]]
+            positions = (lab != IGNORE).nonzero().flatten()
+            word_probs = np.zeros((len(gold), len(label_names)), dtype=np.float32)
+            word_probs[:, label_names.index("O")] = 1.0    # words truncated away count as O
+            word_probs[cols["word_index"][k]] = preds[i][positions].numpy()
+            pred_tags.append([label_names[t] for t in decode_bio(word_probs, label_names)])
             gold_tags.append(gold)
-            pred_tags.append(pred)
         report = ner_report(gold_tags, pred_tags)
     else:
         gold = [int(batcher.class_ids[i]) for i in rows]

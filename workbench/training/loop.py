@@ -23,6 +23,7 @@ from workbench.errors import UserError
 from workbench.store import Store
 from workbench.training.batching import Batcher
 from workbench.training.card import run_folder, write_card
+from workbench.training.casing import add_word_case, keep_trainable
 from workbench.training.config import TrainConfig, defaults_for
 from workbench.training.data import Splits, encode, load_splits
 from workbench.training.device import DeviceInfo, pick_device, with_precision
@@ -94,9 +95,10 @@ def train_splits(config: TrainConfig, splits: Splits, recorder: Any, *, on_progr
     emit(Progress("status", message=f"Loading base model on {device.description}"))
     tokenizer = load_tokenizer(source)
     model = load_model(source, cfg.task, splits.label_names, tokenizer)
+    word_case = cfg.task == "ner" and cfg.word_case and add_word_case(model, tokenizer)
     label2id = {name: i for i, name in enumerate(splits.label_names)}
     emit(Progress("status", message="Tokenizing"))
-    data = {name: encode(getattr(splits, name), tokenizer, cfg.task, label2id, cfg.max_length)
+    data = {name: encode(getattr(splits, name), tokenizer, cfg.task, label2id, cfg.max_length, word_case)
             for name in ("train", "dev", "test")}
     counts = {**splits.counts(), "train_tokens_per_epoch": int(sum(data["train"]["length"])),
               "labels": splits.labels}
@@ -141,6 +143,7 @@ class _Run:
             set_dropout(model, cfg.dropout)
             if not freeze_lower_layers(model, cfg.freeze_layers or 0):
                 prepare_embeddings(model, cfg.embeddings, torch.cat(train_b.ids) if len(train_b) else torch.zeros(0))
+            keep_trainable(model)
             model.train()
             self.net = model
             if self.dist is not None:
