@@ -7,6 +7,7 @@ import pathlib
 import pytest
 
 from inference_support import trained
+from review_support import open_review
 
 pytestmark = pytest.mark.ui
 SHOTS = pathlib.Path(__file__).resolve().parents[2] / "shots"
@@ -15,17 +16,6 @@ SHOTS = pathlib.Path(__file__).resolve().parents[2] / "shots"
 @pytest.fixture
 def win(trained_window):
     return trained_window
-
-
-def open_review(qtbot, w, task: str):
-    tabs = w.tabs
-    tabs.setCurrentIndex(next(i for i in range(tabs.count()) if tabs.tabText(i) == "Review"))
-    panel = w.screen("Review")
-    run_id = trained()[task].run_id
-    panel.run_box.setCurrentIndex(panel.run_box.findData(run_id))
-    qtbot.waitUntil(lambda: panel.worker is None and panel.review is not None
-                    and panel.review.run.run_id == run_id, timeout=60_000)
-    return panel
 
 
 def shot(widget, name: str) -> None:

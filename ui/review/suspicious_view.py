@@ -14,22 +14,15 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton, QSpinBox, QTableWidget,
-    QTableWidgetItem, QVBoxLayout, QWidget,
+    QVBoxLayout, QWidget,
 )
 
+from ui.review.tables import table_item
 from ui.workers import Worker, start
 from workbench.inference import cache
 from workbench.inference.cache import Suspicion
 from workbench.inference.suspicious import KFoldSettings, from_run, kfold_job
 from workbench.store import Store
-
-
-def _item(text: str, right: bool = False) -> QTableWidgetItem:
-    it = QTableWidgetItem(text)
-    it.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
-    if right:
-        it.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-    return it
 
 
 class SuspiciousView(QWidget):
@@ -111,9 +104,9 @@ class SuspiciousView(QWidget):
         for r, s in enumerate(items):
             d = s.detail
             where = f"{d.get('word', '')!r}" if "word" in d else ""
-            cells = [_item(str(r + 1), True), _item(str(s.doc_id), True), _item(f"{s.score:.3f}", True),
-                     _item(str(d.get("gold", ""))), _item(str(d.get("pred", ""))), _item(where),
-                     _item(" ".join(texts.get(s.doc_id, "").split())[:160])]
+            cells = [table_item(str(r + 1), True), table_item(str(s.doc_id), True), table_item(f"{s.score:.3f}", True),
+                     table_item(str(d.get("gold", ""))), table_item(str(d.get("pred", ""))), table_item(where),
+                     table_item(" ".join(texts.get(s.doc_id, "").split())[:160])]
             for c, it in enumerate(cells):
                 self.table.setItem(r, c, it)
         if items:

@@ -119,7 +119,7 @@ def table_view(model: Any) -> QTableView:
     return view
 
 
-def _item(text: str, right: bool = False) -> QTableWidgetItem:
+def table_item(text: str, right: bool = False) -> QTableWidgetItem:
     it = QTableWidgetItem(text)
     it.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
     if right:
@@ -156,8 +156,8 @@ class TokenTable(QTableWidget):
             self.setRowCount(len(pred.words))
             for k, w in enumerate(pred.words):
                 wrong = bool(gold_tags[k]) and gold_tags[k] != tags[k]
-                cells = [_item(w.text), _item(gold_tags[k]), _item(tags[k] if pred.seen[k] else "(cut)"),
-                         _item(f"{conf[k]:.2f}", True)]
+                cells = [table_item(w.text), table_item(gold_tags[k]), table_item(tags[k] if pred.seen[k] else "(cut)"),
+                         table_item(f"{conf[k]:.2f}", True)]
                 for c, it in enumerate(cells):
                     if wrong:
                         it.setBackground(ERROR_ROW)
@@ -168,8 +168,8 @@ class TokenTable(QTableWidget):
             self.setHorizontalHeaderLabels(["class", "gold", "predicted", "probability"])
             self.setRowCount(len(pred.class_names))
             for k, name in enumerate(pred.class_names):
-                cells = [_item(name), _item("✓" if gold == name else ""), _item("✓" if pred.label == name else ""),
-                         _item(f"{pred.probs[k]:.3f}", True)]
+                cells = [table_item(name), table_item("✓" if gold == name else ""), table_item("✓" if pred.label == name else ""),
+                         table_item(f"{pred.probs[k]:.3f}", True)]
                 for c, it in enumerate(cells):
                     if gold == name and pred.label != name:
                         it.setBackground(ERROR_ROW)
@@ -216,7 +216,7 @@ class ConfusionTable(QTableWidget):
         for r in range(len(names)):
             for c in range(len(names)):
                 n = int(counts[r, c])
-                it = _item(str(n) if n else "", True)
+                it = table_item(str(n) if n else "", True)
                 it.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 if n:
                     base = kind_fill("correct") if r == c else kind_fill("false_positive")

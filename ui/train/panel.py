@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter, QVBoxLayout,
-    QWidget,
+    QToolButton, QWidget,
 )
 
 from ui.train.curves import CurvesWidget
@@ -52,7 +52,9 @@ class TrainPanel(QWidget):
         self.base_box = QComboBox()
         self.base_box.setEditable(True)
         self.base_box.setToolTip("The bundled model, a model folder, an earlier run's model, or a hub id (online)")
-        browse = QPushButton("Folder…")
+        browse = QToolButton()
+        browse.setText("…")
+        browse.setToolTip("Pick a model folder")
         browse.clicked.connect(self._browse)
         base_row = QHBoxLayout()
         base_row.addWidget(self.base_box, 1)
@@ -86,7 +88,7 @@ class TrainPanel(QWidget):
         left_w = QWidget()
         left_w.setLayout(left)
         left_w.setMinimumWidth(300)
-        left_w.setMaximumWidth(380)
+        left_w.setMaximumWidth(400)
 
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)

@@ -45,6 +45,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="auto: bf16 on GPUs that have it, else fp16 with a scaler; fp32 everywhere else")
     p.add_argument("--no-word-case", dest="word_case", action="store_false",
                    help="NER on a lowercasing base model: do not feed each word's case to the model")
+    p.add_argument("--pooling", default="auto", choices=["auto", "cls", "mean"],
+                   help="sentiment: classify from [CLS] or the mean of the pieces (auto: as the base model was trained)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument("--json", action="store_true", help="end with one JSON line summarizing the run")
     p.set_defaults(func=run)
@@ -63,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         weight_decay=args.weight_decay, grad_accum=args.grad_accum, patience=args.patience,
         embeddings=args.embeddings, dropout=args.dropout, freeze_layers=args.freeze_layers,
         head_lr_scale=args.head_lr_scale, max_eval_docs=args.max_eval_docs or None, output_dir=args.output_dir,
-        precision=args.precision, word_case=args.word_case,
+        precision=args.precision, word_case=args.word_case, pooling=args.pooling,
     )
     result = train(config, on_progress=Printer(quiet=args.quiet))
     print_result(result, as_json=args.json)

@@ -24,7 +24,8 @@ from workbench.store import Document
 from workbench.training.casing import piece_cases, uses_word_case
 from workbench.training.data import IGNORE, align_pieces
 from workbench.training.device import pick_device
-from workbench.training.model import load_tokenizer
+from workbench.training.model import load_tokenizer, quiet_transformers
+from workbench.training.pooling import restore_pooling
 
 
 @dataclasses.dataclass
@@ -56,7 +57,10 @@ class Predictor:
         self.device = torch.device(pick_device(device or "auto").torch_device)
         cls = AutoModelForTokenClassification if self.task == "ner" else AutoModelForSequenceClassification
         self.tokenizer = load_tokenizer(str(self.model_dir))
-        self.model = cls.from_pretrained(str(self.model_dir), use_safetensors=True).to(self.device).eval()
+        with quiet_transformers():     # a mean-pooled model has no [CLS] pooler weights to load
+            self.model = cls.from_pretrained(str(self.model_dir), use_safetensors=True)
+        restore_pooling(self.model)
+        self.model.to(self.device).eval()
         cfg = self.model.config
         self.labels: list[str] = [cfg.id2label[i] for i in range(cfg.num_labels)]
         self.word_case = uses_word_case(cfg)

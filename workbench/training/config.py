@@ -15,6 +15,7 @@ from workbench.errors import UserError
 from workbench.store import TASKS
 
 EMBEDDING_MODES = ("sparse", "full", "frozen")
+POOLING_MODES = ("auto", "cls", "mean")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,6 +88,7 @@ class TrainConfig:
     min_docs: int = 5                    # fewer labeled training documents than this: refuse
     precision: str = "auto"              # auto (bf16 or fp16 on CUDA, else fp32), fp32, bf16, fp16
     word_case: bool = True               # NER on a lowercasing model: feed each word's case (casing.py)
+    pooling: str = "auto"                # sentiment: auto (the base model's own), cls or mean (pooling.py)
 
     def check(self) -> None:
         """Raise UserError for values that cannot work (before anything is loaded)."""
@@ -107,6 +109,8 @@ class TrainConfig:
             raise UserError(f"dev fraction must be between 0 and 1 (got {self.dev_fraction})")
         if self.time_budget_s is not None and self.time_budget_s <= 0:
             raise UserError(f"time budget must be positive (got {self.time_budget_s})")
+        if self.pooling not in POOLING_MODES:
+            raise UserError(f"pooling must be one of {', '.join(POOLING_MODES)}")
         if self.embeddings not in EMBEDDING_MODES:
             raise UserError(f"embeddings must be one of {', '.join(EMBEDDING_MODES)}")
         if self.dropout is not None and self.dropout >= 1:

@@ -24,6 +24,7 @@ from workbench.store import Store
 from workbench.training.batching import Batcher
 from workbench.training.card import run_folder, write_card
 from workbench.training.casing import add_word_case, keep_trainable
+from workbench.training.pooling import base_pools_by_mean, use_mean_pooling
 from workbench.training.config import TrainConfig, defaults_for
 from workbench.training.data import Splits, encode, load_splits
 from workbench.training.device import DeviceInfo, pick_device, with_precision
@@ -96,6 +97,8 @@ def train_splits(config: TrainConfig, splits: Splits, recorder: Any, *, on_progr
     tokenizer = load_tokenizer(source)
     model = load_model(source, cfg.task, splits.label_names, tokenizer)
     word_case = cfg.task == "ner" and cfg.word_case and add_word_case(model, tokenizer)
+    if cfg.task == "sentiment" and (cfg.pooling == "mean" or (cfg.pooling == "auto" and base_pools_by_mean(source))):
+        use_mean_pooling(model)
     label2id = {name: i for i, name in enumerate(splits.label_names)}
     emit(Progress("status", message="Tokenizing"))
     data = {name: encode(getattr(splits, name), tokenizer, cfg.task, label2id, cfg.max_length, word_case)

@@ -16,6 +16,7 @@ from torch.nn import functional as F
 
 from workbench.errors import UserError
 from workbench.paths import default_base_model_dir
+from workbench.training.pooling import restore_pooling
 
 
 def resolve_base_model(spec: str | os.PathLike | None) -> str:
@@ -43,7 +44,7 @@ def resolve_base_model(spec: str | os.PathLike | None) -> str:
 
 
 @contextlib.contextmanager
-def _quiet_transformers() -> Iterator[None]:
+def quiet_transformers() -> Iterator[None]:
     """Loading a base model into a classifier always "misses" the new head; that is expected."""
     from transformers.utils import logging as hf_logging
 
@@ -63,7 +64,7 @@ def load_tokenizer(source: str) -> Any:
     from transformers import AutoTokenizer
 
     try:
-        with _quiet_transformers():
+        with quiet_transformers():
             tok = AutoTokenizer.from_pretrained(source)
     except Exception as exc:  # noqa: BLE001 - see load_model
         raise UserError(f"base model {source}: cannot load its tokenizer ({_first_line(exc)})") from exc
@@ -84,12 +85,13 @@ def load_model(source: str, task: str, label_names: Sequence[str], tokenizer: An
     label2id = {name: i for i, name in id2label.items()}
     auto = AutoModelForTokenClassification if task == "ner" else AutoModelForSequenceClassification
     try:
-        with _quiet_transformers():
+        with quiet_transformers():
             config = AutoConfig.from_pretrained(source, num_labels=len(label_names), id2label=id2label,
                                                 label2id=label2id)
             if getattr(config, "pad_token_id", None) is None:
                 config.pad_token_id = tokenizer.pad_token_id
             model = auto.from_pretrained(source, config=config, use_safetensors=True, ignore_mismatched_sizes=True)
+        restore_pooling(model)     # an earlier run's model, trained with mean pooling, keeps it
     except Exception as exc:  # noqa: BLE001 - safetensors, config and hub errors all mean "not a usable model"
         raise UserError(f"base model {source}: cannot be loaded as a {task} model ({_first_line(exc)})") from exc
     return model

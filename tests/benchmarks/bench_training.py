@@ -14,7 +14,7 @@ Targets (issue #4): tokens/s ratio >= 1.25 for both tasks; project dev score at
 equal epochs >= the peer's; with the budget, CoNLL dev entity F1 >= 0.85 and
 SST-2 dev accuracy >= 0.86.
 
-Usage:  .venv/bin/python benchmarks/bench_training.py [--tasks ner,sentiment] [--epochs 3]
+Usage:  .venv/bin/python tests/benchmarks/bench_training.py [--tasks ner,sentiment] [--epochs 3]
         [--max-train 2000] [--batch-size 16] [--workdir DIR] [--json OUT.json]
 This is a script that prints figures, not a timed test.
 """
@@ -28,7 +28,7 @@ import subprocess
 import sys
 import time
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"
 PEER = SHARED / "bench" / "peer_hf_trainer.py"
 DATA = {
