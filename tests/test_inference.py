@@ -110,8 +110,8 @@ def test_rollout_of_identity_attention_is_identity():
 
 # ---- integrated gradients ----------------------------------------------------------------
 def model_output(pred, text: str, label: str, word: int | None = None, empty: bool = False) -> float:
-    """p(label) computed here with a plain forward pass, on the text or on the all-[PAD]
-    baseline (an independent check of the attribution's completeness)."""
+    """The score (logit) of ``label`` computed here with a plain forward pass, on the text or on
+    the all-[PAD] baseline (an independent check of the attribution's completeness)."""
     import torch
 
     enc = pred.encode([doc(text)])[0]
@@ -125,7 +125,7 @@ def model_output(pred, text: str, label: str, word: int | None = None, empty: bo
         logits = pred.model(input_ids=ids, attention_mask=torch.ones_like(ids), token_type_ids=types).logits[0]
     if word is not None:
         logits = logits[dict(zip(enc.first_word, enc.first_piece))[word]]
-    return float(torch.softmax(logits, -1)[pred.labels.index(label)])
+    return float(logits[pred.labels.index(label)])
 
 
 def test_integrated_gradients_completeness_sentiment(runs):
@@ -185,12 +185,31 @@ def test_batch_prediction_through_onnx_runtime_matches_torch(tmp_path):
     docs = [doc(t, i) for i, t in enumerate(["bob met acme in lima .", "", "the carol left with globex ."])]
     torch_preds = Predictor(model, device="cpu").predict(docs)
     fast = Predictor(model, device="cpu")
-    assert fast.use_onnx_runtime() and (default_onnx_dir(model) / "model.onnx").is_file()
+    assert fast.use_onnx_runtime() == "fp32" and (default_onnx_dir(model) / "model.onnx").is_file()
     for a, b in zip(torch_preds, fast.predict(docs, batch_size=2)):
         assert a.tags == b.tags and np.allclose(a.probs, b.probs, atol=1e-4)
     stamp = (default_onnx_dir(model) / "model.onnx").stat().st_mtime
     assert Predictor(model, device="cpu").use_onnx_runtime()          # the export is reused
     assert (default_onnx_dir(model) / "model.onnx").stat().st_mtime == stamp
+
+
+def test_suggestions_come_from_a_checked_int8_copy(tmp_path):
+    import shutil
+
+    from workbench.inference.onnx_export import default_onnx_dir
+    from workbench.inference.predictor import Predictor
+
+    model = shutil.copytree(trained()["ner"].model_dir, tmp_path / "run" / "model")
+    docs = [doc(t, i) for i, t in enumerate(["bob met acme in lima .", "the carol left with globex ."])]
+    exact = Predictor(model, device="cpu").predict(docs)
+    fast = Predictor(model, device="cpu")
+    assert fast.use_onnx_runtime(int8=True) == "int8"
+    import onnx
+
+    ops = {n.op_type for n in onnx.load(str(default_onnx_dir(model) / "model.int8.onnx")).graph.node}
+    assert {"DynamicQuantizeLinear", "MatMulInteger"} <= ops      # the matrix products run in int8
+    for a, b in zip(exact, fast.predict(docs)):
+        assert a.tags == b.tags and np.abs(a.probs - b.probs).max() < 0.1
 
 
 def test_scored_span_record():
@@ -212,6 +231,6 @@ def test_explanations_for_the_review_screen(runs):
     assert roll.kind == "rollout" and roll.scores.sum() + roll.special == pytest.approx(1.0, abs=1e-5)
     ig = explain.explain_job(runs["ner"], explain.Request(explain.ATTRIBUTION, d, word=3, steps=32))
     assert ig.signed and ig.label == "B-ORG" and int(np.argmax(ig.scores)) == 3
-    assert ig.note.startswith("Attribution to p(B-ORG)")
+    assert ig.note.startswith("Attribution to the score of B-ORG (p = ")
     s = explain.explain_job(runs["sentiment"], explain.Request(explain.ATTENTION, doc("a terrible film"), word=2))
     assert s.word is None and s.label == "negative" and "[CLS]" in s.note

@@ -85,12 +85,12 @@ def test_large_jobs_take_the_onnx_path_with_the_same_results(project, monkeypatc
     def spy(self, device=None):  # noqa: ANN001, ANN202
         pred = real(self, device)
         original = pred.use_onnx_runtime
-        pred.use_onnx_runtime = lambda: used.append(original()) or used[-1]
+        pred.use_onnx_runtime = lambda int8=False: used.append(original(int8=int8)) or used[-1]
         return pred
 
     monkeypatch.setattr(batch.RunModel, "predictor", spy)
     predict_job(project, run_id, "dev", refresh=True)
-    assert used == [True]
+    assert used == ["fp32"]        # a labeled split is scored at full precision
     with Store(project) as store:
         after = cache.load(store, run_id, "sentiment", run.label_names)
     assert before.keys() == after.keys()

@@ -2,9 +2,16 @@
 
 Attribution answers "which words pushed the output up or down": it satisfies
 completeness, the attributions add up to ``F(input) - F(baseline)``, where ``F``
-is the probability of the explained label (the predicted class for sentiment,
-the selected word's tag for NER) and the baseline replaces every word piece by
-[PAD], keeping [CLS] and [SEP].
+is the model's score (logit) for the explained label (the predicted class for
+sentiment, the selected word's tag for NER) and the baseline replaces every word
+piece by [PAD], keeping [CLS] and [SEP].
+
+Why the score and not the probability: along the path from the empty input to
+the text, the probability of a confident prediction stays near 0 and then jumps
+to near 1 in a short stretch, which a sum over a few dozen points misses (a
+trained CoNLL model, 39 pieces: a completeness gap of 25% of the change at 32
+steps, 1.4% at 50); the score moves smoothly (gap 0.3% at 24 steps, 0.1% at 32).
+The probability is still reported (``probability``).
 
 Thread: the one that owns the :class:`~workbench.inference.predictor.Predictor`.
 Memory stays bounded: the ``steps`` interpolations run ``internal_batch_size``
@@ -31,8 +38,9 @@ class Attribution:
     word: int | None            # NER: the word whose tag is explained
     piece_scores: np.ndarray    # per word piece, signed
     word_scores: np.ndarray     # per word (pieces summed), signed
-    output: float               # F(input): probability of ``label``
+    output: float               # F(input): the model's score (logit) for ``label``
     baseline_output: float      # F(baseline)
+    probability: float          # the model's probability of ``label`` on the input
     delta: float                # |sum(attributions) - (output - baseline_output)|; ~0 when enough steps
     steps: int = 0              # interpolation steps used
 
@@ -47,12 +55,12 @@ def integrated_gradients(
     *,
     word: int | None = None,
     label: str | None = None,
-    steps: int = 50,
-    internal_batch_size: int = 25,
+    steps: int = 24,
+    internal_batch_size: int = 24,
     max_steps: int | None = None,
-    tolerance: float = 0.01,
+    tolerance: float = 0.05,
 ) -> Attribution:
-    """Attribute the probability of ``label`` (default: the predicted one) to the words of ``doc``.
+    """Attribute the score of ``label`` (default: the predicted one) to the words of ``doc``.
 
     For NER, ``word`` (default: the first word) selects whose tag is explained.  The
     integral is a sum over ``steps`` points; a model that flips its decision within a
@@ -78,13 +86,11 @@ def integrated_gradients(
     def forward(input_ids: torch.Tensor, attention_mask: torch.Tensor,
                 token_type_ids: torch.Tensor | None = None) -> torch.Tensor:
         logits = model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).logits.float()
-        if position is not None:
-            logits = logits[:, position, :]
-        return torch.softmax(logits, dim=-1)
+        return logits[:, position, :] if position is not None else logits
 
     with torch.no_grad():
-        probs = forward(ids, mask, types)[0]
-    target = int(probs.argmax()) if label is None else predictor.labels.index(label)
+        scores = forward(ids, mask, types)[0]
+    target = int(scores.argmax()) if label is None else predictor.labels.index(label)
     special = set(predictor.tokenizer.all_special_ids)
     baseline = ids.clone()
     pad = predictor.tokenizer.pad_token_id or 0
@@ -112,9 +118,10 @@ def integrated_gradients(
     pieces = attr[0].sum(dim=-1).detach().float().cpu().numpy()
     # Captum's delta is sum(attributions) - (F(input) - F(baseline)): F(baseline) follows
     # from it, without one more forward pass.
-    base_out = float(probs[target]) - float(pieces.sum()) + float(delta.reshape(-1)[0])
+    base_out = float(scores[target]) - float(pieces.sum()) + float(delta.reshape(-1)[0])
     return Attribution(
         enc=enc, label=predictor.labels[target], word=word, piece_scores=pieces,
         word_scores=word_scores(pieces, enc.word_ids, len(enc.words)),
-        output=float(probs[target]), baseline_output=base_out, delta=float(delta.abs().max()), steps=steps,
+        output=float(scores[target]), baseline_output=base_out, probability=float(scores.softmax(-1)[target]),
+        delta=float(delta.abs().max()), steps=steps,
     )

@@ -72,8 +72,8 @@ def attention(pred: Predictor, doc: Document, *, word: int | None = None, layer:
                        word, label, special, note, att.shape[0], att.shape[1])
 
 
-def attribution(pred: Predictor, doc: Document, *, word: int | None = None, steps: int = 50,
-                internal_batch_size: int = 25, max_steps: int | None = None) -> Explanation:
+def attribution(pred: Predictor, doc: Document, *, word: int | None = None, steps: int = 24,
+                internal_batch_size: int = 24, max_steps: int | None = None) -> Explanation:
     """Integrated gradients for the predicted class (sentiment) or the word's predicted tag (NER)."""
     from workbench.inference.attribution import integrated_gradients   # captum loads here
 
@@ -85,8 +85,8 @@ def attribution(pred: Predictor, doc: Document, *, word: int | None = None, step
     a = integrated_gradients(pred, doc, word=word, steps=steps, internal_batch_size=internal_batch_size,
                              max_steps=max_steps)
     change = a.output - a.baseline_output
-    note = (f"Attribution to p({a.label}) = {a.output:.2f}: red raised it, blue lowered it; words sum to "
-            f"{a.total:+.2f} of the {change:+.2f} change from an empty input ({a.steps} steps")
+    note = (f"Attribution to the score of {a.label} (p = {a.probability:.2f}): red raised it, blue lowered it; "
+            f"words sum to {a.total:+.2f} of the {change:+.2f} change from an empty input ({a.steps} steps")
     note += f", gap {a.delta:.3f})" if a.delta < 0.05 * max(abs(change), 0.01) else \
         f", gap {a.delta:.3f}: too few steps for this input)"
     return Explanation(ATTRIBUTION, a.enc.words, a.word_scores, a.word, a.label, 0.0, note)
@@ -102,8 +102,8 @@ class Request:
     word: int | None = None
     layer: int | None = None
     head: int | None = None
-    steps: int = 50
-    max_steps: int | None = 400
+    steps: int = 24
+    max_steps: int | None = 384
 
 
 def load_predictor(model_dir: str, max_length: int, *, on_progress=None, cancelled=None) -> Predictor:  # noqa: ANN001

@@ -159,24 +159,28 @@ class Predictor:
             return e / e.sum(axis=-1, keepdims=True)
         return torch.softmax(self.model(**tensors).logits.float(), dim=-1).cpu().numpy()
 
-    def use_onnx_runtime(self) -> bool:
+    def use_onnx_runtime(self, int8: bool = False) -> str | None:
         """Batch prediction through ONNX Runtime on CPU: the same probabilities (the export is
-        checked against torch) about 1.5 times faster.  The run's model is exported once, next
-        to it.  False (torch goes on) where that cannot be done."""
+        checked against torch) about 1.5 times faster; with ``int8``, the int8 export first
+        (checked against fp32, about 1.7 times faster again; for suggestions).  The run's model
+        is exported once, next to it.  Returns "int8" or "fp32" for the path taken, None where
+        neither can be had (torch goes on)."""
         if self.device.type != "cpu":
-            return False
-        try:
-            import onnxruntime as ort
+            return None
+        from workbench.inference.onnx_export import ensure_int8_onnx, ensure_onnx
 
-            from workbench.inference.onnx_export import ensure_onnx
+        for name, make in ((("int8", ensure_int8_onnx),) if int8 else ()) + (("fp32", ensure_onnx),):
+            try:
+                import onnxruntime as ort
 
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = torch.get_num_threads()
-            self._session = ort.InferenceSession(str(ensure_onnx(self.model_dir)), options,
-                                                 providers=["CPUExecutionProvider"])
-        except Exception:  # noqa: BLE001 - an optional speed-up: any failure means plain torch
-            self._session = None
-        return self._session is not None
+                options = ort.SessionOptions()
+                options.intra_op_num_threads = torch.get_num_threads()
+                self._session = ort.InferenceSession(str(make(self.model_dir)), options,
+                                                     providers=["CPUExecutionProvider"])
+                return name
+            except Exception:  # noqa: BLE001 - an optional speed-up: any failure means the next path
+                self._session = None
+        return None
 
     def predict_one(self, doc: Document) -> Prediction:
         return self.predict([doc])[0]
