@@ -72,6 +72,15 @@ def _documents(store: Store, ids: list[int]) -> list[Document]:
     return [by_id[i] for i in ids if i in by_id]
 
 
+def _by_length(store: Store, ids: list[int]) -> list[int]:
+    """``ids`` shortest text first: each chunk then holds documents of about one length, so
+    its batches carry little padding (2,000 CoNLL sentences through the int8 model: 448
+    sentences/s sorted as a whole against 335/s sorted only inside chunks of 256)."""
+    wanted = set(ids)
+    lengths = {i: n for i, n in store.conn.execute("SELECT id, length(text) FROM documents") if i in wanted}
+    return sorted(ids, key=lambda i: (lengths.get(i, 0), i))
+
+
 def predict_into_cache(store: Store, run: RunModel, doc_ids: list[int], *, predictor: Any = None,
                        device: str | None = None, refresh: bool = False, batch_size: int = 64, int8: bool = False,
                        on_progress: Callable[[JobProgress], None] | None = None,
@@ -92,6 +101,7 @@ def predict_into_cache(store: Store, run: RunModel, doc_ids: list[int], *, predi
         if len(todo) >= ONNX_FROM:
             report(JobProgress(0, len(todo), "Preparing the fast CPU path (once per run)"))
             predictor.use_onnx_runtime(int8=int8)
+    todo = _by_length(store, todo)
     for k in range(0, len(todo), CHUNK):
         if cancelled is not None and cancelled():
             summary.cancelled = True
