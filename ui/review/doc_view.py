@@ -257,6 +257,9 @@ class Legend(QWidget):
         self.note.setObjectName("muted")
         self.note.setWordWrap(True)
         self.note.setVisible(False)
+        # a wrapped label in a splitter pane is not given its height-for-width: reserve two
+        # lines so the note never overlaps the controls under it
+        self.note.setMinimumHeight(2 * self.note.fontMetrics().lineSpacing() + 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -271,5 +274,6 @@ class Legend(QWidget):
     def show_heat(self, signed: bool, scale: float, note: str) -> None:
         self.bar.heat = (signed, scale)
         self.note.setText(note)
+        self.note.setToolTip(note)
         self.note.setVisible(True)
         self.bar.update()
