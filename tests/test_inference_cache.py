@@ -176,3 +176,24 @@ def test_uncertain_first_queue_setting(project):
         assert next_uncertain(store, queue[0]) == queue[1]        # never the document just left
         with pytest.raises(ValueError):
             set_next_order(store, "random")
+
+
+def test_a_suggestion_from_the_int8_copy_is_predicted_again_once_labeled(project, monkeypatch):
+    from workbench.inference import batch
+
+    monkeypatch.setattr(batch, "ONNX_FROM", 1)
+    run_id = trained()["sentiment"].run_id
+    pre = predict_job(project, run_id, "unlabeled")
+    assert pre.predicted > 0
+    with Store(project) as store:
+        (exact,) = set(store.conn.execute("SELECT exact FROM predictions WHERE run_id = ?", (run_id,)))
+        assert exact == (0,)                              # suggestions came from the int8 copy
+        doc_id = select_documents(store, "sentiment", "unlabeled")[0]
+        store.set_sentiment(doc_id, "positive", status="accepted")
+        store.set_split([doc_id], "dev")
+    scored = predict_job(project, run_id, "dev")          # scoring dev needs the exact model
+    assert scored.predicted >= 1
+    with Store(project) as store:
+        row = store.conn.execute("SELECT exact FROM predictions WHERE run_id = ? AND doc_id = ?",
+                                 (run_id, doc_id)).fetchone()
+        assert row == (1,)

@@ -89,18 +89,21 @@ def predict_into_cache(store: Store, run: RunModel, doc_ids: list[int], *, predi
     (``store`` must belong to it).  Without ``predictor`` the run's model is loaded on ``device``,
     and a large job predicts through ONNX Runtime on CPU (``int8``: its int8 export, for
     suggestions; scores of labeled splits always come from the full-precision model)."""
-    todo = list(doc_ids) if refresh else cache.missing(store, run.run_id, doc_ids)
+    # scores need the exact model: a document pre-annotated by the int8 copy and labeled since
+    # is predicted again
+    todo = list(doc_ids) if refresh else cache.missing(store, run.run_id, doc_ids, exact=not int8)
     summary = PredictSummary(run.run_id, run.task, "", len(doc_ids), 0, len(doc_ids) - len(todo), 0.0)
     report = on_progress or (lambda p: None)
     report(JobProgress(0, len(todo), f"{summary.cached} already predicted" if summary.cached else "Predicting"))
     if not todo:
         return summary
+    exact = True
     if predictor is None:
         report(JobProgress(0, len(todo), "Loading the model"))
         predictor = run.predictor(device)
         if len(todo) >= ONNX_FROM:
             report(JobProgress(0, len(todo), "Preparing the fast CPU path (once per run)"))
-            predictor.use_onnx_runtime(int8=int8)
+            exact = predictor.use_onnx_runtime(int8=int8) != "int8"
     todo = _by_length(store, todo)
     for k in range(0, len(todo), CHUNK):
         if cancelled is not None and cancelled():
@@ -113,7 +116,7 @@ def predict_into_cache(store: Store, run: RunModel, doc_ids: list[int], *, predi
         if len(preds) != len(docs):  # cancelled midway through the chunk
             summary.cancelled = True
             break
-        cache.save(store, run.run_id, preds, {d.id: d.text for d in docs})
+        cache.save(store, run.run_id, preds, {d.id: d.text for d in docs}, exact=exact)
         summary.predicted += len(preds)
         report(JobProgress(summary.predicted, len(todo), f"{summary.predicted:,} of {len(todo):,} documents"))
     return summary

@@ -30,18 +30,20 @@ def _pack(pred: Prediction) -> bytes:
     return pred.probs.astype(np.float16).tobytes()
 
 
-def save(store: Store, run_id: int, preds: Sequence[Prediction], texts: dict[int, str]) -> None:
-    """Write (or replace) these predictions; ``texts`` maps doc id to the text predicted on."""
+def save(store: Store, run_id: int, preds: Sequence[Prediction], texts: dict[int, str], exact: bool = True) -> None:
+    """Write (or replace) these predictions; ``texts`` maps doc id to the text predicted on;
+    ``exact`` is False for predictions of the int8 copy (suggestions)."""
     rows = []
     stamp = now()
     for p in preds:
         conf, margin = uncertainty(p)
         label = p.label if isinstance(p, SentimentPrediction) else None
-        rows.append((run_id, p.doc_id, text_hash(texts[p.doc_id]), _pack(p), label, conf, margin, stamp))
+        rows.append((run_id, p.doc_id, text_hash(texts[p.doc_id]), _pack(p), label, conf, margin, stamp, int(exact)))
     with store.transaction():
         store.conn.executemany(
-            "INSERT OR REPLACE INTO predictions (run_id, doc_id, text_hash, probs, label, confidence, margin, created)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            "INSERT OR REPLACE INTO predictions"
+            " (run_id, doc_id, text_hash, probs, label, confidence, margin, created, exact)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def _unpack(task: str, doc_id: int, blob: bytes, names: list[str], text: str, pretokenized: bool) -> Prediction:
@@ -77,11 +79,12 @@ def load(store: Store, run_id: int, task: str, names: list[str],
     return out
 
 
-def missing(store: Store, run_id: int, doc_ids: Sequence[int]) -> list[int]:
-    """Which of ``doc_ids`` have no up-to-date cached prediction for ``run_id``."""
+def missing(store: Store, run_id: int, doc_ids: Sequence[int], exact: bool = False) -> list[int]:
+    """Which of ``doc_ids`` have no up-to-date cached prediction for ``run_id`` (with ``exact``:
+    none from the full-precision model; an int8 suggestion then counts as missing)."""
     have = {d for d, in store.conn.execute(
         "SELECT p.doc_id FROM predictions p JOIN documents d ON d.id = p.doc_id"
-        " WHERE p.run_id = ? AND p.text_hash = d.hash", (run_id,))}
+        " WHERE p.run_id = ? AND p.text_hash = d.hash AND p.exact >= ?", (run_id, int(exact)))}
     return [d for d in doc_ids if d not in have]
 
 

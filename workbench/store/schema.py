@@ -166,9 +166,16 @@ def _migrate_to_3(conn: sqlite3.Connection) -> None:
     run_script(conn, _V3)
 
 
+# Version 4: whether a cached prediction came from the full-precision model (1) or from the
+# int8 copy that serves pre-annotation (0); labeled splits are only scored from exact ones.
+def _migrate_to_4(conn: sqlite3.Connection) -> None:
+    run_script(conn, "ALTER TABLE predictions ADD COLUMN exact INTEGER NOT NULL DEFAULT 1;")
+
+
 # Index i takes the file from version i to i + 1.  Later issues append here
 # (training runs, prediction caches); never edit a migration that has shipped.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_1, _migrate_to_2, _migrate_to_3]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_1, _migrate_to_2, _migrate_to_3,
+                                                          _migrate_to_4]
 LATEST = len(MIGRATIONS)
 
 
