@@ -53,7 +53,10 @@ install -m 0644 packaging/icons/workbench.svg "$STAGE/usr/share/icons/hicolor/sc
 SIZE_KB="$(du -sk "$STAGE" | cut -f1)"
 # The bundle carries this machine's Python, built against this machine's glibc:
 # the package cannot work with an older one.
-GLIBC="$(ldd --version 2>/dev/null | head -1 | grep -oE '[0-9]+\.[0-9]+$' || echo 2.28)"
+# (getconf, not `ldd --version | head -1`: with pipefail, head closing the pipe early made
+# ldd die of SIGPIPE now and then, and the fallback then added a second line)
+GLIBC="$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{print $2}')" || true
+GLIBC="${GLIBC:-2.28}"
 sed -e "s/@VERSION@/$VERSION/" -e "s/@ARCH@/$ARCH/" -e "s/@SIZE_KB@/$SIZE_KB/" -e "s/@GLIBC@/$GLIBC/" \
     "$HERE/control.in" > "$STAGE/DEBIAN/control"
 install -m 0755 "$HERE/postinst" "$STAGE/DEBIAN/postinst"
