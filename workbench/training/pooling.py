@@ -57,6 +57,8 @@ def use_mean_pooling(model: nn.Module) -> bool:
     base = getattr(model, "base_model", None)
     if base is None or not hasattr(base, "pooler"):
         return False
+    if isinstance(base.pooler, MeanPooler):      # already swapped (an earlier run's model)
+        return True
     pooler = MeanPooler()
     base.pooler = pooler
 
