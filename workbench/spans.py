@@ -156,3 +156,29 @@ def bio_label_names(labels: Sequence[str]) -> list[str]:
     for lab in labels:
         names += [f"B-{lab}", f"I-{lab}"]
     return names
+
+
+def piece_words(offsets: Sequence[tuple[int, int]], special: Sequence[int], words_start: Sequence[int],
+                words_end: Sequence[int]) -> list[int | None]:
+    """The word (index into ``spans.tokenize``'s words) each piece's first character falls in,
+    from the tokenizer's character offsets; special tokens and stray pieces get None."""
+    out: list[int | None] = []
+    for (s, e), sp in zip(offsets, special):
+        if sp or e <= s:
+            out.append(None)
+            continue
+        w = bisect.bisect_right(words_start, s) - 1
+        out.append(w if w >= 0 and s < words_end[w] else None)
+    return out
+
+
+def first_pieces(word_ids: Sequence[int | None]) -> list[tuple[int, int]]:
+    """``(piece position, word)`` for the first piece of each word (``piece_words``' output):
+    the pieces that carry a word's label in training and in prediction."""
+    out: list[tuple[int, int]] = []
+    prev: int | None = None
+    for pos, w in enumerate(word_ids):
+        if w is not None and w != prev:
+            out.append((pos, w))
+            prev = w
+    return out

@@ -7,10 +7,11 @@ residual connection as half of each layer's mixing.
 """
 from __future__ import annotations
 
-import bisect
 from typing import Sequence
 
 import numpy as np
+
+from workbench.spans import piece_words  # noqa: F401 - where the overlays' callers look for it
 
 
 def attention_row(att: np.ndarray, query: int, layer: int | None = None, head: int | None = None) -> np.ndarray:
@@ -53,17 +54,3 @@ def special_mass(piece_scores: np.ndarray, word_ids: Sequence[int | None]) -> fl
     """How much of an attention row goes to special tokens ([CLS], [SEP]): often most
     of it, which is why the overlay shows this share separately instead of hiding it."""
     return float(sum(piece_scores[p] for p, w in enumerate(word_ids) if w is None))
-
-
-def piece_words(offsets: Sequence[tuple[int, int]], special: Sequence[int], words_start: Sequence[int],
-                words_end: Sequence[int]) -> list[int | None]:
-    """The word (index into ``spans.tokenize``'s words) each piece's first character falls in,
-    from the tokenizer's character offsets; special tokens and stray pieces get None."""
-    out: list[int | None] = []
-    for (s, e), sp in zip(offsets, special):
-        if sp or e <= s:
-            out.append(None)
-            continue
-        w = bisect.bisect_right(words_start, s) - 1
-        out.append(w if w >= 0 and s < words_end[w] else None)
-    return out

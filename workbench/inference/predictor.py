@@ -16,13 +16,11 @@ import torch
 from transformers import AutoModelForSequenceClassification, AutoModelForTokenClassification
 
 from workbench.errors import UserError
-from workbench.inference.attention import piece_words
 from workbench.inference.records import NerPrediction, Prediction, SentimentPrediction
 from workbench.inference.run_model import model_task
-from workbench.spans import Token, tokenize
+from workbench.spans import Token, first_pieces, piece_words, tokenize
 from workbench.store import Document
-from workbench.training.casing import piece_cases, uses_word_case
-from workbench.training.data import IGNORE, align_pieces
+from workbench.training.casing import cases_of, uses_word_case
 from workbench.training.device import pick_device
 from workbench.training.model import load_tokenizer, quiet_transformers
 from workbench.training.pooling import restore_pooling
@@ -71,8 +69,8 @@ class Predictor:
     # ---- encoding ---------------------------------------------------------------
     def encode(self, docs: Sequence[Document]) -> list[Encoded]:
         """Word pieces of each document's raw text, as training encodes it
-        (:func:`workbench.training.data.align_pieces`): for NER the first piece of each
-        word (``spans.tokenize``) carries the word's label."""
+        (``spans.piece_words`` and ``spans.first_pieces``, as ``training.data.align_pieces``):
+        for NER the first piece of each word (``spans.tokenize``) carries the word's label."""
         if not docs:
             return []
         words = [tokenize(d.text, d.pretokenized) for d in docs]
@@ -82,17 +80,12 @@ class Predictor:
         out = []
         for i, doc in enumerate(docs):
             offsets, special = batch["offset_mapping"][i], batch["special_tokens_mask"][i]
-            first: list[int] = []
-            if self.task == "ner":
-                marks, word_index = align_pieces(words[i], offsets, special, [0] * len(words[i]))
-                first = [pos for pos, m in enumerate(marks) if m != IGNORE]
-                first_word = dict(zip(first, word_index))
             wids = piece_words(offsets, special, [w.start for w in words[i]], [w.end for w in words[i]])
-            enc = Encoded(doc, words[i], list(batch["input_ids"][i]), wids, first)
-            if self.task == "ner":
-                enc.first_word = [first_word[p] for p in first]
+            firsts = first_pieces(wids) if self.task == "ner" else []
+            enc = Encoded(doc, words[i], list(batch["input_ids"][i]), wids, [p for p, _ in firsts],
+                          [w for _, w in firsts])
             if self.word_case:
-                enc.type_ids = piece_cases(words[i], offsets, special)
+                enc.type_ids = cases_of(words[i], wids)
             out.append(enc)
         return out
 

@@ -16,13 +16,12 @@ Runs on whichever thread encodes (training thread, inference workers).
 """
 from __future__ import annotations
 
-import bisect
 from typing import Any, Sequence
 
 import torch
 from torch import nn
 
-from workbench.spans import Token
+from workbench.spans import Token, piece_words
 
 CONFIG_KEY = "workbench_word_case"
 NONE, LOWER, CAPITALIZED, UPPER = 0, 1, 2, 3
@@ -44,13 +43,13 @@ def word_case(word: str) -> int:
 def piece_cases(words: Sequence[Token], offsets: Sequence[tuple[int, int]],
                 special: Sequence[int]) -> list[int]:
     """The case of the word each piece belongs to (0 for special tokens and padding)."""
-    starts = [w.start for w in words]
+    return cases_of(words, piece_words(offsets, special, [w.start for w in words], [w.end for w in words]))
+
+
+def cases_of(words: Sequence[Token], word_ids: Sequence[int | None]) -> list[int]:
+    """The same, from each piece's word (``spans.piece_words``) when the caller has it already."""
     cases = [word_case(w.text) for w in words]
-    out: list[int] = []
-    for (s, e), sp in zip(offsets, special):
-        w = bisect.bisect_right(starts, s) - 1
-        out.append(cases[w] if not sp and e > s and w >= 0 and s < words[w].end else NONE)
-    return out
+    return [cases[w] if w is not None else NONE for w in word_ids]
 
 
 def lowercases(tokenizer: Any) -> bool:

@@ -11,7 +11,6 @@ opened on that thread).
 """
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import random
 from typing import Any, Sequence
@@ -19,7 +18,7 @@ from typing import Any, Sequence
 import datasets
 
 from workbench.errors import UserError
-from workbench.spans import Token, bio_label_names, spans_to_bio, tokenize
+from workbench.spans import Token, bio_label_names, first_pieces, piece_words, spans_to_bio, tokenize
 from workbench.store import Store
 from workbench.store import queries
 from workbench.training.casing import piece_cases
@@ -128,22 +127,11 @@ def align_pieces(words: Sequence[Token], offsets: Sequence[tuple[int, int]], spe
     ``offsets`` are the tokenizer's character offsets, ``special`` its special-tokens mask.
     A piece belongs to the word whose characters contain the piece's first character.
     """
-    starts = [w.start for w in words]
-    labels: list[int] = []
-    word_index: list[int] = []
-    prev = -1
-    for (s, e), sp in zip(offsets, special):
-        if sp or e <= s:
-            labels.append(IGNORE)
-            continue
-        w = bisect.bisect_right(starts, s) - 1
-        if w < 0 or s >= words[w].end or w == prev:
-            labels.append(IGNORE)
-            continue
-        labels.append(word_tags[w])
-        word_index.append(w)
-        prev = w
-    return labels, word_index
+    firsts = first_pieces(piece_words(offsets, special, [t.start for t in words], [t.end for t in words]))
+    labels = [IGNORE] * len(offsets)
+    for pos, w in firsts:
+        labels[pos] = word_tags[w]
+    return labels, [w for _, w in firsts]
 
 
 def encode(examples: Sequence[Example], tokenizer: Any, task: str, label2id: dict[str, int],
