@@ -8,6 +8,7 @@ that lost its pieces to truncation counts as predicted ``O``.  Runs on the train
 from __future__ import annotations
 
 import contextlib
+import random
 from typing import Any, Sequence
 
 import datasets
@@ -84,3 +85,19 @@ def evaluate(model: torch.nn.Module, batcher: Batcher, ds: datasets.Dataset, tas
         report = sentiment_report(gold, [int(preds[i]) for i in rows], label_names)
     report["loss"] = loss_sum / loss_n if loss_n else float("nan")
     return report
+
+
+def better_report(report: dict[str, Any], best: dict[str, Any] | None) -> bool:
+    """A higher dev score wins; on a tie (small data often gives F1 = 1.0 twice), the lower dev loss."""
+    if best is None:
+        return True
+    if abs(report["score"] - best["score"]) > 1e-9:
+        return report["score"] > best["score"]
+    return report["loss"] < best["loss"]
+
+
+def dev_sample(n: int, cap: int | None, seed: int) -> list[int] | None:
+    """The dev rows scored after each epoch: all (None) or a fixed seeded sample of ``cap``."""
+    if not cap or n <= cap:
+        return None
+    return sorted(random.Random(seed).sample(range(n), cap))

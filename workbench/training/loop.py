@@ -24,17 +24,18 @@ from workbench.store import Store
 from workbench.training.batching import Batcher
 from workbench.training.card import run_folder, write_card
 from workbench.training.casing import add_word_case, keep_trainable
-from workbench.training.pooling import base_pools_by_mean, use_mean_pooling
 from workbench.training.config import TrainConfig, defaults_for
 from workbench.training.data import Splits, encode, load_splits
 from workbench.training.device import DeviceInfo, pick_device, with_precision
 from workbench.training.distributed import Dist
-from workbench.training.evaluate import autocast, evaluate
+from workbench.training.evaluate import autocast, better_report, dev_sample, evaluate
 from workbench.training.events import CancelFn, Progress, ProgressFn, RunResult
 from workbench.training.model import (
     finalize_embeddings, freeze_lower_layers, load_model, load_tokenizer, prepare_embeddings, resolve_base_model,
     restore_state, save_model, set_dropout, trainable_state,
 )
+from workbench.training.optimizer import make_optimizer
+from workbench.training.pooling import base_pools_by_mean, use_mean_pooling
 from workbench.training.recorder import StoreRecorder
 from workbench.training.schedule import LinearSchedule, steps_that_fit
 
@@ -161,7 +162,7 @@ class _Run:
     def _loop(self, train_b: Batcher) -> RunResult:
         cfg, device, model = self.cfg, self.device, self.model
         params = [p for p in model.parameters() if p.requires_grad]
-        optimizer = _optimizer(model, cfg, device)
+        optimizer = make_optimizer(model, cfg, device)
         scaler = torch.amp.GradScaler("cuda") if device.use_scaler else None
         n_batches = math.ceil(len(train_b) / cfg.batch_size)
         if self.dist is not None:  # each optimizer step takes one batch from every process
@@ -169,7 +170,7 @@ class _Run:
         spe = math.ceil(n_batches / cfg.grad_accum)          # optimizer steps per epoch
         max_steps = total = spe * cfg.epochs
         sched = LinearSchedule(cfg.lr, max_steps, cfg.warmup_ratio)
-        dev_rows = _eval_rows(len(self.batchers["dev"]), cfg.max_eval_docs, cfg.seed)
+        dev_rows = dev_sample(len(self.batchers["dev"]), cfg.max_eval_docs, cfg.seed)
         self.eval_share = len(dev_rows) / len(self.batchers["dev"]) if dev_rows else 1.0
         eval_bs = defaults_for(device.kind).eval_batch_size
         sync_every = 1 if device.kind == "cpu" else 10       # a GPU is not made to wait for every loss
@@ -261,7 +262,7 @@ class _Run:
             eval_s = time.perf_counter() - t_eval
             epoch += 1
             self._record_epoch(step, step / spe, report)
-            if _better(report, best["report"]):
+            if better_report(report, best["report"]):
                 best = {"state": trainable_state(model), "epoch": epoch, "report": report}
                 bad_epochs = 0
             else:
@@ -362,41 +363,6 @@ class _Run:
     def _score(self, split: str) -> dict[str, Any] | None:
         return evaluate(self.model, self.batchers[split], self.data[split], self.cfg.task, self.splits.label_names,
                         self.device, defaults_for(self.device.kind).eval_batch_size)
-
-
-def _optimizer(model: torch.nn.Module, cfg: TrainConfig, device: DeviceInfo) -> torch.optim.Optimizer:
-    """AdamW; biases and LayerNorm weights take no weight decay (the BERT recipe); the new
-    classification head learns ``head_lr_scale`` times faster than the pretrained body."""
-    base = getattr(model, "base_model", model)
-    body_ids = {id(p) for p in base.parameters()} if base is not model else set()
-    buckets: dict[tuple[bool, bool], list[torch.nn.Parameter]] = {}
-    for name, p in model.named_parameters():
-        if not p.requires_grad:
-            continue
-        no_decay = p.ndim < 2 or "LayerNorm" in name or "layer_norm" in name
-        head = bool(body_ids) and id(p) not in body_ids
-        buckets.setdefault((no_decay, head), []).append(p)
-    scale = cfg.head_lr_scale or 1.0
-    groups = [{"params": ps, "weight_decay": 0.0 if no_decay else cfg.weight_decay,
-               "lr_scale": scale if head else 1.0} for (no_decay, head), ps in buckets.items()]
-    fused = device.kind in ("cuda", "cpu")
-    return torch.optim.AdamW(groups, lr=cfg.lr or 1e-4, fused=fused)
-
-
-def _better(report: dict[str, Any], best: dict[str, Any] | None) -> bool:
-    """A higher dev score wins; on a tie (small data often gives F1 = 1.0 twice), the lower dev loss."""
-    if best is None:
-        return True
-    if abs(report["score"] - best["score"]) > 1e-9:
-        return report["score"] > best["score"]
-    return report["loss"] < best["loss"]
-
-
-def _eval_rows(n: int, cap: int | None, seed: int) -> list[int] | None:
-    """The dev rows scored after each epoch: all (None) or a fixed seeded sample of ``cap``."""
-    if not cap or n <= cap:
-        return None
-    return sorted(random.Random(seed).sample(range(n), cap))
 
 
 def _seed(seed: int) -> None:
