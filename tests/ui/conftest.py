@@ -29,18 +29,24 @@ def demo_path(tmp_path: pathlib.Path) -> pathlib.Path:
     return ensure_demo_project(tmp_path / "demo.db")
 
 
-@pytest.fixture
-def window(qtbot, demo_path: pathlib.Path):
+def open_main_window(qtbot, path: pathlib.Path, width: int, height: int):  # noqa: ANN001, ANN201
+    """The app's main window on ``path``, shown and exposed, styled as in the real app."""
     from ui.app import make_app
     from ui.main_window import MainWindow
 
     make_app()  # style sheet and icon, as in the real app
     win = MainWindow()
     qtbot.addWidget(win)
-    win.resize(1280, 800)
-    assert win.open_project(demo_path)
+    win.resize(width, height)
+    assert win.open_project(path)
     win.show()
     qtbot.waitExposed(win)
+    return win
+
+
+@pytest.fixture
+def window(qtbot, demo_path: pathlib.Path):
+    win = open_main_window(qtbot, demo_path, 1280, 800)
     win.annotate.view.setFocus()
     yield win
     win.close()
@@ -134,18 +140,9 @@ def unlabeled_doc(person) -> int:
 def trained_window(qtbot, tmp_path):
     """The main window on a copy of the project the inference tests trained runs on."""
     from inference_support import copy_project, trained
-    from ui.app import make_app
-    from ui.main_window import MainWindow
 
     trained()
-    path = copy_project(tmp_path)
-    make_app()
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(1400, 880)
-    assert w.open_project(path)
-    w.show()
-    qtbot.waitExposed(w)
+    w = open_main_window(qtbot, copy_project(tmp_path), 1400, 880)
     yield w
     panel = w.screen("Review")
     if panel is not None:
