@@ -11,6 +11,7 @@ numpy only: safe on any thread.
 """
 from __future__ import annotations
 
+import functools
 from typing import Sequence
 
 import numpy as np
@@ -18,7 +19,13 @@ import numpy as np
 
 def allowed_transitions(tag_names: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """``(start, trans)``: which tags may open a sentence, and which may follow which
-    (``trans[a, b]``: tag b after tag a).  ``I-X`` only continues ``B-X`` or ``I-X``."""
+    (``trans[a, b]``: tag b after tag a).  ``I-X`` only continues ``B-X`` or ``I-X``.
+    Built once per tag set: decoding runs once per document."""
+    return _transitions(tuple(tag_names))
+
+
+@functools.lru_cache(maxsize=32)
+def _transitions(tag_names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     n = len(tag_names)
     kinds = [(t.partition("-")[0], t.partition("-")[2]) for t in tag_names]
     start = np.array([k != "I" for k, _ in kinds], dtype=bool)

@@ -70,12 +70,13 @@ def evaluate(model: torch.nn.Module, batcher: Batcher, ds: datasets.Dataset, tas
     cols = sub[:] if len(sub) else {}
     if task == "ner":
         gold_tags, pred_tags = [], []
+        o_id = list(label_names).index("O")
         for k, i in enumerate(rows):
             gold = [label_names[t] for t in cols["gold"][k]]
             lab = batcher.labels[i]
             positions = (lab != IGNORE).nonzero().flatten()
             word_probs = np.zeros((len(gold), len(label_names)), dtype=np.float32)
-            word_probs[:, label_names.index("O")] = 1.0    # words truncated away count as O
+            word_probs[:, o_id] = 1.0    # words truncated away count as O
             word_probs[cols["word_index"][k]] = preds[i][positions].numpy()
             pred_tags.append([label_names[t] for t in decode_bio(word_probs, label_names)])
             gold_tags.append(gold)
