@@ -84,6 +84,15 @@ class Knobs(QWidget):
         self.dropout.setValue(-0.01)
         _auto(self.dropout, f"auto (NER {_drop(ner.dropout)}; sentiment CPU {_drop(cpu.dropout)}, "
                             f"GPU {_drop(gpu.dropout)})")
+        self.average = QDoubleSpinBox()
+        self.average.setRange(-0.001, 0.999)
+        self.average.setDecimals(3)
+        self.average.setSingleStep(0.005)
+        self.average.setValue(-0.001)
+        _auto(self.average, f"auto (sentiment CPU {_avg(defaults_for('cpu', 'sentiment').weight_average)}; "
+                            f"NER {_avg(ner.weight_average)}; GPU {_avg(gpu.weight_average)})")
+        self.average.setToolTip("Score and keep a moving average of the weights (decay per step; 0: off). "
+                                + self.average.toolTip())
         self.word_case = QCheckBox("given to the model (NER)")
         self.word_case.setChecked(True)
         self.word_case.setToolTip("An uncased model cannot see capitals, the strongest clue to a name; "
@@ -106,6 +115,7 @@ class Knobs(QWidget):
         adv.addRow("Seed", self.seed)
         adv.addRow("Frozen lower layers", self.freeze)
         adv.addRow("Dropout", self.dropout)
+        adv.addRow("Weight averaging", self.average)
         adv.addRow("Word embeddings", self.embeddings)
         adv.addRow("Word case", self.word_case)
         adv.addRow("Device", self.device_box)
@@ -142,8 +152,13 @@ class Knobs(QWidget):
             freeze_layers=None if self.freeze.value() < 0 else self.freeze.value(),
             dropout=None if self.dropout.value() < 0 else self.dropout.value(),
             word_case=self.word_case.isChecked(),
+            weight_average=None if self.average.value() < 0 else self.average.value(),
         )
 
 
 def _drop(p: float | None) -> str:
     return "model's" if p is None else f"{p:g}"
+
+
+def _avg(decay: float) -> str:
+    return f"{decay:g}" if decay else "off"

@@ -10,6 +10,7 @@ its own Store connection.  It checks ``cancelled()`` before every micro-batch.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import random
@@ -21,6 +22,7 @@ import torch
 
 from workbench.errors import UserError
 from workbench.store import Store
+from workbench.training.averaging import WeightAverage
 from workbench.training.batching import Batcher
 from workbench.training.card import run_folder, write_card
 from workbench.training.casing import add_word_case, keep_trainable
@@ -149,6 +151,7 @@ class _Run:
                 prepare_embeddings(model, cfg.embeddings, torch.cat(train_b.ids) if len(train_b) else torch.zeros(0))
             keep_trainable(model)
             model.train()
+            self.average = WeightAverage(model, cfg.weight_average) if cfg.weight_average else None
             self.net = model
             if self.dist is not None:
                 from torch.nn.parallel import DistributedDataParallel
@@ -216,6 +219,8 @@ class _Run:
                 else:
                     optimizer.step()
                 optimizer.zero_grad(set_to_none=True)
+                if self.average is not None:
+                    self.average.update()
                 step += 1
                 unsynced += 1
                 if unsynced >= sync_every or step % spe == 0 or step >= total:
@@ -252,8 +257,9 @@ class _Run:
             t_eval = time.perf_counter()
             report = None
             if self.dist is None or self.dist.is_main:
-                report = evaluate(model, self.batchers["dev"], self.data["dev"], cfg.task, self.splits.label_names,
-                                  device, eval_bs, dev_rows, self.cancelled)
+                with self.average.swapped_in() if self.average is not None else contextlib.nullcontext():
+                    report = evaluate(model, self.batchers["dev"], self.data["dev"], cfg.task,
+                                      self.splits.label_names, device, eval_bs, dev_rows, self.cancelled)
             if self.dist is not None:  # every process takes rank 0's verdict, so all stop together
                 report = self.dist.share(report)
             if report is None:
@@ -263,7 +269,8 @@ class _Run:
             epoch += 1
             self._record_epoch(step, step / spe, report)
             if better_report(report, best["report"]):
-                best = {"state": trainable_state(model), "epoch": epoch, "report": report}
+                state = self.average.state() if self.average is not None else trainable_state(model)
+                best = {"state": state, "epoch": epoch, "report": report}
                 bad_epochs = 0
             else:
                 bad_epochs += 1
