@@ -24,21 +24,42 @@ def test_average_follows_the_weights_and_swaps_back():
     model = torch.nn.Sequential(layer, frozen)
     with torch.no_grad():
         layer.weight.fill_(0.0)
-    avg = WeightAverage(model, decay=0.5)
+    avg = WeightAverage(model, decay=0.5, every=1)
     assert list(avg.average) == ["0.weight"]            # only what training changes
-    for value in (1.0, 1.0, 1.0, 1.0):
+    for value in (1.0, 1.0, 3.0, 3.0):
         with torch.no_grad():
             layer.weight.fill_(value)
         avg.update()
-    # the decay ramps up: (1+n)/(10+n) stays below 0.5 for the first 8 updates, so each
-    # update keeps 2/11, 3/12, 4/13, 5/14 of the average so far
-    expected = 1.0 - (2 / 11) * (3 / 12) * (4 / 13) * (5 / 14)
+    # only visited weights count (the untrained start, 0, does not):
+    # (1/8 * 1 + 1/4 * 1 + 1/2 * 3 + 3) / (1/8 + 1/4 + 1/2 + 1)
+    expected = 2.6
     assert avg.average["0.weight"][0, 0].item() == pytest.approx(expected)
     with avg.swapped_in():
         assert layer.weight[0, 0].item() == pytest.approx(expected)
-    assert layer.weight[0, 0].item() == 1.0           # training goes on from its own weights
+    assert layer.weight[0, 0].item() == 3.0           # training goes on from its own weights
     state = avg.state()
     assert state["0.weight"].device.type == "cpu" and state["0.weight"] is not avg.average["0.weight"]
+
+
+def test_folding_every_few_steps_is_the_same_average_while_the_weights_stand_still():
+    def run(every: int) -> float:
+        layer = torch.nn.Linear(1, 1, bias=False)
+        with torch.no_grad():
+            layer.weight.fill_(0.0)
+        avg = WeightAverage(layer, decay=0.9, every=every)
+        for value in (1.0, 1.0, 1.0, 1.0, 3.0, 3.0, 3.0, 3.0, 3.0):   # 9 steps: the last one is not folded yet
+            with torch.no_grad():
+                layer.weight.fill_(value)
+            avg.update()
+        return avg.state()["weight"].item()       # state() folds what is pending
+
+    assert run(4) == pytest.approx(run(1))
+    assert 1.0 < run(4) < 3.0
+
+
+def test_a_short_run_averages_over_its_last_quarter():
+    assert WeightAverage(torch.nn.Linear(1, 1), decay=0.99, total_steps=40).decay == pytest.approx(0.9)
+    assert WeightAverage(torch.nn.Linear(1, 1), decay=0.99, total_steps=4000).decay == 0.99
 
 
 def test_a_decay_outside_zero_to_one_is_refused(tmp_path):

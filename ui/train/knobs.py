@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.errors import UserError
-from workbench.training.config import CPU_DEFAULTS, GPU_DEFAULTS, TrainConfig, defaults_for
+from workbench.training.config import TrainConfig, defaults_for
 
 
 def _spin(lo: int, hi: int, value: int, auto: str | None = None, suffix: str = "") -> QSpinBox:
@@ -53,7 +53,7 @@ class Knobs(QWidget):
         self.advanced_button.toggled.connect(self._toggle)
         self.drawer = QFrame()
         self.drawer.setFrameShape(QFrame.Shape.StyledPanel)
-        cpu, gpu = CPU_DEFAULTS, GPU_DEFAULTS
+        cpu, gpu = defaults_for("cpu", "sentiment"), defaults_for("cuda", "sentiment")
         self.lr = QLineEdit()
         ner = defaults_for("cpu", "ner")
         # NER takes one measured recipe on CPU and GPU; sentiment's differs by device
@@ -89,7 +89,7 @@ class Knobs(QWidget):
         self.average.setDecimals(3)
         self.average.setSingleStep(0.005)
         self.average.setValue(-0.001)
-        _auto(self.average, f"auto (sentiment CPU {_avg(defaults_for('cpu', 'sentiment').weight_average)}; "
+        _auto(self.average, f"auto (sentiment CPU {_avg(cpu.weight_average)}; "
                             f"NER {_avg(ner.weight_average)}; GPU {_avg(gpu.weight_average)})")
         self.average.setToolTip("Score and keep a moving average of the weights (decay per step; 0: off). "
                                 + self.average.toolTip())

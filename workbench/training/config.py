@@ -52,9 +52,10 @@ GPU_DEFAULTS = Defaults(lr=1e-4, batch_size=32, max_length=256, epochs=5, min_st
 _NER_RECIPE = {"batch_size": 8, "lr": 2e-4, "dropout": 0.0, "freeze_layers": 1}
 # Sentiment peaks at 3 annealed epochs (H100, SST-2 2,000 sentences, three seeds: 2 epochs
 # 0.851-0.857, 3 epochs 0.854-0.861, 4 epochs 0.845-0.852), so on CPU it takes at least 3, not 4.
-# Its third epoch overfits unless the weights scored and kept are a moving average (weight_average).
+# Scoring and keeping a moving average of the weights (decay 0.99 per step) with dropout 0.1 lets
+# it gain in the third epoch instead of overfitting there (CPU, five seeds: mean 0.856 -> 0.863).
 TASK_DEFAULTS = {("cpu", "ner"): _NER_RECIPE, ("gpu", "ner"): _NER_RECIPE,
-                 ("cpu", "sentiment"): {"epochs": 3, "weight_average": 0.99}}
+                 ("cpu", "sentiment"): {"epochs": 3, "weight_average": 0.99, "dropout": 0.1}}
 
 
 def defaults_for(device_kind: str, task: str | None = None) -> Defaults:

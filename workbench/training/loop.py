@@ -30,6 +30,7 @@ from workbench.training.config import TrainConfig, defaults_for
 from workbench.training.data import Splits, encode, load_splits
 from workbench.training.device import DeviceInfo, pick_device, with_precision
 from workbench.training.distributed import Dist
+from workbench.training.dropout import use_byte_dropout
 from workbench.training.evaluate import autocast, better_report, dev_sample, evaluate
 from workbench.training.events import CancelFn, Progress, ProgressFn, RunResult
 from workbench.training.model import (
@@ -147,11 +148,16 @@ class _Run:
             model.to(device.torch_device)
             train_b = self.batchers["train"]
             set_dropout(model, cfg.dropout)
+            if device.kind == "cpu":
+                use_byte_dropout(model)
             if not freeze_lower_layers(model, cfg.freeze_layers or 0):
                 prepare_embeddings(model, cfg.embeddings, torch.cat(train_b.ids) if len(train_b) else torch.zeros(0))
             keep_trainable(model)
             model.train()
-            self.average = WeightAverage(model, cfg.weight_average) if cfg.weight_average else None
+            self.average = None
+            if cfg.weight_average:
+                planned = math.ceil(len(train_b) / cfg.batch_size / cfg.grad_accum) * (cfg.epochs or 1)
+                self.average = WeightAverage(model, cfg.weight_average, total_steps=planned)
             self.net = model
             if self.dist is not None:
                 from torch.nn.parallel import DistributedDataParallel
