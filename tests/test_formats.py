@@ -97,6 +97,15 @@ def test_csv_with_header_and_new_classes(project, tmp_path):
     assert doc.text == "Battery life is great, truly" and doc.meta == {"id": "1"}
 
 
+def test_a_stray_carriage_return_in_a_csv_names_its_line_and_imports_nothing(project, tmp_path):
+    src = tmp_path / "notes.csv"
+    src.write_bytes(b"text,label\nfine,positive\nbroken\rline,negative\n")
+    before = queries.counts(project)
+    with pytest.raises(FormatError, match=r"notes.csv:\d: not valid CSV"):
+        import_file(project, src, label_column="label")
+    assert queries.counts(project) == before
+
+
 def test_hf_export_has_splits_and_class_labels(project, tmp_path):
     import datasets
 

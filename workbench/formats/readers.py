@@ -31,6 +31,18 @@ def read_lines(path: pathlib.Path) -> Iterator[tuple[int, str]]:
             yield number, line.rstrip("\r\n")
 
 
+def _rows(reader: Any, path: pathlib.Path, kind: str) -> Iterator[list[str]]:
+    """The csv reader's rows; what it cannot parse (a stray carriage return in an unquoted
+    field, ...) becomes a FormatError that names the line."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise FormatError(path, max(1, reader.line_num), f"not valid {kind}: {exc}") from None
+
+
 # ---- CoNLL ---------------------------------------------------------------------------
 def read_conll(path: pathlib.Path, *, unit: str = "sentence", split: str | None = None) -> Iterator[NewDocument]:
     """CoNLL-2003 style: token first, tag last, blank line between sentences,
@@ -191,7 +203,7 @@ def read_csv(
     reader = csv.reader(io.StringIO("\n".join(l for _, l in lines)), delimiter=delimiter)
     columns: list[str] | None = None
     text_idx = label_idx = -1
-    for row in reader:
+    for row in _rows(reader, path, "TSV" if delimiter == "\t" else "CSV"):
         number = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
