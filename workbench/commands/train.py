@@ -67,8 +67,8 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed, device=args.device, time_budget_s=args.time_budget, warmup_ratio=args.warmup_ratio,
         weight_decay=args.weight_decay, grad_accum=args.grad_accum, patience=args.patience,
         embeddings=args.embeddings, dropout=args.dropout, freeze_layers=args.freeze_layers,
-        head_lr_scale=args.head_lr_scale, weight_average=args.weight_average, max_eval_docs=args.max_eval_docs or None, output_dir=args.output_dir,
-        precision=args.precision, word_case=args.word_case, pooling=args.pooling,
+        head_lr_scale=args.head_lr_scale, weight_average=args.weight_average,
+        max_eval_docs=args.max_eval_docs or None, output_dir=args.output_dir, precision=args.precision, word_case=args.word_case, pooling=args.pooling,
     )
     result = train(config, on_progress=Printer(quiet=args.quiet))
     print_result(result, as_json=args.json)

@@ -15,7 +15,7 @@ Runs on the training thread.
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator
+from typing import ContextManager, Iterator
 
 import torch
 from torch import nn
@@ -80,3 +80,8 @@ class WeightAverage:
     def _copy_into(self, values: dict[str, torch.Tensor]) -> None:
         for name, p in self.params:
             p.copy_(values[name])
+
+
+def scored_weights(average: WeightAverage | None) -> ContextManager[None]:
+    """The weights a dev check scores: the average's when there is one, else the model's own."""
+    return average.swapped_in() if average is not None else contextlib.nullcontext()

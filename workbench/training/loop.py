@@ -10,7 +10,6 @@ its own Store connection.  It checks ``cancelled()`` before every micro-batch.
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import math
 import random
@@ -22,7 +21,7 @@ import torch
 
 from workbench.errors import UserError
 from workbench.store import Store
-from workbench.training.averaging import WeightAverage
+from workbench.training.averaging import WeightAverage, scored_weights
 from workbench.training.batching import Batcher
 from workbench.training.card import run_folder, write_card
 from workbench.training.casing import add_word_case, keep_trainable
@@ -154,10 +153,6 @@ class _Run:
                 prepare_embeddings(model, cfg.embeddings, torch.cat(train_b.ids) if len(train_b) else torch.zeros(0))
             keep_trainable(model)
             model.train()
-            self.average = None
-            if cfg.weight_average:
-                planned = math.ceil(len(train_b) / cfg.batch_size / cfg.grad_accum) * (cfg.epochs or 1)
-                self.average = WeightAverage(model, cfg.weight_average, total_steps=planned)
             self.net = model
             if self.dist is not None:
                 from torch.nn.parallel import DistributedDataParallel
@@ -179,6 +174,7 @@ class _Run:
         spe = math.ceil(n_batches / cfg.grad_accum)          # optimizer steps per epoch
         max_steps = total = spe * cfg.epochs
         sched = LinearSchedule(cfg.lr, max_steps, cfg.warmup_ratio)
+        self.average = WeightAverage(model, cfg.weight_average, total_steps=max_steps) if cfg.weight_average else None
         dev_rows = dev_sample(len(self.batchers["dev"]), cfg.max_eval_docs, cfg.seed)
         self.eval_share = len(dev_rows) / len(self.batchers["dev"]) if dev_rows else 1.0
         eval_bs = defaults_for(device.kind).eval_batch_size
@@ -263,7 +259,7 @@ class _Run:
             t_eval = time.perf_counter()
             report = None
             if self.dist is None or self.dist.is_main:
-                with self.average.swapped_in() if self.average is not None else contextlib.nullcontext():
+                with scored_weights(self.average):
                     report = evaluate(model, self.batchers["dev"], self.data["dev"], cfg.task,
                                       self.splits.label_names, device, eval_bs, dev_rows, self.cancelled)
             if self.dist is not None:  # every process takes rank 0's verdict, so all stop together
