@@ -68,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
         weight_decay=args.weight_decay, grad_accum=args.grad_accum, patience=args.patience,
         embeddings=args.embeddings, dropout=args.dropout, freeze_layers=args.freeze_layers,
         head_lr_scale=args.head_lr_scale, weight_average=args.weight_average,
-        max_eval_docs=args.max_eval_docs or None, output_dir=args.output_dir, precision=args.precision, word_case=args.word_case, pooling=args.pooling,
+        max_eval_docs=args.max_eval_docs or None, output_dir=args.output_dir, precision=args.precision,
+        word_case=args.word_case, pooling=args.pooling,
     )
     result = train(config, on_progress=Printer(quiet=args.quiet))
     print_result(result, as_json=args.json)
