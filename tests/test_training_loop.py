@@ -5,6 +5,7 @@ import json
 import pathlib
 
 import pytest
+import torch
 from safetensors.torch import load_file, save_file
 
 from workbench.store import Store
@@ -138,3 +139,14 @@ def test_embedding_modes_all_train_and_save_stock_models(tmp_path, tiny):
         result = train(config(project, tiny, epochs=2, embeddings=mode))
         model = AutoModelForTokenClassification.from_pretrained(result.model_dir)
         assert type(model.get_input_embeddings()).__name__ == "Embedding"
+
+
+def test_training_again_with_the_same_seed_gives_the_same_model(tmp_path, tiny):
+    project = ner_project(tmp_path / "p.db")
+    first, again = (train(config(project, tiny, epochs=3, seed=5, output_dir=tmp_path / f"r{i}")) for i in (1, 2))
+    other = train(config(project, tiny, epochs=3, seed=6, output_dir=tmp_path / "r3"))
+    weights = [load_file(pathlib.Path(r.model_dir) / "model.safetensors") for r in (first, again, other)]
+    assert weights[0].keys() == weights[1].keys()
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
+    assert first.dev["loss"] == again.dev["loss"]
+    assert not torch.equal(weights[0]["classifier.weight"], weights[2]["classifier.weight"])

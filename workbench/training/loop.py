@@ -98,6 +98,8 @@ def train_splits(config: TrainConfig, splits: Splits, recorder: Any, *, on_progr
     cfg = config.resolved(device.kind, len(splits.train))
     emit(Progress("status", message=f"Loading base model on {device.description}"))
     tokenizer = load_tokenizer(source)
+    # the new head's initial weights are drawn here: seeded, or the same seed gives another model
+    _seed(cfg.seed)
     model = load_model(source, cfg.task, splits.label_names, tokenizer)
     word_case = cfg.task == "ner" and cfg.word_case and add_word_case(model, tokenizer)
     if cfg.task == "sentiment" and (cfg.pooling == "mean" or (cfg.pooling == "auto" and base_pools_by_mean(source))):
