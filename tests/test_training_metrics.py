@@ -71,3 +71,17 @@ def test_length_grouped_batches_pad_little_and_cover_every_example():
     assert inputs["input_ids"].shape == (4, n) and inputs["labels"].shape == (4, n)
     assert torch.equal(inputs["attention_mask"].sum(1), torch.tensor([lengths[i] for i in batches[1]]))
     assert (inputs["labels"][inputs["attention_mask"] == 0] == -100).all()
+
+
+def test_smaller_length_groups_mix_lengths_and_still_cover_every_example():
+    lengths = [3, 30, 4, 31, 5, 29, 6, 28] * 10
+    ds = datasets.Dataset.from_dict({"input_ids": [[7] * n for n in lengths], "labels": [[1] * n for n in lengths],
+                                     "length": lengths})
+    b = Batcher(ds, "ner", pad_id=0)
+
+    def spread(group: int) -> float:
+        batches = b.train_batches(4, seed=1, epoch=0, group=group)
+        assert sorted(i for bt in batches for i in bt) == list(range(80))
+        return sum(max(lengths[i] for i in bt) - min(lengths[i] for i in bt) for bt in batches) / len(batches)
+
+    assert spread(100) <= 3 < spread(2) < spread(1)   # a pool of one batch: batches as shuffled

@@ -41,6 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--weight-average", type=float, metavar="DECAY",
                    help="score and keep a moving average of the weights with this decay per step "
                         "(0: off; default: by task and device)")
+    p.add_argument("--length-group", type=int, metavar="N",
+                   help="draw each batch from a pool of N batches sorted by length (1: random batches; "
+                        "default: by task)")
     p.add_argument("--max-eval-docs", type=int, default=1000,
                    help="dev documents scored after each epoch (the final score uses all of dev; 0: all)")
     p.add_argument("--output-dir", type=pathlib.Path, help="where run folders go (default: the user data dir)")
@@ -67,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed, device=args.device, time_budget_s=args.time_budget, warmup_ratio=args.warmup_ratio,
         weight_decay=args.weight_decay, grad_accum=args.grad_accum, patience=args.patience,
         embeddings=args.embeddings, dropout=args.dropout, freeze_layers=args.freeze_layers,
-        head_lr_scale=args.head_lr_scale, weight_average=args.weight_average,
+        head_lr_scale=args.head_lr_scale, weight_average=args.weight_average, length_group=args.length_group,
         max_eval_docs=args.max_eval_docs or None, output_dir=args.output_dir, precision=args.precision,
         word_case=args.word_case, pooling=args.pooling,
     )

@@ -1,8 +1,9 @@
 """Length-grouped batches with dynamic padding.
 
-Each epoch shuffles the examples, cuts them into mega-batches of 100 batches,
-sorts each mega-batch by length and cuts it into batches, so a batch holds
-examples of similar length and is padded only to its own longest one.  The
+Each epoch shuffles the examples, cuts them into mega-batches (100 batches by
+default; the run's ``length_group``), sorts each mega-batch by length and cuts it
+into batches, so a batch holds examples of similar length and is padded only to
+its own longest one.  The
 batches are then shuffled (the longest first, so an out-of-memory shows up at
 once rather than an hour in).  Examples are turned into tensors once.
 
@@ -47,12 +48,13 @@ class Batcher:
     def total_tokens(self) -> int:
         return sum(self.lengths)
 
-    def train_batches(self, batch_size: int, seed: int, epoch: int) -> list[list[int]]:
-        """This epoch's batches (lists of example indices), length-grouped and shuffled."""
+    def train_batches(self, batch_size: int, seed: int, epoch: int, group: int = MEGA) -> list[list[int]]:
+        """This epoch's batches (lists of example indices), length-grouped in pools of ``group``
+        batches and shuffled."""
         rng = random.Random(seed * 1000003 + epoch)
         order = list(range(len(self.ids)))
         rng.shuffle(order)
-        mega = batch_size * MEGA
+        mega = batch_size * max(1, group)
         batches: list[list[int]] = []
         for m in range(0, len(order), mega):
             chunk = sorted(order[m:m + mega], key=lambda i: -self.lengths[i])

@@ -22,7 +22,7 @@ import torch
 from workbench.errors import UserError
 from workbench.store import Store
 from workbench.training.averaging import WeightAverage, scored_weights
-from workbench.training.batching import Batcher
+from workbench.training.batching import MEGA, Batcher
 from workbench.training.card import run_folder, write_card
 from workbench.training.casing import add_word_case, keep_trainable
 from workbench.training.config import TrainConfig, defaults_for
@@ -190,7 +190,7 @@ class _Run:
         plan_at = (t_loop, 0, 0.0)        # when the time budget was last planned: time, step, train seconds
         self.emit(Progress("status", message="Training", total_steps=total, epochs=cfg.epochs, run_id=self.run_id))
         while step < total and not stop:
-            batches = train_b.train_batches(cfg.batch_size, cfg.seed, epoch)
+            batches = train_b.train_batches(cfg.batch_size, cfg.seed, epoch, cfg.length_group or MEGA)
             if self.dist is not None:
                 batches = self.dist.shard(batches)
             for k in range(0, len(batches), cfg.grad_accum):
