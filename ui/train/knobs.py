@@ -35,6 +35,12 @@ def _auto(box: QSpinBox | QDoubleSpinBox, detail: str) -> None:
         box.setToolTip(f"{short}: {rest.rstrip(')')}")
 
 
+def _by_task(ner: object, sentiment_cpu: object, sentiment_gpu: object) -> str:
+    """What "auto" means, per task: "NER 8; sentiment 16" (CPU and GPU apart only where they differ)."""
+    sentiment = sentiment_cpu if sentiment_cpu == sentiment_gpu else f"CPU {sentiment_cpu}, GPU {sentiment_gpu}"
+    return f"NER {ner}; sentiment {sentiment}"
+
+
 class Knobs(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,11 +62,11 @@ class Knobs(QWidget):
         cpu, gpu = defaults_for("cpu", "sentiment"), defaults_for("cuda", "sentiment")
         self.lr = QLineEdit()
         ner = defaults_for("cpu", "ner")
-        # NER takes one measured recipe on CPU and GPU; sentiment's differs by device
+        # NER and sentiment each take one measured recipe on CPU and GPU (where a value differs by
+        # device, the tooltip says so)
         self.lr.setPlaceholderText("auto")
-        self.lr.setToolTip(f"Peak learning rate; auto: NER {ner.lr:g}; sentiment CPU {cpu.lr:g}, GPU {gpu.lr:g}")
-        self.batch_size = _spin(0, 1024, 0, f"auto (NER {ner.batch_size}; sentiment CPU {cpu.batch_size}, "
-                                            f"GPU {gpu.batch_size})")
+        self.lr.setToolTip(f"Peak learning rate; auto: {_by_task(f'{ner.lr:g}', f'{cpu.lr:g}', f'{gpu.lr:g}')}")
+        self.batch_size = _spin(0, 1024, 0, f"auto ({_by_task(ner.batch_size, cpu.batch_size, gpu.batch_size)})")
         self.max_length = _spin(0, 4096, 0, f"auto ({cpu.max_length} CPU, {gpu.max_length} GPU)")
         self.warmup = QDoubleSpinBox()
         self.warmup.setRange(-0.01, 0.5)
@@ -74,23 +80,21 @@ class Knobs(QWidget):
         self.grad_accum = _spin(1, 64, 1)
         self.patience = _spin(0, 50, 2, "never stop early")
         self.seed = _spin(0, 2**31 - 1, 13)
-        self.freeze = _spin(-1, 48, -1, f"auto (NER {ner.freeze_layers}; sentiment CPU {cpu.freeze_layers}, "
-                                        f"GPU {gpu.freeze_layers})")
+        self.freeze = _spin(-1, 48, -1, f"auto ({_by_task(ner.freeze_layers, cpu.freeze_layers, gpu.freeze_layers)})")
         self.freeze.setToolTip("Lower transformer blocks left as pretrained (with the embeddings): faster steps. "
                                + self.freeze.toolTip())
         self.dropout = QDoubleSpinBox()
         self.dropout.setRange(-0.01, 0.9)
         self.dropout.setSingleStep(0.05)
         self.dropout.setValue(-0.01)
-        _auto(self.dropout, f"auto (NER {_drop(ner.dropout)}; sentiment CPU {_drop(cpu.dropout)}, "
-                            f"GPU {_drop(gpu.dropout)})")
+        _auto(self.dropout, f"auto ({_by_task(_drop(ner.dropout), _drop(cpu.dropout), _drop(gpu.dropout))})")
         self.average = QDoubleSpinBox()
         self.average.setRange(-0.001, 0.999)
         self.average.setDecimals(3)
         self.average.setSingleStep(0.005)
         self.average.setValue(-0.001)
-        _auto(self.average, f"auto (sentiment CPU {_avg(cpu.weight_average)}; "
-                            f"NER {_avg(ner.weight_average)}; GPU {_avg(gpu.weight_average)})")
+        _auto(self.average, "auto (" + _by_task(_avg(ner.weight_average), _avg(cpu.weight_average),
+                                                _avg(gpu.weight_average)) + ")")
         self.average.setToolTip("Score and keep a moving average of the weights (decay per step; 0: off). "
                                 + self.average.toolTip())
         self.word_case = QCheckBox("given to the model (NER)")
