@@ -216,5 +216,6 @@ def restore_state(model: nn.Module, state: dict[str, torch.Tensor]) -> None:
 def save_model(model: nn.Module, tokenizer: Any, folder: pathlib.Path) -> None:
     """``save_pretrained`` (safetensors) model and tokenizer; the folder loads with from_pretrained."""
     folder.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(str(folder), safe_serialization=True)
-    tokenizer.save_pretrained(str(folder))
+    with quiet_transformers():   # no "Writing model shards" bar on the CLI's stderr
+        model.save_pretrained(str(folder), safe_serialization=True)
+        tokenizer.save_pretrained(str(folder))
