@@ -62,7 +62,8 @@ _NER_RECIPE = {"batch_size": 8, "lr": 2e-4, "dropout": 0.0, "freeze_layers": 1}
 _SENTIMENT_RECIPE = {"batch_size": 16, "lr": 1.5e-4, "epochs": 4, "dropout": 0.1, "freeze_layers": 2,
                      "weight_average": 0.99}
 TASK_DEFAULTS = {("cpu", "ner"): _NER_RECIPE, ("gpu", "ner"): _NER_RECIPE,
-                 ("cpu", "sentiment"): _SENTIMENT_RECIPE, ("gpu", "sentiment"): {**_SENTIMENT_RECIPE, "length_group": 8}}
+                 ("cpu", "sentiment"): _SENTIMENT_RECIPE,
+                 ("gpu", "sentiment"): {**_SENTIMENT_RECIPE, "length_group": 8}}
 
 
 def defaults_for(device_kind: str, task: str | None = None) -> Defaults:

@@ -26,6 +26,7 @@ from workbench.training.batching import MEGA, Batcher
 from workbench.training.card import run_folder, write_card
 from workbench.training.casing import add_word_case, keep_trainable
 from workbench.training.config import TrainConfig, defaults_for
+from workbench.training.curves import RunLog
 from workbench.training.data import Splits, encode, load_splits
 from workbench.training.device import DeviceInfo, pick_device, with_precision
 from workbench.training.distributed import Dist
@@ -130,13 +131,11 @@ class _Run:
                  emit: ProgressFn, cancelled: CancelFn, t_wall: float, dist: Dist | None = None) -> None:
         self.cfg, self.device, self.source, self.recorder, self.run_id = cfg, device, source, recorder, run_id
         self.dist = dist
-        self.all_points: list[tuple[str, int, float, float]] = []   # every curve point, for the run card
         self.splits, self.data, self.tokenizer, self.model, self.counts = splits, data, tokenizer, model, counts
         self.emit, self.cancelled, self.t_wall = emit, cancelled, t_wall
         pad = tokenizer.pad_token_id
         self.batchers = {name: Batcher(ds, cfg.task, pad) for name, ds in data.items()}
-        self.points: list[tuple[str, int, float, float]] = []
-        self.history: list[dict[str, Any]] = []
+        self.log = RunLog(emit, recorder, run_id)
 
     # ---- the loop ------------------------------------------------------------------
     def fit(self) -> RunResult:
@@ -256,7 +255,7 @@ class _Run:
                         total = planned
                         sched.retarget(total, step)
                 if loss_steps and (now - last_report >= REPORT_EVERY_S or step % spe == 0 or step >= total):
-                    self._report_step(step, total, spe, loss_sum / loss_steps, sched.lr(step - 1), tokens, train_s,
+                    self.log.step(step, total, spe, loss_sum / loss_steps, sched.lr(step - 1), tokens, train_s,
                                       now - t_loop, eval_s)
                     loss_sum, loss_steps, last_report = 0.0, 0, now
             if stop:
@@ -275,7 +274,7 @@ class _Run:
                 break
             eval_s = time.perf_counter() - t_eval
             epoch += 1
-            self._record_epoch(step, step / spe, report)
+            self.log.epoch(step, step / spe, report)
             if better_report(report, best["report"]):
                 state = self.average.state() if self.average is not None else trainable_state(model)
                 best = {"state": state, "epoch": epoch, "report": report}
@@ -300,31 +299,11 @@ class _Run:
             eval_s = train_s / max(1, tokens) * dev.total_tokens * share * 0.4
         return steps_that_fit(self.cfg.time_budget_s or 0.0, elapsed, step, pace, spe, eval_s, max_steps)
 
-    def _report_step(self, step: int, total: int, spe: int, loss: float, lr: float, tokens: int, train_s: float,
-                     elapsed: float, eval_s: float | None) -> None:
-        s_per_step = train_s / max(1, step)
-        evals_left = max(0, math.ceil(total / spe) - step // spe)
-        eta = (total - step) * s_per_step + evals_left * (eval_s if eval_s is not None else 0.0)
-        self.points.append(("train_loss", step, step / spe, loss))
-        self.points.append(("lr", step, step / spe, lr))
-        self.emit(Progress("step", step=step, total_steps=total, epoch=step / spe, epochs=math.ceil(total / spe),
-                           loss=loss, lr=lr, tokens_per_s=tokens / train_s if train_s else 0.0, eta_s=eta,
-                           elapsed_s=elapsed, run_id=self.run_id))
-
-    def _record_epoch(self, step: int, epoch_f: float, report: dict[str, Any]) -> None:
-        self.points += [("dev_loss", step, epoch_f, report["loss"]), ("dev_f1", step, epoch_f, report["f1"]),
-                        ("dev_accuracy", step, epoch_f, report["accuracy"])]
-        self.history.append({"epoch": round(epoch_f, 3), "step": step, "loss": report["loss"], "f1": report["f1"],
-                             "accuracy": report["accuracy"], "score": report["score"]})
-        self._flush_points()
-        self.emit(Progress("epoch", step=step, epoch=epoch_f, report=report, run_id=self.run_id,
-                           message=f"epoch {epoch_f:.2f}: dev loss {report['loss']:.4f}, F1 {report['f1']:.4f}"))
-
     # ---- the end -------------------------------------------------------------------
     def _finish(self, step: int, spe: int, tokens: int, train_s: float, stop: str, best: dict[str, Any],
                 dev_rows: list[int] | None) -> RunResult:
         cfg, model = self.cfg, self.model
-        self._flush_points()
+        self.log.flush()
         status = "cancelled" if stop == "cancelled" else "done"
         folder = run_folder(cfg, self.run_id, self.recorder.stem)
         dev_report = test_report = None
@@ -355,25 +334,21 @@ class _Run:
             run_id=self.run_id, status=status, task=cfg.task, model_dir=model_dir, card_path="",
             device=self.device.description, base_model=str(cfg.base_model), config=cfg.to_json(), counts=self.counts,
             dev=dev_report, test=test_report, best_epoch=best["epoch"], epochs_done=step / spe, steps=step,
-            train_seconds=train_s, wall_seconds=seconds, train_tokens=tokens, loop_seconds=self.loop_s, message=message, history=self.history,
+            train_seconds=train_s, wall_seconds=seconds, train_tokens=tokens, loop_seconds=self.loop_s, message=message,
+            history=self.log.history,
         )
         if model_dir:
             result.card_path = str(folder / "run_card.json")
-            write_card(result, self.source, self.splits, folder / "run_card.json", self.all_points)
+            write_card(result, self.source, self.splits, folder / "run_card.json", self.log.points)
         if self.dist is not None:
             self.dist.barrier()   # no process leaves before the model is on disk
         if not main:
             return result
         self.recorder.finish(self.run_id, status, metrics={"dev": dev_report, "test": test_report,
-                        "best_epoch": best["epoch"], "history": self.history, "summary": result.summary()},
+                        "best_epoch": best["epoch"], "history": self.log.history, "summary": result.summary()},
                         model_dir=model_dir, error=message if status != "done" else "", seconds=seconds)
         self.emit(Progress("done", step=step, message=message or "done", run_id=self.run_id, elapsed_s=seconds))
         return result
-
-    def _flush_points(self) -> None:
-        self.all_points += self.points
-        self.recorder.add_points(self.run_id, self.points)
-        self.points = []
 
     def _score(self, split: str) -> dict[str, Any] | None:
         return evaluate(self.model, self.batchers[split], self.data[split], self.cfg.task, self.splits.label_names,
