@@ -22,7 +22,7 @@ import torch
 from workbench.errors import UserError
 from workbench.store import Store
 from workbench.training.averaging import WeightAverage, scored_weights
-from workbench.training.batching import MEGA, Batcher
+from workbench.training.batching import Batcher
 from workbench.training.card import run_folder, write_card
 from workbench.training.casing import add_word_case, keep_trainable
 from workbench.training.config import TrainConfig, defaults_for
@@ -140,7 +140,7 @@ class _Run:
     # ---- the loop ------------------------------------------------------------------
     def fit(self) -> RunResult:
         cfg, device, model = self.cfg, self.device, self.model
-        _seed(cfg.seed)
+        _seed(cfg.seed)   # again: batch order and dropout do not depend on what building the model drew
         old_threads = torch.get_num_threads()
         if device.kind == "cpu":
             torch.set_num_threads(device.threads)
@@ -190,7 +190,7 @@ class _Run:
         step_tokens = train_b.total_tokens / max(1, spe)      # an average optimizer step's tokens
         self.emit(Progress("status", message="Training", total_steps=total, epochs=cfg.epochs, run_id=self.run_id))
         while step < total and not stop:
-            batches = train_b.train_batches(cfg.batch_size, cfg.seed, epoch, cfg.length_group or MEGA)
+            batches = train_b.train_batches(cfg.batch_size, cfg.seed, epoch, cfg.length_group)
             if self.dist is not None:
                 batches = self.dist.shard(batches)
             for k in range(0, len(batches), cfg.grad_accum):
