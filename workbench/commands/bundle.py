@@ -91,7 +91,7 @@ def cmd_train_bundle(args: argparse.Namespace) -> int:
 
 
 def cmd_import_run(args: argparse.Namespace) -> int:
-    from workbench.training.bundle import import_run
+    from workbench.training.run_import import import_run
 
     with _project(args.project) as store:
         run_id = import_run(store, args.run_dir)
