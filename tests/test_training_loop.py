@@ -39,7 +39,7 @@ def test_overfits_twenty_sentences_and_writes_model_card_and_store_rows(tmp_path
     project = ner_project(tmp_path / "p.db")
     events = []
     result = train(config(project, tiny), on_progress=events.append)
-    assert result.status == "done"
+    assert result.status == "done" and result.message == "reached the planned 25 epochs"
     assert result.dev["f1"] == 1.0 and result.dev["micro"]["f1"] == 1.0
     assert set(result.dev["per_label"]) == {"PER", "LOC"}
     assert result.train_tokens > 0 and result.tokens_per_s > 0
@@ -100,9 +100,65 @@ def test_cancel_takes_effect_within_one_step(tmp_path, tiny):
 def test_early_stopping_keeps_the_best_epoch(tmp_path, tiny):
     project = ner_project(tmp_path / "p.db")
     result = train(config(project, tiny, lr=1e-12, epochs=10, patience=2))
-    assert result.status == "done" and result.message == "early stop"
+    assert result.status == "done" and result.message == "stopped early: no gain in dev F1 for 2 epochs"
     assert len(result.history) == 3 and result.best_epoch == 1
     assert result.epochs_done == 3
+
+
+def test_patience_counts_epochs_without_a_real_gain():
+    """The demo's run as reports: F1 1.000 from epoch 4 while the dev loss creeps toward zero.
+    Every lower loss used to reset patience, so training went on for all planned epochs."""
+    from workbench.training.evaluate import LOSS_MARGIN, Patience
+
+    run = [(0.60, 0.300), (0.85, 0.150), (0.95, 0.080), (1.0, 0.050), (1.0, 0.044), (1.0, 0.041),
+           (1.0, 0.039), (1.0, 0.037), (1.0, 0.036)]
+    patience = Patience(2)
+    kept, stopped_after = [], None
+    for epoch, (score, loss) in enumerate(run, start=1):
+        if patience.update({"score": score, "loss": loss}):
+            kept.append(epoch)
+        if patience.exhausted:
+            stopped_after = epoch
+            break
+    # epoch 5 lowers the loss by 0.006 < LOSS_MARGIN: no progress; epoch 6 is 0.009 below epoch 4: none either
+    assert LOSS_MARGIN > 0.009
+    assert stopped_after == 6 and patience.bad_epochs == 2
+    # which checkpoint to keep is a separate decision: the lowest loss on the tie still wins
+    assert kept == [1, 2, 3, 4, 5, 6] and patience.best == {"score": 1.0, "loss": 0.041}
+
+
+def test_patience_resets_on_a_score_gain_or_a_real_loss_gain_and_zero_never_stops():
+    from workbench.training.evaluate import Patience
+
+    patience = Patience(2)
+    for score, loss in [(0.8, 0.5), (0.8, 0.45), (0.79, 0.40), (0.8, 0.48)]:
+        patience.update({"score": score, "loss": loss})
+    # a tie with a loss 0.05 lower is progress; a lower score is not, even with a lower loss
+    assert patience.bad_epochs == 2 and patience.exhausted and patience.best == {"score": 0.8, "loss": 0.45}
+    patience.update({"score": 0.81, "loss": 0.9})
+    assert patience.bad_epochs == 0 and patience.best["score"] == 0.81
+    never = Patience(0)
+    for _ in range(10):
+        never.update({"score": 1.0, "loss": 0.1})
+    assert not never.exhausted
+
+
+def test_flat_dev_score_stops_the_run_early_and_says_why(tmp_path, tiny):
+    """Dev holds the training sentences, so F1 reaches 1.0 within a few epochs and stays there
+    while the dev loss keeps falling a little: the run must stop, not use all 25 epochs."""
+    project = ner_project(tmp_path / "p.db")
+    events = []
+    result = train(config(project, tiny, epochs=25, patience=2), on_progress=events.append)
+    assert result.status == "done"
+    assert result.message == "stopped early: no gain in dev F1 for 2 epochs"
+    assert result.epochs_done < 25 and len(result.history) < 25
+    assert [h["f1"] for h in result.history[-3:]] == [1.0, 1.0, 1.0]
+    assert result.dev["f1"] == 1.0 and result.best_epoch is not None
+    assert any(e.kind == "status" and e.message == result.message for e in events)
+    assert result.summary()["message"] == result.message     # what the CLI prints and --json carries
+    with Store(project) as store:
+        (row,) = runs.list_runs(store)
+        assert row.metrics["summary"]["message"] == result.message
 
 
 def test_nan_loss_stops_without_saving(tmp_path, tiny, workbench_home):

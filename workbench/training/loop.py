@@ -31,7 +31,7 @@ from workbench.training.data import Splits, encode, load_splits
 from workbench.training.device import DeviceInfo, pick_device, with_precision
 from workbench.training.distributed import Dist
 from workbench.training.dropout import use_byte_dropout
-from workbench.training.evaluate import autocast, better_report, dev_sample, evaluate
+from workbench.training.evaluate import Patience, autocast, dev_sample, evaluate
 from workbench.training.events import CancelFn, Progress, ProgressFn, RunResult
 from workbench.training.model import (
     finalize_embeddings, freeze_lower_layers, load_model, load_tokenizer, prepare_embeddings, resolve_base_model,
@@ -182,7 +182,8 @@ class _Run:
         sync_every = 1 if device.kind == "cpu" else 10       # a GPU is not made to wait for every loss
         step, tokens, train_s, eval_s = 0, 0, 0.0, None
         best: dict[str, Any] = {"state": None, "epoch": None, "report": None}
-        bad_epochs, bad_syncs, epoch, stop = 0, 0, 0, ""
+        patience = Patience(cfg.patience)
+        bad_syncs, epoch, stop = 0, 0, ""
         pending = torch.zeros((), device=device.torch_device)
         unsynced, loss_sum, loss_steps = 0, 0.0, 0
         t_loop = last_report = time.perf_counter()
@@ -275,18 +276,19 @@ class _Run:
             eval_s = time.perf_counter() - t_eval
             epoch += 1
             self.log.epoch(step, step / spe, report)
-            if better_report(report, best["report"]):
+            # two decisions (evaluate.Patience): which checkpoint is kept (a lower loss breaks a
+            # score tie), and whether the run still progresses (a tie needs a real loss gain)
+            if patience.update(report):
                 state = self.average.state() if self.average is not None else trainable_state(model)
                 best = {"state": state, "epoch": epoch, "report": report}
-                bad_epochs = 0
-            else:
-                bad_epochs += 1
-                # with a time budget the schedule anneals by the deadline: that is the stopping rule
-                if cfg.patience and not cfg.time_budget_s and bad_epochs >= cfg.patience and step < total:
-                    stop = "early stop"
-                    self.emit(Progress("status", message=f"Early stop: no better dev score for {bad_epochs} epochs",
-                                       step=step, total_steps=total, run_id=self.run_id))
+            # with a time budget the schedule anneals by the deadline: that is the stopping rule
+            if patience.exhausted and not cfg.time_budget_s and step < total:
+                stop = "early stop"
+                self.emit(Progress("status", message=_stop_message(stop, cfg, patience.bad_epochs, total, max_steps,
+                                                                   spe), step=step, total_steps=total,
+                                   run_id=self.run_id))
         self.loop_s = time.perf_counter() - t_loop
+        self.stop_message = _stop_message(stop, cfg, patience.bad_epochs, total, max_steps, spe)
         return self._finish(step, spe, tokens, train_s, stop, best, dev_rows)
 
     # ---- reports -------------------------------------------------------------------
@@ -327,7 +329,7 @@ class _Run:
             save_model(model, self.tokenizer, folder / "model")
             model_dir = str(folder / "model")
         seconds = time.perf_counter() - self.t_wall
-        message = {"cancelled": "stopped by the user", "early stop": "early stop"}.get(stop, "")
+        message = self.stop_message
         if status == "cancelled" and best["state"] is None:
             message = "stopped by the user before the first epoch ended; no model saved"
         result = RunResult(
@@ -359,6 +361,22 @@ def _seed(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % (2**32))
     torch.manual_seed(seed)
+
+
+def _stop_message(stop: str, cfg: TrainConfig, bad_epochs: int, total: int, max_steps: int, spe: int) -> str:
+    """Why the loop ended, in the words the Train screen and the CLI show."""
+    if stop == "cancelled":
+        return "cancelled by the user"
+    if stop == "early stop":
+        return f"stopped early: no gain in dev F1 for {bad_epochs} epochs"
+    if cfg.time_budget_s and total < max_steps:
+        return f"reached the time budget ({_duration(cfg.time_budget_s)})"
+    epochs = math.ceil(total / spe)
+    return f"reached the planned {epochs} epoch{'s' if epochs != 1 else ''}"
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:g} min" if seconds >= 60 and seconds % 60 == 0 else f"{seconds:g} s"
 
 
 def _nan_message(step: int, lr: float) -> str:
