@@ -72,3 +72,40 @@ def test_kfold_cancel_returns_nothing(tmp_path):
     project = tmp_path / "flip.db"
     _flip_project(project, "sentiment", n=30)
     assert kfold_job(project, "sentiment", KFoldSettings(base_model=str(tmp_path)), cancelled=lambda: True) == []
+
+
+def _ner_prediction(doc_id: int, text: str, rows: list[list[float]]):
+    import numpy as np
+
+    from workbench.inference.records import NerPrediction
+    from workbench.spans import tokenize
+
+    words = tokenize(text)
+    return NerPrediction(doc_id, words, ["O", "B-PER", "I-PER"], np.array(rows, dtype=np.float32),
+                         np.ones(len(words), dtype=bool))
+
+
+def test_only_disagreements_and_doubted_labels_are_flagged_most_suspicious_first():
+    """All four documents are scored, but "O vs O, p = 0.99" is nothing to look at."""
+    import numpy as np
+
+    from workbench.inference.cache import Suspicion
+    from workbench.inference.records import SentimentPrediction
+    from workbench.inference.suspicious import flagged, looks_suspicious, score
+
+    sure = [0.99, 0.005, 0.005]
+    agree = score(_ner_prediction(1, "we met ann", [sure, sure, [0.003, 0.995, 0.002]]), [Span(7, 10, "PER")], "dev")
+    # the model tags "bob" as a person, the gold says nothing: a disagreement on one word
+    missed = score(_ner_prediction(2, "we met bob", [sure, sure, [0.2, 0.79, 0.01]]), [], "dev")
+    # the model agrees with the gold "O" but only just: a doubted label
+    close = score(_ner_prediction(3, "we met cy", [sure, sure, [0.45, 0.40, 0.15]]), [], "dev")
+    names = ["negative", "positive"]
+    calm = score(SentimentPrediction(4, names, np.array([0.03, 0.97], np.float32)), "positive", "dev")
+    flip = score(SentimentPrediction(5, names, np.array([0.9, 0.1], np.float32)), "positive", "dev")
+    items = [agree, missed, close, calm, flip]
+    assert agree.detail["gold"] == "O" and agree.detail["pred"] == "O" and agree.score > 0.9   # O vs O
+    assert [s.doc_id for s in flagged(items)] == [5, 2, 3]      # lowest probability of the gold label first
+    assert missed.detail["disagree"] == 1 and missed.detail["word"] == "bob"
+    # scores stored before "disagree" was recorded are judged by their worst word
+    old = Suspicion(6, 0.97, {"word": "x", "gold": "B-PER", "pred": "O"}, "3-fold")
+    assert looks_suspicious(old) and not looks_suspicious(Suspicion(7, 0.97, {"gold": "O", "pred": "O"}, "3-fold"))

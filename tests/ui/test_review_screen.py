@@ -95,7 +95,7 @@ def test_fix_in_annotate_then_review_updates(qtbot, win):
 
 
 def test_sentiment_run_and_suspicious_tab(qtbot, win):
-    from PySide6.QtCore import Qt
+    from workbench.inference.suspicious import looks_suspicious
 
     panel = open_review(qtbot, win, "sentiment")
     assert f"macro F1 {trained()['sentiment'].dev['f1']:.3f}" in panel.summary.text()
@@ -103,9 +103,32 @@ def test_sentiment_run_and_suspicious_tab(qtbot, win):
     assert panel.tokens.rowCount() == 2        # one row per class
     panel.tabs.setCurrentWidget(panel.suspicious)
     view = panel.suspicious
-    assert view.table.rowCount() == 40 and "dev split" in view.caption.text()
-    scores = [s.score for s in view.items]
-    assert scores == sorted(scores)
+    assert view.checked == 40 and "40 checked documents" in view.caption.text()
+    assert "dev split" in view.caption.text()
+    # only documents worth a look are listed: "agrees, with p = 0.99" is not one of them
+    assert view.table.rowCount() == len(view.items) and all(looks_suspicious(s) for s in view.items)
+
+
+def test_suspicious_labels_find_planted_errors_and_fix_one(qtbot, win):
+    """Three dev labels made wrong on purpose: the list shows them first, says how many of
+    the checked documents look suspicious, and no longer lists every document."""
+    from PySide6.QtCore import Qt
+
+    classes = ["negative", "positive"]
+    planted = [row[0] for row in win.store.conn.execute(
+        "SELECT id FROM documents WHERE split = 'dev' ORDER BY id LIMIT 3")]
+    for doc_id in planted:
+        gold = win.store.annotation(doc_id, "sentiment").sentiment
+        win.store.set_sentiment(doc_id, classes[1 - classes.index(gold)], status="accepted")
+    panel = open_review(qtbot, win, "sentiment")
+    panel.tabs.setCurrentWidget(panel.suspicious)
+    view = panel.suspicious
+    shown = [s.doc_id for s in view.items]
+    assert set(shown[:3]) == set(planted)
+    assert view.table.rowCount() == len(shown) < 40
+    assert f"{len(shown)} of 40 checked documents look suspicious" in view.caption.text()
+    assert view.table.horizontalHeaderItem(2).text() == "label's chance"      # p(gold) is in its tooltip
+    assert "p(gold)" in view.table.horizontalHeaderItem(2).toolTip()
     view.table.selectRow(2)
     view.table.setFocus()
     qtbot.keyClick(view.table, Qt.Key.Key_Return)

@@ -1,8 +1,11 @@
 """Suspicious labels: labeled documents whose gold labels an out-of-sample model doubts most.
 
-Shows the stored k-fold scores of the task, or the chosen run's dev split
-when there are none; "Check with k-fold" trains k models on a worker thread
-(minutes on CPU) with progress and cancel.  Double-click or Enter on a row (or
+Shows the stored k-fold scores of the task, or the chosen run's dev split when there are
+none, and lists only the documents worth a look (``suspicious.flagged``: the model
+disagrees, or gives the label less than even odds), saying how many were checked.
+"Check every label" trains k models on a worker thread (k-fold; minutes on CPU) with
+progress and cancel.  Tags are shown in plain words ("PER", "no entity"); the B-/I-/O
+tags are in the tooltips.  Double-click or Enter on a row (or
 the Fix button) sends the document to the Annotate screen.  UI thread only.
 """
 from __future__ import annotations
@@ -21,14 +24,29 @@ from ui.review.tables import table_item
 from ui.workers import Worker, start
 from workbench.inference import cache
 from workbench.inference.cache import Suspicion
-from workbench.inference.suspicious import KFoldSettings, from_run, kfold_job
+from workbench.inference.suspicious import LOW_GOLD_P, KFoldSettings, flagged, from_run, kfold_job
 from workbench.store import Store
+
+COLUMN_TIPS = {
+    "label's chance": "p(gold): the probability that a model which never trained on this document gives your "
+                      "label (entities: the lowest over the document's words).  Low: probably a wrong label.",
+    "your label": "The gold label (entities: the tag of that word, e.g. B-PER = first word of a PER name)",
+    "model says": "What the out-of-sample model predicts there",
+    "word": "The word whose label the model doubts most",
+}
+
+
+def plain_tag(tag: str) -> str:
+    """"B-PER" and "I-PER" read as "PER", "O" as "no entity"; class names stay as they are."""
+    if tag == "O":
+        return "no entity"
+    return tag[2:] if tag[:2] in ("B-", "I-") else tag
 
 
 class SuspiciousView(QWidget):
     fixRequested = Signal(int)      # doc id
 
-    COLUMNS = ("#", "doc", "p(gold)", "gold", "model says", "where", "text")
+    COLUMNS = ("#", "doc", "label's chance", "your label", "model says", "word", "text")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -37,13 +55,20 @@ class SuspiciousView(QWidget):
         self.items: list[Suspicion] = []
         self.worker: Worker | None = None
         self.thread: Any = None
+        self.checked = 0                # documents scored, flagged or not
         self.caption = QLabel("")
         self.caption.setWordWrap(True)
         self.folds = QSpinBox()
         self.folds.setRange(2, 10)
         self.folds.setValue(3)
-        self.kfold_button = QPushButton("Check with k-fold training")
-        self.kfold_button.setToolTip("Train k models, each without one fold's labels, and score the fold it did not see")
+        self.folds.setPrefix("in ")
+        self.folds.setSuffix(" parts")
+        kfold_tip = ("k-fold cross-validation: the labeled documents are cut into k parts; k models each train "
+                     "without one part and score the part they did not see, so every label is checked by a model "
+                     "that never learned it.  Minutes on a CPU.")
+        self.folds.setToolTip(kfold_tip)
+        self.kfold_button = QPushButton("Check every label")
+        self.kfold_button.setToolTip(kfold_tip)
         self.kfold_button.clicked.connect(self.run_kfold)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setVisible(False)
@@ -55,6 +80,8 @@ class SuspiciousView(QWidget):
         self.fix_button.clicked.connect(self._fix_current)
         self.table = QTableWidget(0, len(self.COLUMNS))
         self.table.setHorizontalHeaderLabels(self.COLUMNS)
+        for c, name in enumerate(self.COLUMNS):
+            self.table.horizontalHeaderItem(c).setToolTip(COLUMN_TIPS.get(name, ""))
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -67,9 +94,8 @@ class SuspiciousView(QWidget):
         enter.setContext(Qt.ShortcutContext.WidgetShortcut)
         top = QHBoxLayout()
         top.addWidget(self.caption, 1)
-        top.addWidget(QLabel("k"))
-        top.addWidget(self.folds)
         top.addWidget(self.kfold_button)
+        top.addWidget(self.folds)
         top.addWidget(self.cancel_button)
         bottom = QHBoxLayout()
         bottom.addWidget(self.progress, 1)
@@ -82,31 +108,45 @@ class SuspiciousView(QWidget):
 
     # ---- data ----------------------------------------------------------------------------------
     def show_for(self, store: Store, project: pathlib.Path, task: str, run: Any = None) -> None:
-        """Stored k-fold scores of ``task``, else the scores of ``run`` on its dev split (cached)."""
+        """Stored k-fold scores of ``task``, else the scores of ``run`` on its dev split (cached):
+        the documents worth a look, and how many were checked."""
         self.project, self.task = project, task
         items = cache.load_suspicion(store, task)
         if items:
-            caption = (f"{len(items)} labeled {task} documents scored by {items[0].source} training; "
-                       "lowest probability of the gold label first.")
+            how = f"checked by {items[0].source} cross-training"
         elif run is not None and run.task == task:
             items = from_run(store, run, "dev")
-            caption = (f"From run #{run.run_id}'s predictions on the dev split ({len(items)} documents). "
-                       "k-fold scores every labeled document.")
+            how = f"checked with run #{run.run_id} on the dev split; \"Check every label\" checks them all"
         else:
-            caption = f"No scores yet for {task}: train a run, or check with k-fold training."
+            self.checked = 0
+            self.caption.setText(f"No checks yet for {task}: train a run, or check every label.")
+            self.set_items([], {})
+            return
+        shown = flagged(items)
+        self.checked = len(items)
+        if shown:
+            caption = (f"<b>{len(shown)} of {len(items)} checked documents look suspicious</b> ({how}): the model "
+                       f"disagrees with the label, or gives it less than {LOW_GOLD_P:.0%}.  Lowest chance first.")
+        else:
+            caption = (f"<b>None of the {len(items)} checked documents looks suspicious</b> ({how}): the model "
+                       f"agrees with every label.")
         self.caption.setText(caption)
-        texts = {s.doc_id: store.document(s.doc_id).text for s in items[:500]}
-        self.set_items(items[:500], texts)
+        texts = {s.doc_id: store.document(s.doc_id).text for s in shown[:500]}
+        self.set_items(shown[:500], texts)
 
     def set_items(self, items: Sequence[Suspicion], texts: dict[int, str]) -> None:
         self.items = list(items)
         self.table.setRowCount(len(items))
         for r, s in enumerate(items):
             d = s.detail
-            where = f"{d.get('word', '')!r}" if "word" in d else ""
-            cells = [table_item(str(r + 1), True), table_item(str(s.doc_id), True), table_item(f"{s.score:.3f}", True),
-                     table_item(str(d.get("gold", ""))), table_item(str(d.get("pred", ""))), table_item(where),
+            gold, pred = str(d.get("gold", "")), str(d.get("pred", ""))
+            cells = [table_item(str(r + 1), True), table_item(str(s.doc_id), True), table_item(f"{s.score:.0%}", True),
+                     table_item(plain_tag(gold)), table_item(plain_tag(pred)), table_item(str(d.get("word", ""))),
                      table_item(" ".join(texts.get(s.doc_id, "").split())[:160])]
+            cells[2].setToolTip(f"p(gold) = {s.score:.3f}")
+            cells[3].setToolTip(gold)
+            cells[4].setToolTip(f"{pred} (p = {float(d['pred_p']):.2f})" if "pred_p" in d else pred)
+            cells[6].setToolTip(texts.get(s.doc_id, ""))
             for c, it in enumerate(cells):
                 self.table.setItem(r, c, it)
         if items:
@@ -126,7 +166,7 @@ class SuspiciousView(QWidget):
         self.progress.setVisible(True)
         self.cancel_button.setVisible(True)
         self.kfold_button.setEnabled(False)
-        self.caption.setText(f"Training {settings.k} models, one per fold…")
+        self.caption.setText(f"Training {settings.k} models, each without one part of the labels…")
         self.thread = start(self.worker)
 
     def cancel(self) -> None:
@@ -140,13 +180,13 @@ class SuspiciousView(QWidget):
 
     def _kfold_done(self, items: list[Suspicion]) -> None:
         if not items:
-            self.caption.setText("k-fold check cancelled; nothing was stored.")
+            self.caption.setText("Check cancelled; nothing was stored.")
             return
         with Store(self.project) as store:
             self.show_for(store, self.project, self.task)
 
     def _kfold_failed(self, exc: BaseException) -> None:
-        self.caption.setText(f"k-fold check failed: {exc}")
+        self.caption.setText(f"The check failed: {exc}")
 
     def _ended(self) -> None:
         self.worker = None

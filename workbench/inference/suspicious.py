@@ -3,7 +3,10 @@
 A document's score is the *self-confidence* of its gold label: the probability
 that a model which never trained on it gives the gold class (sentiment), or for
 NER the lowest such probability over its words (the worst word decides).  Low
-means suspicious.  Out-of-sample comes from either
+means suspicious.  Every labeled document is scored; only those the model disagrees with,
+or whose gold label it gives less than :data:`LOW_GOLD_P`, are worth a person's look
+(:func:`flagged`): a list of every document, most of them "O vs O, p = 0.99", hides the few
+that matter.  Out-of-sample comes from either
 
 - the dev split of a finished run (instant when its predictions are cached), or
 - k-fold: k models, each trained (with the project's own training engine) on a
@@ -31,6 +34,10 @@ from workbench.inference.run_model import RunModel, open_run
 from workbench.spans import spans_to_bio
 from workbench.store import Store
 
+# Below this probability of the gold label the model thinks the label is more likely wrong than
+# right: worth a look even where its own top choice is the gold one (a close call).
+LOW_GOLD_P = 0.5
+
 
 def score(pred: Prediction, gold: Any, source: str) -> Suspicion:
     """The self-confidence of the gold label(s), with what the model said instead."""
@@ -41,8 +48,9 @@ def score(pred: Prediction, gold: Any, source: str) -> Suspicion:
             return Suspicion(pred.doc_id, 1.0, {"words": 0}, source)
         k = int(p.argmin())
         tags = pred.tags
+        disagree = sum(1 for i, t in enumerate(tags) if pred.seen[i] and t != gold_tags[i])
         detail = {"word": pred.words[k].text, "start": pred.words[k].start, "end": pred.words[k].end,
-                  "gold": gold_tags[k], "pred": tags[k], "pred_p": float(pred.confidences[k])}
+                  "gold": gold_tags[k], "pred": tags[k], "pred_p": float(pred.confidences[k]), "disagree": disagree}
         return Suspicion(pred.doc_id, float(p[k]), detail, source)
     detail = {"gold": gold, "pred": pred.label, "pred_p": pred.confidence}  # type: ignore[union-attr]
     return Suspicion(pred.doc_id, pred.gold_probability(gold), detail, source)  # type: ignore[union-attr]
@@ -51,6 +59,19 @@ def score(pred: Prediction, gold: Any, source: str) -> Suspicion:
 def rank(items: Sequence[Suspicion]) -> list[Suspicion]:
     """Most suspicious first (lowest gold self-confidence; ties by document id)."""
     return sorted(items, key=lambda s: (s.score, s.doc_id))
+
+
+def looks_suspicious(item: Suspicion, low: float = LOW_GOLD_P) -> bool:
+    """The model disagrees with the gold label (NER: on any word), or gives it less than ``low``."""
+    d = item.detail
+    # scores stored before "disagree" was kept: the worst word's (or the document's) verdict
+    disagree = d["disagree"] > 0 if "disagree" in d else d.get("gold") != d.get("pred")
+    return disagree or item.score < low
+
+
+def flagged(items: Sequence[Suspicion], low: float = LOW_GOLD_P) -> list[Suspicion]:
+    """The scored documents worth a person's look, most suspicious first."""
+    return rank([s for s in items if looks_suspicious(s, low)])
 
 
 def precision_at(ranked: Sequence[int], flipped: set[int], n: int | None = None) -> float:
