@@ -1,17 +1,21 @@
-"""Import a file into a project: parse everything, check everything, then write in one transaction.
+"""Import a file into a project: read and check it all, then publish it in one transaction.
 
-A bad line anywhere means nothing is written: the store is left exactly as it was.
-May run on any thread that owns its :class:`Store`.
+The file is read as a stream: each record is checked against the project's tasks
+and label sets and staged (see workbench/store/staging.py) chunk by chunk, so
+memory does not grow with the file and the project's write lock is not held
+while it is read.  A bad line anywhere means nothing is written: the project is
+left exactly as it was.  May run on any thread that owns its :class:`Store`.
 """
 from __future__ import annotations
 
 import dataclasses
 import pathlib
-from typing import Callable
+from typing import Callable, Iterator
 
 from workbench.formats.errors import FormatError
 from workbench.formats.readers import READERS, guess_format
-from workbench.store import SPLITS, NewDocument, Store
+from workbench.store import SPLITS, NewDocument, Store, StoreError
+from workbench.store.staging import ImportStage, UnstorableDocument
 
 Progress = Callable[[int, int], None]
 
@@ -33,8 +37,11 @@ class ImportCancelled(Exception):
     """The user stopped the import; nothing was written."""
 
 
-def parse_file(path: str | pathlib.Path, fmt: str | None = None, **options: object) -> list[NewDocument]:
-    """Every record of the file, or FormatError for the first bad line."""
+CHUNK = 5000   # records staged per step: between steps the import can be cancelled
+
+
+def read_records(path: str | pathlib.Path, fmt: str | None = None, **options: object) -> Iterator[NewDocument]:
+    """The file's records one by one (FormatError at the first bad line)."""
     path = pathlib.Path(path)
     fmt = fmt or guess_format(path)
     if fmt not in READERS:
@@ -47,12 +54,68 @@ def parse_file(path: str | pathlib.Path, fmt: str | None = None, **options: obje
     accepted = {"conll": {"split", "unit"}, "jsonl": {"split"}, "txt": {"split"},
                 "csv": {"split", "text_column", "label_column", "header", "label_map"}}[fmt]
     kwargs = {k: v for k, v in options.items() if k in accepted and v is not None}
-    return list(READERS[fmt](path, **kwargs))
+    return iter(READERS[fmt](path, **kwargs))
+
+
+def parse_file(path: str | pathlib.Path, fmt: str | None = None, **options: object) -> list[NewDocument]:
+    """Every record of the file, or FormatError for the first bad line."""
+    return list(read_records(path, fmt, **options))
 
 
 def preview_file(path: str | pathlib.Path, fmt: str | None = None, limit: int = 20, **options: object) -> list[NewDocument]:
     """The first ``limit`` records, for an import dialog's preview (the whole file is still checked)."""
     return parse_file(path, fmt, **options)[:limit]
+
+
+class _LabelCheck:
+    """Checks each record against the project's tasks and label sets; collects new labels."""
+
+    def __init__(self, store: Store, path: pathlib.Path, add_labels: bool) -> None:
+        self.path = path
+        self.tasks = store.tasks
+        self.known = {"ner": set(store.label_names("ner")), "sentiment": set(store.label_names("sentiment"))}
+        self.add_labels = add_labels
+        self.new: dict[str, list[str]] = {"ner": [], "sentiment": []}
+
+    def __call__(self, doc: NewDocument) -> None:
+        if doc.spans and "ner" not in self.tasks:
+            raise FormatError(self.path, doc.line, "this record has entity spans but the project has no NER task")
+        if doc.sentiment is not None and "sentiment" not in self.tasks:
+            raise FormatError(self.path, doc.line,
+                              "this record has a sentiment class but the project has no sentiment task")
+        for span in doc.spans or ():
+            self._label("ner", span.label, doc.line)
+        if doc.sentiment is not None:
+            self._label("sentiment", doc.sentiment, doc.line)
+
+    def _label(self, task: str, name: str, line: int) -> None:
+        if name in self.known[task]:
+            return
+        what, kind = ("entity label", "labels") if task == "ner" else ("sentiment class", "classes")
+        if not self.add_labels:
+            raise FormatError(self.path, line, f"unknown {what} {name!r} "
+                              f"(project {kind}: {', '.join(sorted(self.known[task])) or 'none'}; "
+                              "allow adding new labels to import it)")
+        if not name.strip() or any(c.isspace() for c in name):
+            raise FormatError(self.path, line, f"label {name!r} cannot be added: names must be non-empty with no spaces")
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            raise FormatError(self.path, line, f"label {name!r} cannot be added: it holds half of a surrogate pair, "
+                              "which is not a character") from None
+        self.known[task].add(name)
+        self.new[task].append(name)
+
+
+def _count_lines(path: pathlib.Path) -> int:
+    """For the progress bar: lines in the file (a fast byte count, no decoding)."""
+    lines = 0
+    last = b"\n"
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    return lines + (last != b"\n")
 
 
 def import_file(
@@ -66,60 +129,51 @@ def import_file(
     cancelled: Callable[[], bool] | None = None,
     **options: object,
 ) -> ImportReport:
-    """Parse, validate against the project's tasks and label sets, and write all at once.
+    """Read, validate against the project's tasks and label sets, and write all at once.
 
     Unknown entity labels or sentiment classes abort the import (naming the
-    first line that uses one) unless ``add_labels`` is set.
+    first line that uses one) unless ``add_labels`` is set.  ``on_progress(line,
+    lines)`` follows the reading; it is never called while the write lock is held.
     """
     path = pathlib.Path(path)
     fmt = fmt or guess_format(path)
-    docs = parse_file(path, fmt, **options)
-    if not docs:
-        raise FormatError(path, 0, "the file holds no documents")
-    tasks = store.tasks
-    known_ner = set(store.label_names("ner"))
-    known_cls = set(store.label_names("sentiment"))
-    new_labels: list[str] = []
-    new_classes: list[str] = []
-    for doc in docs:
-        if doc.spans and "ner" not in tasks:
-            raise FormatError(path, doc.line, "this record has entity spans but the project has no NER task")
-        if doc.sentiment is not None and "sentiment" not in tasks:
-            raise FormatError(path, doc.line, "this record has a sentiment class but the project has no sentiment task")
-        for span in doc.spans or ():
-            if span.label not in known_ner and span.label not in new_labels:
-                if not add_labels:
-                    raise FormatError(path, doc.line, f"unknown entity label {span.label!r} "
-                                      f"(project labels: {', '.join(sorted(known_ner)) or 'none'}; "
-                                      "allow adding new labels to import it)")
-                new_labels.append(span.label)
-        if doc.sentiment is not None and doc.sentiment not in known_cls and doc.sentiment not in new_classes:
-            if not add_labels:
-                raise FormatError(path, doc.line, f"unknown sentiment class {doc.sentiment!r} "
-                                  f"(project classes: {', '.join(sorted(known_cls)) or 'none'}; "
-                                  "allow adding new labels to import it)")
-            new_classes.append(doc.sentiment)
-    for name in new_labels + new_classes:
-        if not name.strip() or any(c.isspace() for c in name):
-            raise FormatError(path, 0, f"label {name!r} cannot be added: names must be non-empty with no spaces")
-
-    ids: list[int] = []
-    chunk = 5000
-    with store.transaction():
-        for name in new_labels:
-            store.add_label("ner", name)
-        for name in new_classes:
-            store.add_label("sentiment", name)
-        for i in range(0, len(docs), chunk):
+    if store.read_only:
+        raise StoreError(f"{store.path}: the project is read-only ({store.read_only_reason}); nothing can be imported into it")
+    records = read_records(path, fmt, **options)
+    total = _count_lines(path) if on_progress is not None else 0
+    check = _LabelCheck(store, path, add_labels)
+    with ImportStage(store, annotator=annotator) as stage:
+        chunk: list[NewDocument] = []
+        done = False
+        while not done:
             if cancelled is not None and cancelled():
                 raise ImportCancelled("import cancelled; nothing was written")
-            ids += store.add_documents(docs[i:i + chunk], annotator=annotator)
-            if on_progress is not None:
-                on_progress(min(i + chunk, len(docs)), len(docs))
+            chunk.clear()
+            for doc in records:
+                check(doc)
+                chunk.append(doc)
+                if len(chunk) >= CHUNK:
+                    break
+            else:
+                done = True
+            try:
+                stage.add(chunk)
+            except UnstorableDocument as exc:
+                raise FormatError(path, exc.doc.line, exc.problem) from None
+            if on_progress is not None and chunk:
+                on_progress(min(chunk[-1].line, total), total)
+        if not stage.count:
+            raise FormatError(path, 0, "the file holds no documents")
+        if cancelled is not None and cancelled():
+            raise ImportCancelled("import cancelled; nothing was written")
+        ids = stage.publish(check.new["ner"], check.new["sentiment"])
+    if on_progress is not None:
+        on_progress(total, total)
+    tasks = check.tasks
     return ImportReport(
         path=str(path), format=fmt, documents=len(ids),
-        ner_labeled=sum(d.spans is not None for d in docs) if "ner" in tasks else 0,
-        sentiment_labeled=sum(d.sentiment is not None for d in docs) if "sentiment" in tasks else 0,
-        new_labels=tuple(new_labels), new_classes=tuple(new_classes),
+        ner_labeled=stage.ner_labeled if "ner" in tasks else 0,
+        sentiment_labeled=stage.sentiment_labeled if "sentiment" in tasks else 0,
+        new_labels=tuple(check.new["ner"]), new_classes=tuple(check.new["sentiment"]),
         first_id=ids[0] if ids else None, last_id=ids[-1] if ids else None,
     )

@@ -15,8 +15,11 @@ import sqlite3
 from typing import Any, Iterable, Iterator, Sequence
 
 from workbench.spans import Span, SpanError, validate_spans
-from workbench.store import schema
-from workbench.store.errors import StoreError
+from workbench.store import opening, schema
+from workbench.store.errors import StoreError, describe, is_environmental
+from workbench.store.errors import read_only as read_only_error
+from workbench.store.locking import begin_immediate
+from workbench.store.staging import ImportStage
 from workbench.store.models import PALETTE, STATUSES, TASKS, Annotation, Document, Label, NewDocument
 
 
@@ -37,27 +40,36 @@ def assign_split(digest: str, seed: int = 0, ratios: tuple[int, int, int] = (80,
 
 
 class Store:
-    """A project file opened on the current thread."""
+    """A project file opened on the current thread.
+
+    ``Store(path)`` opens an existing project (see opening.py: a file that is not
+    one is refused and left untouched); only :meth:`create` makes one.  A project
+    whose file or folder cannot be written opens read-only: :attr:`read_only` is
+    set, :attr:`read_only_reason` says why, and every write raises StoreError.
+    """
 
     def __init__(self, path: str | pathlib.Path, *, _create: bool = False) -> None:
         self.path = pathlib.Path(path)
-        if not _create and not self.path.exists():
-            raise StoreError(f"{self.path}: no such project file")
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves, one short
-        # transaction per user action.
-        conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=10.0)
-        try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: big imports stay off the disk
-            schema.migrate(conn, self.path)
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise StoreError(f"{self.path}: not a workbench project ({exc})") from exc
-        except BaseException:
-            conn.close()
-            raise
+        self.read_only = False
+        self.read_only_reason = ""
+        if _create:
+            conn = opening.create_new(self.path)
+        else:
+            opened = opening.open_existing(self.path)
+            conn, self.read_only, self.read_only_reason = opened.conn, opened.read_only, opened.reason
+            try:
+                if not self.read_only:
+                    schema.migrate(conn, self.path)
+                elif opened.version < len(schema.MIGRATIONS):
+                    raise StoreError(
+                        f"{self.path}: this project must be upgraded for this version of the app, but it is "
+                        f"read-only ({self.read_only_reason}); copy it to a folder you can write to and open the copy")
+            except sqlite3.Error as exc:
+                conn.close()
+                raise describe(self.path, exc) from exc
+            except BaseException:
+                conn.close()
+                raise
         self.conn = conn
         self._db = None
         self._depth = 0
@@ -87,20 +99,27 @@ class Store:
         name: str | None = None,
     ) -> "Store":
         path = pathlib.Path(path)
-        if path.exists():
-            raise StoreError(f"{path}: a file is already there")
         bad = [t for t in tasks if t not in TASKS]
         if bad or not tasks:
             raise StoreError(f"tasks must be some of {', '.join(TASKS)}; got {', '.join(tasks) or 'none'}")
         path.parent.mkdir(parents=True, exist_ok=True)
         store = cls(path, _create=True)
-        with store.transaction():
-            store._set("tasks", list(tasks))
-            store._set("name", name or path.stem)
-            for lab in ner_labels:
-                store.add_label("ner", lab)
-            for cls_name in sentiment_classes:
-                store.add_label("sentiment", cls_name)
+        try:
+            # One transaction: a creation cut short leaves an empty file that opening refuses,
+            # never a half-made project.
+            with store.transaction():
+                schema.create(store.conn)
+                store._set("tasks", list(tasks))
+                store._set("name", name or path.stem)
+                for lab in ner_labels:
+                    store.add_label("ner", lab)
+                for cls_name in sentiment_classes:
+                    store.add_label("sentiment", cls_name)
+        except BaseException:
+            store.close()
+            for made in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                made.unlink(missing_ok=True)   # this call made the file (O_EXCL), so it may remove it
+            raise
         return store
 
     @classmethod
@@ -118,7 +137,11 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """All or nothing; nested calls join the outer transaction."""
+        """All or nothing; nested calls join the outer transaction.
+
+        Waits for the write lock while another writer holds it (see locking.py) rather
+        than fail: a label the user typed during an import is saved, late, not lost.
+        """
         if self._depth:
             self._depth += 1
             try:
@@ -126,16 +149,26 @@ class Store:
             finally:
                 self._depth -= 1
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        if self.read_only:
+            raise read_only_error(self.path, self.read_only_reason)
+        begin_immediate(self.conn, self.path)
         self._depth = 1
         try:
             yield
-        except BaseException:
+        except BaseException as exc:
             self._depth = 0
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:   # SQLite may have rolled back already (a full disk)
+                self.conn.execute("ROLLBACK")
+            if is_environmental(exc):
+                raise describe(self.path, exc) from exc
             raise
         self._depth = 0
-        self.conn.execute("COMMIT")
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise describe(self.path, exc) from exc
 
     # ---- settings ---------------------------------------------------------------
     def _set(self, key: str, value: Any) -> None:
@@ -250,40 +283,12 @@ class Store:
 
     # ---- documents --------------------------------------------------------------
     def add_documents(self, docs: Iterable[NewDocument], *, annotator: str = "", split_seed: int = 0) -> list[int]:
-        """Insert documents and their labels in one transaction.  Labels must exist
-        (callers that add new labels do so first, inside the same transaction)."""
-        ner_ids = {lab.name: lab.id for lab in self.labels("ner")}
-        cls_ids = {lab.name: lab.id for lab in self.labels("sentiment")}
-        tasks = self.tasks
-        stamp = now()
-        doc_rows, ann_rows, span_rows = [], [], []
-        with self.transaction():
-            # Ids are given explicitly so the three tables fill with executemany.
-            first = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM documents").fetchone()[0]
-            doc_id = first - 1
-            for doc in docs:
-                doc_id += 1
-                digest = text_hash(doc.text)
-                doc_rows.append((doc_id, doc.text, doc.source, doc.external_id, doc.split or assign_split(digest, split_seed),
-                                 json.dumps(doc.meta, ensure_ascii=False) if doc.meta else "{}", int(doc.pretokenized), digest, stamp))
-                for task in tasks:
-                    labeled = doc.spans is not None if task == "ner" else doc.sentiment is not None
-                    class_id = cls_ids[doc.sentiment] if task == "sentiment" and labeled else None
-                    ann_rows.append((doc_id, task, "accepted" if labeled else "unlabeled", class_id,
-                                     annotator if labeled else "", stamp if labeled else None,
-                                     stamp if labeled else None))
-                if doc.spans and "ner" in tasks:
-                    span_rows += [(doc_id, s.start, s.end, ner_ids[s.label]) for s in doc.spans]
-            self.conn.executemany(
-                "INSERT INTO documents (id, text, source, external_id, split, meta, pretokenized, hash, created)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", doc_rows)
-            self.conn.executemany(
-                "INSERT INTO annotations (doc_id, task, status, class_id, annotator, created, updated)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)", ann_rows)
-            self.conn.executemany('INSERT INTO spans (doc_id, start, "end", label_id) VALUES (?, ?, ?, ?)', span_rows)
-            self.conn.execute("INSERT INTO documents_fts (rowid, text) SELECT id, text FROM documents WHERE id >= ?",
-                              (first,))
-        return list(range(first, doc_id + 1))
+        """Insert documents and their labels in one transaction; their new ids.  Labels must
+        exist (callers that add new labels do so first, inside the same transaction).
+        Large imports stage chunk by chunk instead (see staging.py, formats/importer.py)."""
+        with ImportStage(self, annotator=annotator, split_seed=split_seed) as stage:
+            stage.add(list(docs))
+            return list(stage.publish())
 
     def document(self, doc_id: int) -> Document:
         row = self.conn.execute(

@@ -1,17 +1,23 @@
 """The project file's schema and its forward migrations.
 
-``PRAGMA user_version`` holds the schema version.  Each migration takes the
-file from version ``n`` to ``n + 1``; before running any, the file is copied
-next to itself (``name.db.bak-v<n>``) so a failed upgrade loses nothing.
+``PRAGMA user_version`` holds the schema version and ``PRAGMA application_id``
+marks the file as a workbench project.  Each migration takes the file from
+version ``n`` to ``n + 1``; an upgrade runs them all in one transaction under the
+write lock, after copying the file next to itself (``name.db.bak-v<n>``), so a
+failed upgrade loses nothing and two processes opening an old project at once
+upgrade it once.
 """
 from __future__ import annotations
 
 import pathlib
-import shutil
 import sqlite3
 from typing import Callable
 
 from workbench.store.errors import StoreError
+from workbench.store.locking import begin_immediate
+
+# "TWB1" in the file header (offset 68): tells a project from any other SQLite file.
+APPLICATION_ID = 0x54574231
 
 # Version 1: settings, labels, documents (+ FTS), annotations, spans.
 _V1 = """
@@ -172,10 +178,40 @@ def _migrate_to_4(conn: sqlite3.Connection) -> None:
     run_script(conn, "ALTER TABLE predictions ADD COLUMN exact INTEGER NOT NULL DEFAULT 1;")
 
 
+# Version 5: a run killed with its process stays "running" no more.  The row records the process
+# id and host name of the training process, so that opening the project can tell a dead run from a
+# live one and mark it 'interrupted' (owned by workbench/training/runs.py).  SQLite cannot alter a
+# CHECK constraint, and rebuilding ``runs`` the usual way is unsafe here: with foreign keys on (the
+# Store turns them on before migrating, and PRAGMA foreign_keys cannot change inside the migrating
+# transaction) dropping the old table cascades into run_points and predictions, and renaming it
+# rewrites their REFERENCES to the old name.  Widening a CHECK changes no stored row, so the table's
+# definition is rewritten in place: the procedure SQLite documents for such changes
+# (https://sqlite.org/lang_altertable.html#otheralter), with the schema version bumped so every
+# open connection reloads the schema.
+_RUNS_CHECK_V2 = "CHECK (status IN ('running', 'done', 'cancelled', 'failed'))"
+_RUNS_CHECK_V5 = "CHECK (status IN ('running', 'done', 'cancelled', 'failed', 'interrupted'))"
+
+
+def _migrate_to_5(conn: sqlite3.Connection) -> None:
+    run_script(conn, "ALTER TABLE runs ADD COLUMN pid INTEGER;\n"
+                     "ALTER TABLE runs ADD COLUMN host TEXT NOT NULL DEFAULT '';")
+    (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'runs'").fetchone()
+    if sql.count(_RUNS_CHECK_V2) != 1:
+        raise StoreError("the runs table is not the one this app made (its status check is missing)")
+    version = conn.execute("PRAGMA schema_version").fetchone()[0]
+    conn.execute("PRAGMA writable_schema = ON")
+    try:
+        conn.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'runs'",
+                     (sql.replace(_RUNS_CHECK_V2, _RUNS_CHECK_V5),))
+        conn.execute(f"PRAGMA schema_version = {int(version) + 1}")
+    finally:
+        conn.execute("PRAGMA writable_schema = OFF")
+
+
 # Index i takes the file from version i to i + 1.  Later issues append here
 # (training runs, prediction caches); never edit a migration that has shipped.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_1, _migrate_to_2, _migrate_to_3,
-                                                          _migrate_to_4]
+                                                          _migrate_to_4, _migrate_to_5]
 LATEST = len(MIGRATIONS)
 
 
@@ -190,26 +226,52 @@ def user_version(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA user_version").fetchone()[0]
 
 
+def application_id(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA application_id").fetchone()[0]
+
+
+def create(conn: sqlite3.Connection) -> None:
+    """Build the latest schema in a new, empty file (inside the caller's transaction)."""
+    for migration in MIGRATIONS:
+        migration(conn)
+    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+def newer_version(path: pathlib.Path | None, version: int) -> StoreError:
+    return StoreError(f"{path}: this project was written by a newer version of the app "
+                      f"(schema {version}, this app knows up to {len(MIGRATIONS)}); update the app to open it")
+
+
 def migrate(conn: sqlite3.Connection, path: pathlib.Path | None) -> int:
-    """Bring the file to the latest version; returns the version it had before."""
+    """Bring the file to the latest version; returns the version it had before.
+
+    The version is read again once the write lock is held: another process may have
+    upgraded the file between our first look and the lock (it then has nothing left
+    to do, and no second backup is made).
+    """
     before = user_version(conn)
     if before > len(MIGRATIONS):
-        raise StoreError(
-            f"{path}: this project was written by a newer version of the app "
-            f"(schema {before}, this app knows up to {len(MIGRATIONS)})"
-        )
-    if before == len(MIGRATIONS):
+        raise newer_version(path, before)
+    if before == len(MIGRATIONS) and application_id(conn) == APPLICATION_ID:
         return before
-    if before > 0 and path is not None and path.exists():
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        shutil.copy2(path, path.with_name(f"{path.name}.bak-v{before}"))
-    for version in range(before, len(MIGRATIONS)):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+    begin_immediate(conn, path)
+    try:
+        before = user_version(conn)
+        if before > len(MIGRATIONS):
+            raise newer_version(path, before)
+        if 0 < before < len(MIGRATIONS) and path is not None and path.exists():
+            from workbench.store.backups import copy_database   # backups imports the opening code
+
+            # Made under the lock, from a snapshot no one can change until we commit.
+            copy_database(path, path.with_name(f"{path.name}.bak-v{before}"))
+        for version in range(before, len(MIGRATIONS)):
             MIGRATIONS[version](conn)
-            conn.execute(f"PRAGMA user_version = {version + 1}")
-            conn.execute("COMMIT")
-        except BaseException:
+        conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
             conn.execute("ROLLBACK")
-            raise
+        raise
     return before

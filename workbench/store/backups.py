@@ -1,0 +1,163 @@
+"""Automatic copies of projects in the user data folder (``backups/``).
+
+A copy is made with SQLite's online backup API from one read snapshot, so a
+project in use is copied whole and consistent while the app, a training run or
+an import go on writing to it (readers never block writers in WAL mode).  Each
+project has its own folder (its file name plus a hash of its full path); the app
+makes at most one automatic copy a day, and the newest ``KEEP`` are kept.  A
+copy that fails ``PRAGMA quick_check`` is thrown away, so a project that has been
+damaged never pushes its good backups out.
+
+Any thread (the app calls :func:`auto_backup` on a worker thread after it opens a
+project: opening never waits for a copy); every function opens its own connections.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import os
+import pathlib
+import re
+import sqlite3
+from typing import Callable
+
+from workbench import paths
+from workbench.store.errors import StoreError, damaged
+from workbench.store.opening import check_file, identify, read_connection
+
+KEEP = 5
+_STAMP = "%Y-%m-%d-%H%M%S"
+_NAME = re.compile(r"^(?P<stem>.*)-(?P<stamp>\d{4}-\d\d-\d\d-\d{6})\.db$")
+# Pages copied per step (4 MiB at the default page size): between steps the copy
+# can be cancelled and its progress shown.
+_STEP_PAGES = 1024
+
+Progress = Callable[[int, int], None]
+
+
+class BackupCancelled(Exception):
+    """The copy was stopped (the app is closing); nothing was kept."""
+
+
+def backups_root() -> pathlib.Path:
+    path = paths.data_dir() / "backups"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def backup_folder(project: str | pathlib.Path) -> pathlib.Path:
+    """Where the copies of ``project`` go (not created here)."""
+    real = pathlib.Path(project).resolve()
+    digest = hashlib.sha1(os.fsencode(str(real))).hexdigest()[:10]
+    return paths.data_dir() / "backups" / f"{real.stem}-{digest}"
+
+
+def list_backups(project: str | pathlib.Path) -> list[pathlib.Path]:
+    """The copies of ``project`` that this module made, newest first."""
+    folder = backup_folder(project)
+    if not folder.is_dir():
+        return []
+    found = [p for p in folder.iterdir() if p.is_file() and _NAME.match(p.name)]
+    return sorted(found, key=lambda p: _NAME.match(p.name)["stamp"], reverse=True)
+
+
+def newest_backup(project: str | pathlib.Path) -> pathlib.Path | None:
+    found = list_backups(project)
+    return found[0] if found else None
+
+
+def made_at(backup: pathlib.Path) -> str:
+    """When a copy was made, as the user reads it (local time)."""
+    m = _NAME.match(backup.name)
+    if not m:
+        return "at an unknown time"
+    return _dt.datetime.strptime(m["stamp"], _STAMP).strftime("%Y-%m-%d %H:%M")
+
+
+def copy_database(source: pathlib.Path, target: pathlib.Path, *, check: bool = False,
+                  on_progress: Progress | None = None, cancelled: Callable[[], bool] | None = None) -> None:
+    """A consistent copy of the SQLite file ``source`` at ``target``.
+
+    The copy holds one read snapshot from start to end, so writers elsewhere neither
+    wait for it nor make it start over.  It is written under a temporary name and
+    renamed into place: ``target`` is the whole copy or untouched.  With ``check``,
+    a copy that fails ``PRAGMA quick_check`` is deleted and StoreError raised.
+    """
+    src, _ = read_connection(source)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    tmp.unlink(missing_ok=True)
+    try:
+        src.execute("BEGIN")
+        src.execute("SELECT count(*) FROM sqlite_master").fetchone()   # the snapshot starts here
+
+        def step(_status: int, remaining: int, total: int) -> None:
+            if cancelled is not None and cancelled():
+                raise BackupCancelled("backup stopped; nothing was kept")
+            if on_progress is not None:
+                on_progress(total - remaining, total)
+
+        dst = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            src.backup(dst, pages=_STEP_PAGES, progress=step)
+            # One self-contained file (the source's WAL flag came with its first page).
+            dst.execute("PRAGMA journal_mode = DELETE")
+            if check:
+                verdict = dst.execute("PRAGMA quick_check").fetchone()[0]
+                if verdict != "ok":
+                    raise damaged(source, f"its check failed: {verdict}")
+        finally:
+            dst.close()
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        src.close()
+
+
+def backup_project(project: str | pathlib.Path, *, daily: bool = False, on_progress: Progress | None = None,
+                   cancelled: Callable[[], bool] | None = None) -> pathlib.Path | None:
+    """Copy ``project`` into its backup folder now and keep the newest ``KEEP`` copies.
+
+    With ``daily``, do nothing (and return None) when a copy was already made today.
+    Raises StoreError when ``project`` is not a workbench project or is damaged.
+    """
+    project = pathlib.Path(project)
+    check_file(project)
+    probe, _ = read_connection(project)
+    try:
+        identify(probe, project)
+    except sqlite3.DatabaseError as exc:
+        raise damaged(project, str(exc)) from exc
+    finally:
+        probe.close()
+    now = _dt.datetime.now()
+    newest = newest_backup(project)
+    if daily and newest is not None and _NAME.match(newest.name)["stamp"][:10] == now.strftime("%Y-%m-%d"):
+        return None
+    folder = backup_folder(project)
+    folder.mkdir(parents=True, exist_ok=True)
+    note = folder / "project.txt"
+    if not note.exists():
+        note.write_text(f"Automatic backups of {project.resolve()}\n", encoding="utf-8")
+    target = folder / f"{project.resolve().stem}-{now.strftime(_STAMP)}.db"
+    try:
+        copy_database(project, target, check=True, on_progress=on_progress, cancelled=cancelled)
+    except sqlite3.DatabaseError as exc:
+        raise damaged(project, str(exc)) from exc
+    for old in list_backups(project)[KEEP:]:
+        old.unlink(missing_ok=True)
+    return target
+
+
+def auto_backup(project: str | pathlib.Path, *, on_progress: Progress | None = None,
+                cancelled: Callable[[], bool] | None = None) -> pathlib.Path | None:
+    """The app's daily copy (see :func:`backup_project`); a worker thread runs it after a project opens."""
+    try:
+        return backup_project(project, daily=True, on_progress=on_progress, cancelled=cancelled)
+    except BackupCancelled:
+        return None
+
+
+__all__ = ["KEEP", "BackupCancelled", "StoreError", "auto_backup", "backup_folder", "backup_project",
+           "copy_database", "list_backups", "made_at", "newest_backup"]

@@ -1,0 +1,196 @@
+"""Opening a project file: make sure it is one before anything is written to it.
+
+Only :meth:`Store.create` makes a project.  Opening reads the file first through a
+read-only connection; a folder, an empty file, a text file or an unrelated SQLite
+database (even one with a ``documents`` table) is refused and left byte for byte
+as it was: no WAL switch, no tables, no ``user_version``.
+
+A project is recognised by its application id (``PRAGMA application_id``, set by
+create and by every upgrade) or, for files written before the id existed, by a
+schema version above 0 together with the core tables.  It is then opened for
+writing, or read-only when the file or its folder cannot be written.
+Any thread; the connection returned belongs to the calling thread.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import pathlib
+import sqlite3
+import urllib.parse
+
+from workbench.store import schema
+from workbench.store.errors import StoreError, _code, describe
+from workbench.store.locking import connect
+
+MAGIC = b"SQLite format 3\x00"
+CORE_TABLES = frozenset({"settings", "labels", "documents", "annotations", "spans"})
+_READONLY, _CANTOPEN = 8, 14
+
+
+@dataclasses.dataclass
+class Opened:
+    conn: sqlite3.Connection
+    version: int          # the schema version the file had when opened
+    read_only: bool
+    reason: str           # why it is read-only ("" when it is not)
+
+
+def not_a_project(path: pathlib.Path, why: str) -> StoreError:
+    from workbench.store import backups   # backups imports this module
+
+    text = f"{path}: not a workbench project ({why}); the file was left as it was"
+    newest = backups.newest_backup(path)
+    if newest is not None:
+        text += (f". It used to be one, so it may be damaged: the newest automatic backup of it is {newest} "
+                 f"(made {backups.made_at(newest)}); to restore it, copy it in its place: cp '{newest}' '{path}'")
+    return StoreError(text)
+
+
+def check_file(path: pathlib.Path) -> None:
+    """Refuse what is not even an SQLite file, reading no more than its first 100 bytes."""
+    if not path.exists():
+        raise StoreError(f"{path}: no such project file")
+    if path.is_dir():
+        raise StoreError(f"{path}: is a folder, not a project file")
+    if not path.is_file():
+        raise StoreError(f"{path}: not a regular file (a device or a pipe), not a project")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(100)
+    except PermissionError:
+        raise StoreError(f"{path}: the project file cannot be read (permission denied)") from None
+    except OSError as exc:
+        raise describe(path, exc) from exc
+    if not head:
+        raise StoreError(f"{path}: the file is empty (0 bytes), not a workbench project; the file was left as it "
+                         "was (create a project with `workbench-cli init` or File → New project)")
+    if not head.startswith(MAGIC) or len(head) < 100:
+        raise not_a_project(path, "it is not an SQLite database")
+
+
+def _uri(path: pathlib.Path, query: str) -> str:
+    return f"file:{urllib.parse.quote(os.fsencode(path.resolve()))}?{query}"
+
+
+def read_connection(path: pathlib.Path) -> tuple[sqlite3.Connection, str]:
+    """A connection that cannot write to ``path``, and why it had to be immutable ("" if not).
+
+    In a read-only folder SQLite cannot make the shared-memory file a WAL reader needs;
+    then the file is opened immutable, which is safe only when no write-ahead log holds
+    changes that are not in the file yet, so that case is refused.
+    """
+    conn = connect(_uri(path, "mode=ro"), uri=True)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn, ""
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        if _code(exc) not in (_READONLY, _CANTOPEN):
+            raise
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise StoreError(f"{path}: the project is in a folder that cannot be written, and its last changes "
+                             f"are still in {wal.name} beside it; open it once where it can be written "
+                             "(or copy the folder somewhere writable) to fold them in") from exc
+        conn = connect(_uri(path, "mode=ro&immutable=1"), uri=True)
+        return conn, "its folder is read-only"
+
+
+def identify(conn: sqlite3.Connection, path: pathlib.Path) -> int:
+    """The schema version of a file that is a workbench project; StoreError for anything else.
+    Only reads.  (SQLite errors, a damaged file's included, are the caller's to describe.)"""
+    version = schema.user_version(conn)
+    app_id = schema.application_id(conn)
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    ours = app_id == schema.APPLICATION_ID or (app_id == 0 and version > 0 and CORE_TABLES <= tables)
+    if not ours:
+        if app_id not in (0, schema.APPLICATION_ID):
+            why = f"an SQLite database of another program (application id {app_id:#x})"
+        elif not tables:
+            why = "an empty SQLite database"
+        else:
+            shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+            why = f"an SQLite database with other tables: {shown}"
+        raise not_a_project(path, why)
+    if version > len(schema.MIGRATIONS):
+        raise schema.newer_version(path, version)
+    if version == 0:
+        raise not_a_project(path, "its creation was interrupted before it was finished")
+    return version
+
+
+def _why_read_only(path: pathlib.Path) -> str:
+    if not os.access(path, os.W_OK):
+        return "the file is read-only"
+    # The folder must take the -wal and -shm files that SQLite keeps beside a WAL project.
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        return "its folder is read-only"
+    return ""
+
+
+def _set_up(conn: sqlite3.Connection, *, writable: bool) -> None:
+    if writable:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    else:
+        conn.execute("PRAGMA query_only = 1")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: big imports stay off the disk
+
+
+def open_existing(path: pathlib.Path) -> Opened:
+    """Check that ``path`` is a project (reading only), then open it for writing if it can be written."""
+    check_file(path)
+    try:
+        probe, immutable_reason = read_connection(path)
+    except sqlite3.Error as exc:
+        raise describe(path, exc) from exc
+    try:
+        version = identify(probe, path)
+    except sqlite3.Error as exc:
+        probe.close()
+        raise describe(path, exc) from exc
+    except BaseException:
+        probe.close()
+        raise
+    reason = _why_read_only(path) or immutable_reason
+    if not reason:
+        probe.close()
+        conn = connect(str(path))
+        try:
+            _set_up(conn, writable=True)
+            return Opened(conn, version, False, "")
+        except sqlite3.Error as exc:
+            conn.close()
+            if _code(exc) not in (_READONLY, _CANTOPEN):
+                raise describe(path, exc) from exc
+            reason = "the file or its folder cannot be written"
+        try:
+            probe, _ = read_connection(path)
+        except sqlite3.Error as exc:
+            raise describe(path, exc) from exc
+    _set_up(probe, writable=False)
+    return Opened(probe, version, True, reason)
+
+
+def create_new(path: pathlib.Path) -> sqlite3.Connection:
+    """An empty file that did not exist a moment ago (O_EXCL: never one someone else just made),
+    opened for writing.  The caller builds the schema in one transaction."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except FileExistsError:
+        raise StoreError(f"{path}: a file is already there") from None
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot create the project file ({exc.strerror})") from exc
+    os.close(fd)
+    conn = connect(str(path))
+    try:
+        _set_up(conn, writable=True)
+    except BaseException as exc:
+        conn.close()
+        path.unlink(missing_ok=True)   # made by this call a moment ago
+        if isinstance(exc, sqlite3.Error):
+            raise describe(path, exc) from exc
+        raise
+    return conn
