@@ -1,8 +1,8 @@
 """The demo project a new user lands in on first launch.
 
 Built from the corpus shipped in ``resources/demo/*.jsonl`` (written for this
-project: made-up consumer-electronics reviews and news, about a quarter of them
-already labeled), so someone who just installed the app can label and train
+project by ``resources/demo/make_demo.py``: made-up consumer-electronics reviews and news,
+a third of them already labeled, a few of those labels wrong on purpose), so someone who just installed the app can label and train
 within a minute.  No Qt here: the CLI and tests use it too.
 """
 from __future__ import annotations
@@ -56,15 +56,11 @@ def ensure_demo_project(path: str | pathlib.Path | None = None) -> pathlib.Path:
 
 
 def _with_demo_splits(docs: list[NewDocument]) -> list[NewDocument]:
-    """Every fifth pre-labeled document goes to dev, the rest of them to train.
-
-    Left to the content hash, only a handful of the labeled documents would
-    land in dev, and the first training run's dev score would be noise.
-    Unlabeled documents keep their hash split.
-    """
-    labeled = 0
+    """Labeled documents take the split their record names (resources/demo/make_demo.py
+    deals them 3:1:1 into train, dev and test, so a first run has enough dev and test
+    documents to be scored on); unlabeled ones keep their hash split."""
     for doc in docs:
-        if doc.spans is not None or doc.sentiment is not None:
-            doc.split = "dev" if labeled % 5 == 4 else "train"
-            labeled += 1
+        split = doc.meta.pop("split", None) if isinstance(doc.meta, dict) else None
+        if split is not None:
+            doc.split = str(split)
     return docs

@@ -1,10 +1,18 @@
 """Writes the demo corpus (reviews.jsonl) the app opens on first launch.
 
-Run once by a developer (``python resources/demo/make_demo.py``); the JSONL is
-committed.  Texts are built from templates so every entity's character offsets
-come from construction, not from searching the text, and are then checked
-against the core tokenizer (a span must start and end on token boundaries,
-exactly what the labeling screen produces).
+Run by a developer (``python resources/demo/make_demo.py``); the JSONL is committed and a test
+checks that it is exactly what this script writes.  Texts are built from templates so every
+entity's character offsets come from construction, not from searching the text, and are then
+checked against the core tokenizer (a span must start and end on token boundaries, exactly
+what the labeling screen produces).
+
+The demo must teach something on its first training run, so it is not a clean toy: sentences
+of many shapes (questions, lists, signatures, lower-case chat), words that name a person in
+one text and a company or a place in another ("Grant" in Oliver Grant and Grant Audio,
+"Austin" the town and Austin Reed, "Aria" the product and Aria Chen), and a few labels that are
+wrong on purpose (:data:`PLANTED_PLAN`), which the Review screen's "Suspicious labels" should find.
+A third of the documents come labeled, split 3:1:1 into train, dev and test (the split is in
+each labeled record; workbench/demo.py applies it).
 
 The world is made up: brands, products, people and shops are fictional.
 """
@@ -30,83 +38,95 @@ CATALOGUE = [
     ("Solace Home", "Nimbus", "router"), ("Solace Home", "Hearth Cam", "security camera"),
     ("Orbis", "Tab 11", "tablet"), ("Orbis", "Book Air 14", "laptop"),
     ("Quillon", "Inkpad 2", "e-reader"), ("Tessera", "Dock Pro", "charging dock"),
+    ("Grant Audio", "Monitor 5", "speaker"), ("Grant Audio", "Studio One", "headphones"),
+    ("Florence Digital", "Lumen 4K", "projector"), ("Austin Devices", "Ranger", "phone"),
 ]
-SHOPS = ["ByteBarn", "Mercato Electronics", "Circuit Street", "Voltmart", "Pixel & Plug"]
-PEOPLE = [
-    "Maya Lindqvist", "Daniel Okafor", "Priya Raman", "Tom Becker", "Sofia Alvarez",
-    "Kenji Watanabe", "Grace Mbeki", "Lukas Novak", "Amira Haddad", "Oliver Grant",
-    "Chen Wei", "Hannah Schultz", "Mateo Rossi", "Nadia Petrova",
-]
-PLACES = [
-    "Berlin", "Austin", "Toronto", "Lyon", "Osaka", "Manchester", "Melbourne", "Zurich",
-    "Lisbon", "Denver", "Rotterdam", "Seoul", "Dublin", "Vancouver",
-]
+SHOPS = ["ByteBarn", "Mercato Electronics", "Circuit Street", "Voltmart", "Pixel & Plug", "Morgan Electronics",
+         "Lyon Tech"]
+FIRST = ["Maya", "Daniel", "Priya", "Tom", "Sofia", "Kenji", "Grace", "Lukas", "Amira", "Oliver", "Chen", "Hannah",
+         "Mateo", "Nadia", "Austin", "Florence", "Aria", "Jordan", "Ines", "Tariq"]
+LAST = ["Lindqvist", "Okafor", "Raman", "Becker", "Alvarez", "Watanabe", "Mbeki", "Novak", "Haddad", "Grant",
+        "Wei", "Schultz", "Rossi", "Petrova", "Halden", "Morgan", "Reed", "Lyon", "Chen", "Brandt"]
+PLACES = ["Berlin", "Austin", "Toronto", "Lyon", "Osaka", "Manchester", "Melbourne", "Zurich", "Lisbon", "Denver",
+          "Rotterdam", "Seoul", "Dublin", "Vancouver", "Florence", "Porto", "Auckland", "Jordan"]
 
-# {P} product, {B} its brand, {C} category (plain word), {S} shop, {N} person, {L} place.
+# Slots: {P} product, {B} its brand, {C} category (plain words), {P2}/{B2} another brand's
+# product, {S}/{S2} shops, {N} a full name, {NF} a first name, {NS} a surname, {L}/{L2} places.
+# Lower-case slots ({p}, {b}, {s}, {l}, {nf}) write the value in lower case (chat-style reviews);
+# they are still entities.
 POSITIVE = [
     "The {P} {C} from {B} is the best purchase I made this year.",
     "[battery]Battery life on the {P} is superb, easily two days of heavy use.",
     "I bought the {P} at {S} in {L} and the setup took five minutes.",
     "[audio]{B} nailed the sound on the {P}; the bass is tight and the highs are clear.",
     "Support agent {N} from {B} replaced my cable within a day. Great service.",
-    "The {P} feels solid, looks premium and has not missed a beat in three months.",
     "Really impressed with the {P} {C}. Quiet, fast and easy to use.",
-    "My partner loves the {P}, and honestly so do I.",
     "Ordered the {P} from {S} on Monday and it arrived in {L} on Tuesday. Works perfectly.",
-    "[screen]The screen on the {P} is bright enough to use outside in {L} in July.",
-    "After years of cheap {C}s, the {P} is a revelation.",
-    "{N} recommended the {P} and I am glad I listened.",
+    "{NF} recommended the {P} and I am glad I listened.",
     "The latest firmware made the {P} noticeably snappier. Well done, {B}.",
     "Five stars for the {P}: great value and the app is actually pleasant.",
-    "The staff at {S} helped me pick the {P} and it was the right call.",
-    "[ears]Comfortable, light and the noise cancelling on the {P} is excellent on trains.",
+    "I switched from the {P2} to the {P} and I am not going back.",
+    "Is the {P} worth it? For me, yes: it replaced two older gadgets.",
+    "got the {p} from {s} last week, love it so far",
+    "honestly the {p} is great, my sister in {l} wants one too",
+    "[screen]The screen on the {P} is bright enough to read outside in {L} in July.",
+    "Kudos to {NS} at the {S} counter, who set up my {P} for free.",
 ]
 NEGATIVE = [
+    "{B} promised a fix for the {P} months ago and nothing has changed.",
     "[battery]The {P} stopped charging after two weeks and {B} support never replied.",
     "[laptop]Returned the {P} to {S} the same day; the hinge creaked out of the box.",
     "I regret buying the {P} {C}. The app crashes every time I open it.",
     "[wifi]Wi-Fi on the {P} drops every few minutes, which makes it useless.",
-    "{B} promised a fix for the {P} months ago and nothing has changed.",
-    "[calls]The {P} overheats during video calls and the fan is loud.",
     "Delivery from {S} to {L} took three weeks and the box was crushed.",
     "[buds]The left earbud of my {P} died after a month. Disappointing from {B}.",
     "I waited forty minutes on hold before {N} told me the warranty was void.",
-    "[battery]The {P} looks nice but the battery barely lasts an afternoon.",
-    "Terrible update: since version 2.1 my {P} {C} will not pair at all.",
-    "[ears]The touch controls on the {P} are too sensitive and pause music constantly.",
-    "[screen]Overpriced for what it is. The {P} has a dim screen and a weak speaker.",
+    "Why does the {P} cost more than the {P2} when it does less?",
     "{S} refused a refund on a faulty {P}, so I will not shop there again.",
     "[screen]The {P} {C} arrived with a dead pixel in the middle of the screen.",
+    "my {p} keeps disconnecting, {b} pls fix",
+    "the {p} is a letdown. returned it to {s} in {l}",
     "Customer service at {B} in {L} kept passing me between departments.",
+    "Avoid the {P}. Ask {NF} how long the replacement took: six weeks.",
 ]
 NEUTRAL = [
     "{B} will open a repair centre in {L} next spring.",
     "The {P} ships in black and silver and costs the same as last year's model.",
     "{N}, head of product at {B}, presented the {P} at an event in {L}.",
     "{S} has started stocking the {P} {C} in its {L} store.",
-    "[audio]The {P} uses USB-C for charging and supports the usual codecs.",
     "{B} confirmed that the {P} will receive updates for at least three years.",
-    "I have had the {P} for a week; it does what the box says.",
     "According to {N}, the {P} sold out in {L} within a day.",
-    "The {P} is available in two sizes and weighs about the same as its predecessor.",
-    "{B} moved its European headquarters from {L} to {L2} in March.",
-    "The {P} {C} comes with a short cable and a quick start guide.",
-    "{S} lists the {P} at the manufacturer's price, with free delivery over fifty euros.",
-    "Reviewers at the {L} trade fair compared the {P} with older {C}s.",
-    "A {B} spokesperson said supply of the {P} would improve after the summer.",
+    "{B} moved its European office from {L} to {L2} in March.",
+    "{S}, {S2} and several online shops list the {P} at the same price.",
+    "Reviewers at the {L} trade fair compared the {P} with the {P2}.",
+    "A {B} spokesperson, {N}, said supply of the {P} would improve after the summer.",
+    "The {P} and the {P2} both use USB-C; neither comes with a charger.",
+    "Posted by {N} ({L}): does anyone know if the {P} works with a {B2} dock?",
+    "{NS} from {S} says the {P} will be back in stock on Friday.",
+]
+# A mixed review: praise, then a complaint; the verdict is the second half's.
+BUT = [
+    ("[screen]The {P} has a lovely screen, but after the update it freezes twice a day.", "negative"),
+    ("Setup was a pain and {S} was no help, but once running the {P} has been flawless.", "positive"),
+    ("The {P} is not cheap and {B} knows it, yet nothing else in {L} comes close.", "positive"),
 ]
 # A template tagged "[kind]" only fits products whose category has that kind, so
 # no projector gets a "left earbud" and no earbud a "hinge".
 KINDS = {
-    "headphones": {"battery", "audio", "ears", "buds", "calls"}, "earbuds": {"battery", "audio", "ears", "buds", "calls"},
+    "headphones": {"battery", "audio", "ears", "buds"}, "earbuds": {"battery", "audio", "ears", "buds"},
     "speaker": {"battery", "audio", "wifi"}, "soundbar": {"audio", "wifi"},
-    "phone": {"battery", "screen", "calls", "wifi"}, "monitor": {"screen"}, "projector": {"screen", "wifi"},
-    "tablet": {"battery", "screen", "wifi", "calls"}, "laptop": {"battery", "screen", "wifi", "calls", "laptop"},
+    "phone": {"battery", "screen", "wifi"}, "monitor": {"screen"}, "projector": {"screen", "wifi"},
+    "tablet": {"battery", "screen", "wifi"}, "laptop": {"battery", "screen", "wifi", "laptop"},
     "e-reader": {"battery", "screen", "wifi"}, "smartwatch": {"battery", "screen"}, "fitness tracker": {"battery"},
     "router": {"wifi"}, "security camera": {"wifi"}, "charging dock": set(),
 }
-SLOT_LABEL = {"P": "PRODUCT", "B": "ORG", "S": "ORG", "N": "PER", "L": "LOC", "L2": "LOC"}
-SLOT_RE = re.compile(r"\{(P|B|C|S|N|L2|L)\}")
+SLOT_LABEL = {"P": "PRODUCT", "P2": "PRODUCT", "B": "ORG", "B2": "ORG", "S": "ORG", "S2": "ORG", "N": "PER",
+              "NF": "PER", "NS": "PER", "L": "LOC", "L2": "LOC"}
+SLOT_RE = re.compile(r"\{(P2|B2|S2|L2|NF|NS|P|B|C|S|N|L|p|b|s|l|nf)\}")
+# The Annotate tests open an unlabeled document that starts with "{B} promised a fix for the
+# {P} months ago": that template is only ever a first sentence (compose), never labeled (build).
+EXAMPLE = " promised a fix for the "
+SPLIT_CYCLE = ("train", "train", "dev", "train", "test")    # labeled documents, in file order
 
 
 def fits(template: str, category: str) -> bool:
@@ -119,57 +139,107 @@ def fill(template: str, rng: random.Random, item: tuple[str, str, str], offset: 
     """Fill one template; spans are computed while the text is built."""
     brand, product, category = item
     template = template.split("]", 1)[1] if template.startswith("[") else template
+    other = rng.choice([c for c in CATALOGUE if c[0] != brand])
     place, place2 = rng.sample(PLACES, 2)
-    values = {"P": product, "B": brand, "C": category, "S": rng.choice(SHOPS), "N": rng.choice(PEOPLE),
-              "L": place, "L2": place2}
+    shop, shop2 = rng.sample(SHOPS, 2)
+    first, last = rng.choice(FIRST), rng.choice(LAST)
+    values = {"P": product, "B": brand, "C": category, "P2": other[1], "B2": other[0], "S": shop, "S2": shop2,
+              "N": f"{first} {last}", "NF": first, "NS": last, "L": place, "L2": place2}
     out, spans, pos = "", [], 0
     for m in SLOT_RE.finditer(template):
         out += template[pos:m.start()]
-        value = values[m.group(1)]
-        if m.group(1) in SLOT_LABEL:
-            spans.append([offset + len(out), offset + len(out) + len(value), SLOT_LABEL[m.group(1)]])
+        slot = m.group(1)
+        value = values[slot.upper()].lower() if slot.islower() else values[slot]
+        label = SLOT_LABEL.get(slot.upper())
+        if label:
+            spans.append([offset + len(out), offset + len(out) + len(value), label])
         out += value
         pos = m.end()
     out += template[pos:]
-    # A sentence that starts with a lower-case slot value still reads as a sentence.
-    return out[0].upper() + out[1:], spans
+    return out, spans
 
 
-def build(n: int = 240, labeled: int = 60, seed: int = 7) -> list[dict]:
+def compose(rng: random.Random) -> tuple[str, list[list], str]:
+    """One review: one to three sentences about one product, and its sentiment."""
+    item = rng.choice(CATALOGUE)
+    roll = rng.random()
+    if roll < 0.08:
+        options = [(t, s) for t, s in BUT if fits(t, item[2])]
+        first, sentiment = rng.choice(options) if options else (rng.choice(NEUTRAL), "neutral")
+    else:
+        sentiment = rng.choices(["positive", "negative", "neutral"], weights=[4, 4, 3])[0]
+        pools = {"positive": POSITIVE, "negative": NEGATIVE, "neutral": NEUTRAL}
+        first = rng.choice([t for t in pools[sentiment] if fits(t, item[2])])
+    parts = [first]
+    # Some reviews go on with factual sentences (not the chat-style ones); they do not change the verdict.
+    while first[0] != first[0].lower() and len(parts) < 3 and rng.random() < (0.45 if len(parts) == 1 else 0.25):
+        more = [t for t in NEUTRAL if fits(t, item[2]) and t not in parts]
+        parts.append(rng.choice(more))
+    text, spans = "", []
+    for part in parts:
+        if text:
+            text += " "
+        piece, piece_spans = fill(part, rng, item, len(text))
+        text += piece
+        spans += piece_spans
+    return text, spans, sentiment
+
+
+# Labels made wrong on purpose, the kinds of slip a tired annotator makes.  Each entry:
+# (split, what happens).  "relabel X Y": the first X span becomes Y; "drop X": the first X
+# span is left out; "flip": the sentiment is another class.
+PLANTED_PLAN = [("dev", "relabel PER ORG"), ("dev", "drop PRODUCT"), ("dev", "relabel LOC PER"), ("dev", "flip"),
+                ("train", "relabel ORG PRODUCT"), ("train", "drop PER"), ("train", "flip"),
+                ("test", "relabel PRODUCT ORG")]
+
+
+def _plant(rows: list[dict], rng: random.Random) -> dict[str, str]:
+    """Apply :data:`PLANTED_PLAN` to labeled rows; returns {document id: what was made wrong}."""
+    planted: dict[str, str] = {}
+    for split, what in PLANTED_PLAN:
+        kind, *args = what.split()
+        fitting = [r for r in rows if r.get("split") == split and r["id"] not in planted and "spans" in r
+                   and (kind == "flip" or any(s["label"] == args[0] for s in r["spans"]))]
+        row = rng.choice(fitting)
+        if kind == "flip":
+            old = row["sentiment"]
+            row["sentiment"] = rng.choice([c for c in ("negative", "neutral", "positive") if c != old])
+            planted[row["id"]] = f"sentiment {old} written as {row['sentiment']}"
+            continue
+        span = next(s for s in row["spans"] if s["label"] == args[0])
+        words = row["text"][span["start"]:span["end"]]
+        if kind == "drop":
+            row["spans"].remove(span)
+            planted[row["id"]] = f"{args[0]} {words!r} not labeled"
+        else:
+            span["label"] = args[1]
+            planted[row["id"]] = f"{args[0]} {words!r} labeled {args[1]}"
+    return planted
+
+
+def build(n: int = 300, labeled: int = 100, seed: int = 11) -> tuple[list[dict], dict[str, str]]:
+    """The demo rows (the project's JSONL import format) and the planted label errors."""
     rng = random.Random(seed)
-    pools = {"positive": POSITIVE, "negative": NEGATIVE, "neutral": NEUTRAL}
-    docs: list[dict] = []
+    docs: list[tuple[str, list[list], str]] = []
     seen: set[str] = set()
     while len(docs) < n:
-        sentiment = rng.choices(["positive", "negative", "neutral"], weights=[4, 4, 3])[0]
-        item = rng.choice(CATALOGUE)
-        pool = [t for t in pools[sentiment] if fits(t, item[2])]
-        parts = [rng.choice(pool)]
-        # Some reviews get a second, factual sentence; it does not change the verdict.
-        if sentiment != "neutral" and rng.random() < 0.45:
-            second = [t for t in pool + NEUTRAL[:9] if fits(t, item[2]) and t != parts[0]]
-            parts.append(rng.choice(second))
-        text, spans = "", []
-        for part in parts:
-            if text:
-                text += " "
-            piece, piece_spans = fill(part, rng, item, len(text))
-            text += piece
-            spans += piece_spans
+        text, spans, sentiment = compose(rng)
         if text in seen:
             continue
         seen.add(text)
-        docs.append({"text": text, "spans": spans, "sentiment": sentiment})
-    # Every fourth document comes labeled; the rest are left for the user.
-    out = []
-    for i, doc in enumerate(docs):
-        row = {"id": f"demo-{i + 1:03d}", "text": doc["text"]}
-        if i % 4 == 0 and len([r for r in out if "sentiment" in r]) < labeled:
-            # The project's own JSONL import format, so the file also works with File > Import.
-            row["spans"] = [{"start": s, "end": e, "label": lab} for s, e, lab in doc["spans"]]
-            row["sentiment"] = doc["sentiment"]
-        out.append(row)
-    return out
+        docs.append((text, spans, sentiment))
+    rows, k = [], 0
+    for i, (text, spans, sentiment) in enumerate(docs):
+        row: dict = {"id": f"demo-{i + 1:03d}", "text": text}
+        # Every third document comes labeled, except the Annotate tests' example sentence
+        # (left for the user to label).
+        if i % 3 == 0 and k < labeled and EXAMPLE not in text:
+            row["split"] = SPLIT_CYCLE[k % len(SPLIT_CYCLE)]
+            row["spans"] = [{"start": s, "end": e, "label": lab} for s, e, lab in spans]
+            row["sentiment"] = sentiment
+            k += 1
+        rows.append(row)
+    return rows, _plant(rows, rng)
 
 
 def check(rows: list[dict]) -> None:
@@ -185,15 +255,20 @@ def check(rows: list[dict]) -> None:
             assert s in starts and e in ends, f"{row['id']}: span {s}-{e} {lab} is not on token boundaries"
 
 
+def render(rows: list[dict]) -> str:
+    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+
+
 def main() -> None:
-    rows = build()
+    rows, planted = build()
     check(rows)
     path = pathlib.Path(__file__).with_name("reviews.jsonl")
-    with path.open("w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    n_lab = sum("sentiment" in r for r in rows)
-    print(f"wrote {len(rows)} documents ({n_lab} labeled) to {path}")
+    path.write_text(render(rows), encoding="utf-8")
+    splits = [r["split"] for r in rows if "split" in r]
+    print(f"wrote {len(rows)} documents to {path}: labeled {len(splits)} (train {splits.count('train')}, "
+          f"dev {splits.count('dev')}, test {splits.count('test')})")
+    for doc_id, what in planted.items():
+        print(f"  planted: {doc_id}: {what}")
 
 
 if __name__ == "__main__":
