@@ -15,6 +15,7 @@ from typing import Sequence
 
 from workbench.errors import UserError
 from workbench.store import StoreError
+from workbench.store.errors import describe
 
 COMMAND_MODULES = [
     "workbench.commands.store_cmds",
@@ -32,20 +33,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    args = build_parser().parse_args(argv)
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args) or 0)
     except (UserError, StoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except sqlite3.Error as exc:
-        print(f"error: {getattr(args, 'project', '')}: database problem: {exc}", file=sys.stderr)
+        project = getattr(args, "project", "")
+        print(f"error: {describe(project, exc) if project else f'database problem: {exc}'}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    args = build_parser().parse_args(argv)
+    try:
+        code = _run(args)
+        sys.stdout.flush()   # a reader that has gone shows here, inside the handler below
+        return code
+    except BrokenPipeError:
+        # `workbench-cli stats p.db | head -1`: the reader stopped early, which is not an error
+        # of ours.  The Python docs' recipe: point stdout at devnull, so the interpreter's own
+        # flush at exit does not fail a second time.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

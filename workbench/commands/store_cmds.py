@@ -1,4 +1,4 @@
-"""Project commands: init, import, export, stats."""
+"""Project commands: init, import, export, stats, backup."""
 from __future__ import annotations
 
 import argparse
@@ -16,7 +16,8 @@ def _csv_list(value: str) -> list[str]:
 
 
 def _open(path: str) -> Store:
-    if not pathlib.Path(path).is_file():
+    """An existing project (Store.open refuses, untouched, a file that is not one; read-only if it must be)."""
+    if not pathlib.Path(path).exists():
         raise UserError(f"{path}: no such project file (create it with `workbench-cli init`)")
     return Store.open(path)
 
@@ -52,6 +53,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("project")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("backup", help="copy the project into the backups folder now (the app makes one a day)")
+    p.add_argument("project")
+    p.set_defaults(func=cmd_backup)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -102,15 +107,31 @@ def cmd_stats(args: argparse.Namespace) -> int:
     with _open(args.project) as store:
         stats = queries.counts(store)
         stats["name"] = store.name
-        stats["rows"] = {t: store.db[t].count for t in store.db.table_names() if not t.startswith("documents_fts")}
+        tables = [r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+                  if not r[0].startswith(("documents_fts", "sqlite_"))]
+        stats["rows"] = {t: store.conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+        stats["read_only"] = store.read_only_reason if store.read_only else ""
     if args.json:
         print(json.dumps(stats))
         return 0
     print(f"{stats['name']}: {stats['documents']} documents")
+    if stats["read_only"]:
+        print(f"  read-only: {stats['read_only']}")
     for task, by_status in stats["tasks"].items():
         print(f"  {task}: " + ", ".join(f"{k} {v}" for k, v in by_status.items()))
     for task, by_label in stats["labels"].items():
         if by_label:
             print(f"  {task} labels: " + ", ".join(f"{k} {v}" for k, v in by_label.items()))
     print("  splits: " + ", ".join(f"{k} {v}" for k, v in sorted(stats["splits"].items())))
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from workbench.store import backups
+
+    if not pathlib.Path(args.project).exists():
+        raise UserError(f"{args.project}: no such project file")
+    target = backups.backup_project(args.project)
+    kept = backups.list_backups(args.project)
+    print(f"backed up {args.project} to {target} ({len(kept)} kept there; the app keeps the newest {backups.KEEP})")
     return 0

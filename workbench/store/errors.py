@@ -71,6 +71,14 @@ def read_only(path: str | pathlib.Path, reason: str) -> StoreError:
                       "but changes cannot be saved. To work in it, copy it to a folder you can write to")
 
 
+def restore_hint(path: pathlib.Path, backup: pathlib.Path) -> str:
+    """How to put a backup in place of a broken project.  The -wal beside it must go too:
+    SQLite would replay the old file's log onto the restored copy."""
+    return (f"To restore it: close the app, move the damaged file (and {path.name}-wal, {path.name}-shm beside it, "
+            f"if there) aside, then copy the backup in its place: cp '{backup}' '{path}'. What was labeled after "
+            "that backup is not in it.")
+
+
 def damaged(path: str | pathlib.Path, detail: str) -> StoreError:
     """The file is broken: say so, and say where the newest copy to restore is."""
     from workbench.store import backups   # backups imports this module
@@ -79,9 +87,7 @@ def damaged(path: str | pathlib.Path, detail: str) -> StoreError:
     text = f"{path}: the project file is damaged ({detail})."
     newest = backups.newest_backup(path)
     if newest is not None:
-        text += (f" The newest automatic backup is {newest} (made {backups.made_at(newest)}). To restore it, "
-                 f"close the app, move the damaged file aside and copy the backup in its place: "
-                 f"cp '{newest}' '{path}' (what was labeled after that backup is not in it).")
+        text += f" The newest automatic backup is {newest} (made {backups.made_at(newest)}). {restore_hint(path, newest)}"
     else:
         text += (f" No automatic backup of it was found in {backups.backup_folder(path)} (the app makes one a day "
                  "after it opens a project, and `workbench-cli backup` makes one on demand); "

@@ -20,7 +20,7 @@ import sqlite3
 import urllib.parse
 
 from workbench.store import schema
-from workbench.store.errors import StoreError, _code, describe
+from workbench.store.errors import StoreError, _code, describe, restore_hint
 from workbench.store.locking import connect
 
 MAGIC = b"SQLite format 3\x00"
@@ -43,7 +43,7 @@ def not_a_project(path: pathlib.Path, why: str) -> StoreError:
     newest = backups.newest_backup(path)
     if newest is not None:
         text += (f". It used to be one, so it may be damaged: the newest automatic backup of it is {newest} "
-                 f"(made {backups.made_at(newest)}); to restore it, copy it in its place: cp '{newest}' '{path}'")
+                 f"(made {backups.made_at(newest)}). {restore_hint(path, newest)}")
     return StoreError(text)
 
 
