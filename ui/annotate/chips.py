@@ -1,6 +1,7 @@
 """The label bar (entity labels) and the sentiment bar (classes): rows of colored
 chips that show each label's key.  Chips never take focus, so clicking one
-leaves the keyboard in the text."""
+leaves the keyboard in the text.  A class the model suggests reads
+"positive? 0.93" on its chip, with a dashed outline, until it is decided."""
 from __future__ import annotations
 
 from typing import Sequence
@@ -19,6 +20,7 @@ class Chip(QAbstractButton):
         super().__init__(parent)
         self.label = label
         self.count: int | None = None
+        self.suggested: float | None = None    # the model's confidence when it suggests this label
         self.setCheckable(checkable)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -35,8 +37,15 @@ class Chip(QAbstractButton):
             self.updateGeometry()
         self.update()
 
+    def set_suggested(self, confidence: float | None) -> None:
+        if confidence != self.suggested:
+            self.suggested = confidence
+            self.updateGeometry()
+            self.update()
+
     def _texts(self) -> tuple[str, str, str]:
-        return (self.label.shortcut.upper() or "·", self.label.name, "" if self.count is None else str(self.count))
+        name = self.label.name if self.suggested is None else f"{self.label.name}? {self.suggested:.2f}"
+        return (self.label.shortcut.upper() or "·", name, "" if self.count is None else str(self.count))
 
     def sizeHint(self) -> QSize:  # noqa: N802
         fm = QFontMetricsF(self.font())
@@ -56,7 +65,12 @@ class Chip(QAbstractButton):
         if self.isDown() or self.underMouse():
             back = back.darker(108)
         r = QRectF(self.rect()).adjusted(1, 1, -1, -1)
-        p.setPen(QPen(color.darker(160), 2.2) if self.isCheckable() and self.isChecked() else QPen(color.darker(120), 1))
+        if self.suggested is not None:
+            p.setPen(QPen(color.darker(170), 2.0, Qt.PenStyle.DashLine))
+        elif self.isCheckable() and self.isChecked():
+            p.setPen(QPen(color.darker(160), 2.2))
+        else:
+            p.setPen(QPen(color.darker(120), 1))
         p.setBrush(back)
         p.drawRoundedRect(r, 7, 7)
         key, name, count = self._texts()
@@ -120,6 +134,11 @@ class ChipBar(QWidget):
     def set_current(self, name: str | None) -> None:
         for chip_name, chip in self._chips.items():
             chip.setChecked(chip_name == name)
+
+    def set_suggestion(self, name: str | None, confidence: float | None = None) -> None:
+        """Show ``name`` as the model's suggestion ("positive? 0.93"); None clears it."""
+        for chip_name, chip in self._chips.items():
+            chip.set_suggested(confidence if chip_name == name else None)
 
     def set_counts(self, counts: dict[str, int]) -> None:
         for name, chip in self._chips.items():

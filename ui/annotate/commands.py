@@ -4,24 +4,39 @@ the key handler returns (DESIGN rule 4).
 
 A command remembers the task status from before the edit as well as the labels:
 undoing the only edit on an accepted document gives back an accepted document,
-not a draft.
+not a draft.  Commands know the session only as a :class:`Writer`, so this
+module does not import the session.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+import dataclasses
+from typing import Protocol, Sequence
 
 from PySide6.QtGui import QUndoCommand
 
 from workbench.spans import Span
 
-if TYPE_CHECKING:
-    from ui.annotate.session import AnnotationSession
+
+@dataclasses.dataclass(frozen=True)
+class DocState:
+    """What accepting changes: the spans and the class with each task's status."""
+
+    spans: tuple[Span, ...]
+    ner_status: str | None          # None: the project has no NER task
+    sentiment: str | None
+    sentiment_status: str | None    # None: the project has no sentiment task
+
+
+class Writer(Protocol):
+    def write_spans(self, doc_id: int, spans: list[Span], status: str) -> None: ...
+    def write_sentiment(self, doc_id: int, name: str | None, status: str) -> None: ...
+    def write_state(self, doc_id: int, state: DocState) -> None: ...
 
 
 class SpansEdit(QUndoCommand):
     """Replace a document's spans (create, delete, relabel all go through here)."""
 
-    def __init__(self, session: "AnnotationSession", doc_id: int, before: Sequence[Span], before_status: str,
+    def __init__(self, session: Writer, doc_id: int, before: Sequence[Span], before_status: str,
                  after: Sequence[Span], text: str) -> None:
         super().__init__(text)
         self.session, self.doc_id = session, doc_id
@@ -38,7 +53,7 @@ class SpansEdit(QUndoCommand):
 class SentimentEdit(QUndoCommand):
     """Choose (or clear, with None) the document's sentiment class."""
 
-    def __init__(self, session: "AnnotationSession", doc_id: int, before: str | None, before_status: str,
+    def __init__(self, session: Writer, doc_id: int, before: str | None, before_status: str,
                  after: str | None) -> None:
         super().__init__(f"sentiment {after or 'cleared'}")
         self.session, self.doc_id = session, doc_id
@@ -49,3 +64,18 @@ class SentimentEdit(QUndoCommand):
 
     def undo(self) -> None:
         self.session.write_sentiment(self.doc_id, self.before, self.before_status)
+
+
+class AcceptEdit(QUndoCommand):
+    """Accept the document (both tasks in one transaction), undoable like any edit, so
+    going back and pressing Ctrl+Z gives back the draft and the suggestions on it."""
+
+    def __init__(self, session: Writer, doc_id: int, before: DocState, after: DocState, text: str) -> None:
+        super().__init__(text)
+        self.session, self.doc_id, self.before, self.after = session, doc_id, before, after
+
+    def redo(self) -> None:
+        self.session.write_state(self.doc_id, self.after)
+
+    def undo(self) -> None:
+        self.session.write_state(self.doc_id, self.before)

@@ -1,4 +1,9 @@
-"""The left side of the Annotate screen: filters, search and the document table."""
+"""The left side of the Annotate screen: filters, search and the document table.
+
+The table is never a keyboard stop: a labeling key must reach the text, so
+the list is driven from the search box (Ctrl+F, type, ↑/↓ pick a result, Enter,
+Esc or Tab go back to the text) or by a click, which also hands the keys back.
+"""
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
@@ -20,7 +25,22 @@ class SearchBox(QLineEdit):
 
     The screen's shortcuts (Enter accepts, digits label, Delete removes a span)
     are window-wide; while the user types a query those keys must edit the query.
+    ↑/↓ step through the results (:attr:`stepped`), Esc gives up (:attr:`escaped`).
     """
+
+    stepped = Signal(int)
+    escaped = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down) and plain:
+            self.stepped.emit(-1 if event.key() == Qt.Key.Key_Up else 1)
+        elif event.key() == Qt.Key.Key_Escape:
+            self.escaped.emit()
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
 
     def event(self, event) -> bool:  # noqa: D401
         if event.type() == event.Type.ShortcutOverride and isinstance(event, QKeyEvent):
@@ -35,6 +55,7 @@ class SearchBox(QLineEdit):
 
 class DocPanel(QWidget):
     documentActivated = Signal(int)   # the user picked a row
+    documentChosen = Signal()         # done choosing (Enter or Esc in the search box, a click): back to the text
     filterChanged = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -68,6 +89,10 @@ class DocPanel(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Not a Tab stop and never focused by a click: its cell keys (Tab, arrows, PgDn, letters)
+        # would swallow the labeling keys.  The search box steps through it instead.
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.setTabKeyNavigation(False)
         # Fixed row heights and column widths: nothing ever measures all 100,000 rows.
         vh = self.table.verticalHeader()
         vh.setVisible(False)
@@ -97,7 +122,10 @@ class DocPanel(QWidget):
         self._search_timer = QTimer(self, singleShot=True, interval=250)
         self._search_timer.timeout.connect(self.apply_filter)
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
-        self.search.returnPressed.connect(self.apply_filter)
+        self.search.returnPressed.connect(self._search_done)
+        self.search.escaped.connect(self.documentChosen)
+        self.search.stepped.connect(self.step_result)
+        self.table.clicked.connect(lambda _index: self.documentChosen.emit())
         for box in (self.status_box, self.label_box, self.split_box):
             box.currentIndexChanged.connect(lambda _i: self.apply_filter())
 
@@ -181,6 +209,24 @@ class DocPanel(QWidget):
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not self._quiet and current.isValid():
             self.documentActivated.emit(self.model.id_at(current.row()))
+
+    def _search_done(self) -> None:
+        self.apply_filter()
+        self.documentChosen.emit()
+
+    def step_result(self, delta: int) -> None:
+        """Make the row ``delta`` away the current one (which opens it); from the search box."""
+        if self._search_timer.isActive():
+            self.apply_filter()
+        n = self.model.rowCount()
+        if not n:
+            return
+        index = self.table.currentIndex()
+        row = max(0, min(n - 1, index.row() + delta)) if index.isValid() else (0 if delta > 0 else n - 1)
+        self.table.selectionModel().setCurrentIndex(
+            self.model.index(row, 0),
+            QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self.table.scrollTo(self.model.index(row, 0))
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)

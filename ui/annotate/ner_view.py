@@ -13,6 +13,13 @@ to a span *selects that span* (clicking a span = putting the cursor in it), so
 "label key relabels it" and "Delete removes it" need no second mode.  A range
 made by dragging or Shift+arrows is "explicit": a label key then creates a new
 span over it, replacing whatever it overlaps.
+
+The word cursor stops on words only (ui/annotate/word_cursor.py): arrows skip
+punctuation-only tokens and a click on "." lands on the word next to it; a drag
+covers exactly what it was dragged over.  Its keys come from the Annotate key
+table (ui/annotate/keys.py, ``TEXT_KEYS``), the same table the shortcuts help lists.
+Model suggestions (set by ui/annotate/suggestions.py) are drawn as dashed boxes
+with a "LABEL? 0.93" tag in the same band as the real tags.
 """
 from __future__ import annotations
 
@@ -20,17 +27,20 @@ import bisect
 from typing import Sequence
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QWidget
 
+from ui.annotate import span_paint
+from ui.annotate.ner_input import NerInput
 from ui.annotate.text_layout import DocLayout
+from ui.annotate.word_cursor import WordStops
 from workbench.spans import Span, Token
 
 MARGIN = 14.0          # left/right padding of the text
 TOP = 10.0             # space above the first line
 
 
-class NerView(QAbstractScrollArea):
+class NerView(NerInput, QAbstractScrollArea):
     """Shows one document; emits :attr:`selectionChanged` when the token selection moves."""
 
     selectionChanged = Signal()
@@ -47,6 +57,9 @@ class NerView(QAbstractScrollArea):
         self._spans: list[Span] = []
         self._span_ends: list[int] = []
         self._colors: dict[str, QColor] = {}
+        self._words = WordStops([])
+        self._sugg: list = []            # ScoredSpan-like (start, end, label, confidence), by start
+        self._sugg_ends: list[int] = []
         self._anchor: int | None = None
         self._cursor: int | None = None
         self._explicit = False
@@ -59,12 +72,14 @@ class NerView(QAbstractScrollArea):
     def setFont(self, font: QFont) -> None:  # noqa: N802 (Qt naming)
         super().setFont(font)
         self._text_font = QFont(font)
+        # Tags (real and suggested) at the normal UI size, not smaller: read at a glance.
         self._tag_font = QFont(font)
-        self._tag_font.setPointSizeF(max(6.5, font.pointSizeF() * 0.62))
+        self._tag_font.setPointSizeF(min(font.pointSizeF(), max(8.0, QApplication.font().pointSizeF())))
+        self._sugg_font = QFont(self._tag_font)
         self._tag_font.setBold(True)
         fm, tfm = QFontMetricsF(self._text_font), QFontMetricsF(self._tag_font)
         self._text_h = fm.height()
-        self._tag_h = tfm.height() + 2
+        self._tag_h = tfm.height() + 4
         # Each line leaves room under the text for the span tags.
         self._pitch = self._text_h + self._tag_h + 6
         if self._text:
@@ -75,8 +90,10 @@ class NerView(QAbstractScrollArea):
         self._text = text
         self._tokens = list(tokens)
         self._tok_starts = [t.start for t in self._tokens]
+        self._words = WordStops(self._tokens)
         self._anchor = self._cursor = None
         self._explicit = False
+        self._sugg, self._sugg_ends = [], []
         self._set_spans(spans)
         self._relayout()
         self.verticalScrollBar().setValue(0)
@@ -92,6 +109,25 @@ class NerView(QAbstractScrollArea):
     def set_colors(self, colors: dict[str, str]) -> None:
         self._colors = {name: QColor(c) for name, c in colors.items()}
         self.viewport().update()
+
+    def set_suggestions(self, suggestions: Sequence) -> None:
+        """Model suggestions to draw (objects with start, end, label, confidence); [] for none."""
+        self._sugg = sorted(suggestions, key=lambda s: s.start)
+        self._sugg_ends = [s.end for s in self._sugg]
+        self.viewport().update()
+
+    @property
+    def suggestions(self) -> list:
+        return list(self._sugg)
+
+    def current_suggestion(self):  # noqa: ANN201 - the ScoredSpan given to set_suggestions
+        """The suggestion under the cursor or selection, else the first one (None when there are none)."""
+        sel = self.selection_chars()
+        if sel is not None:
+            i = bisect.bisect_right(self._sugg_ends, sel[0])
+            if i < len(self._sugg) and self._sugg[i].start < max(sel[1], sel[0] + 1):
+                return self._sugg[i]
+        return self._sugg[0] if self._sugg else None
 
     def _set_spans(self, spans: Sequence[Span]) -> None:
         self._spans = sorted(spans, key=lambda s: s.start)
@@ -222,21 +258,6 @@ class NerView(QAbstractScrollArea):
         y = info.top + self._text_h / 2 - self.verticalScrollBar().value()
         return QPoint(int(MARGIN + (x0 + x1) / 2), int(y))
 
-    def span_rects(self, start: int, end: int) -> list[QRectF]:
-        """Viewport rectangles of the text in [start, end), one per wrapped line (for overlays
-        such as model suggestions, ui/annotate/suggestions.py)."""
-        out: list[QRectF] = []
-        if not len(self._doc):
-            return out
-        scroll = self.verticalScrollBar().value()
-        for i in range(self._doc.line_of_char(start), len(self._doc)):
-            info = self._doc[i]
-            if info.start >= end and i > self._doc.line_of_char(start):
-                break
-            x0, x1 = self._doc.x_of(info, max(start, info.start)), self._doc.x_of(info, min(end, info.end))
-            out.append(QRectF(MARGIN + x0, info.top - scroll, max(x1 - x0, 2.0), self._text_h + 2))
-        return out
-
     # ---- painting -----------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         p = QPainter(self.viewport())
@@ -246,171 +267,51 @@ class NerView(QAbstractScrollArea):
         scroll = self.verticalScrollBar().value()
         sel = self.selection_chars()
         current = self.selected_span()
+        current_sugg = self.current_suggestion()
         highlight = self.palette().highlight().color()
-        fm_tag = QFontMetricsF(self._tag_font)
-        text_pen = QPen(self.palette().text().color())
+        text_pen = self.palette().text().color()
+        grey = QColor("#cccccc")
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         for info in self._doc.visible(scroll + event.rect().top(), scroll + event.rect().bottom(), self._pitch):
             ls, le, y = info.start, info.end, info.top - scroll
-            # Span boxes first, the text on top of them.
-            tags: list[tuple[float, Span, QColor]] = []
-            j = bisect.bisect_right(self._span_ends, ls)
-            while j < len(self._spans) and self._spans[j].start < max(le, ls + 1):
-                sp = self._spans[j]
-                x0 = MARGIN + self._doc.x_of(info, sp.start)
-                x1 = MARGIN + self._doc.x_of(info, sp.end)
-                color = self._colors.get(sp.label, QColor("#cccccc"))
-                p.setPen(QPen(color.darker(170), 2) if sp == current else Qt.PenStyle.NoPen)
-                p.setBrush(color)
-                p.drawRoundedRect(QRectF(x0 - 2, y, max(x1 - x0, 2) + 4, self._text_h + 2), 4, 4)
+            box_h = self._text_h + 2
+            # Boxes first, the text on top of them; tags in the band under the line.
+            tags: list[tuple[float, str, QColor, bool, bool]] = []   # x, text, color, current, suggestion
+            for sp in self._on_line(self._spans, self._span_ends, ls, le):
+                x0, x1 = MARGIN + self._doc.x_of(info, sp.start), MARGIN + self._doc.x_of(info, sp.end)
+                color = self._colors.get(sp.label, grey)
+                span_paint.span_box(p, QRectF(x0 - 2, y, max(x1 - x0, 2) + 4, box_h), color, sp == current)
                 if sp.start >= ls:
-                    tags.append((x0, sp, color))
-                j += 1
+                    tags.append((x0, sp.label, color, sp == current, False))
+            for sg in self._on_line(self._sugg, self._sugg_ends, ls, le):
+                x0, x1 = MARGIN + self._doc.x_of(info, sg.start), MARGIN + self._doc.x_of(info, sg.end)
+                color = self._colors.get(sg.label, grey)
+                span_paint.suggestion_box(p, QRectF(x0 - 2, y, max(x1 - x0, 2) + 4, box_h), color,
+                                          sg is current_sugg)
+                if sg.start >= ls:
+                    tags.append((x0, f"{sg.label}? {sg.confidence:.2f}", color, sg is current_sugg, True))
             # A cursor resting in a span is shown by the span's own border instead.
             if sel is not None and current is None and sel[0] < max(le, ls + 1) and sel[1] > ls:
-                x0 = MARGIN + self._doc.x_of(info, sel[0])
-                x1 = MARGIN + self._doc.x_of(info, sel[1])
-                fill = QColor(highlight)
-                fill.setAlpha(70)
-                p.setBrush(fill)
-                p.setPen(QPen(highlight, 1.5))
-                p.drawRoundedRect(QRectF(x0 - 2, y - 1, max(x1 - x0, 2) + 4, self._text_h + 4), 4, 4)
+                x0, x1 = MARGIN + self._doc.x_of(info, sel[0]), MARGIN + self._doc.x_of(info, sel[1])
+                span_paint.selection_box(p, QRectF(x0 - 2, y - 1, max(x1 - x0, 2) + 4, self._text_h + 4), highlight)
             p.setPen(text_pen)
+            p.setFont(self._text_font)
             info.line.draw(p, QPointF(MARGIN, y - info.line.y()))
-            # Tags sit in the band under the text line, left-aligned with their span.
-            p.setFont(self._tag_font)
-            for x0, sp, color in tags:
-                rect = QRectF(x0 - 2, y + self._text_h + 3, fm_tag.horizontalAdvance(sp.label) + 8, self._tag_h)
-                back = color.darker(170) if sp == current else color.darker(125)
-                p.setPen(Qt.PenStyle.NoPen)
-                p.setBrush(back)
-                p.drawRoundedRect(rect, 3, 3)
-                p.setPen(QColor("#ffffff") if back.lightnessF() < 0.55 else QColor("#202020"))
-                p.drawText(rect, Qt.AlignmentFlag.AlignCenter, sp.label)
+            ty, right = y + self._text_h + 3, -1e9
+            for x0, text, color, is_current, suggested in sorted(tags, key=lambda t: t[0]):
+                draw = span_paint.suggestion_tag if suggested else span_paint.span_tag
+                # a tag wider than its word moves the next one right rather than covering it
+                right = draw(p, max(x0 - 2, right + 3), ty, self._tag_h,
+                             self._sugg_font if suggested else self._tag_font, text, color, is_current)
             p.setFont(self._text_font)
         p.end()
 
-    # ---- mouse ----------------------------------------------------------------------
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
-        if event.button() != Qt.MouseButton.LeftButton or not self._tokens:
-            return super().mousePressEvent(event)
-        self.setFocus(Qt.FocusReason.MouseFocusReason)
-        self._press_char = self.char_at(event.position())
-        self._press_pos = event.position()
-        self._dragging = False
-        if event.modifiers() & Qt.KeyboardModifier.ShiftModifier and self._anchor is not None:
-            self._drag_to(self._press_char)
-            self._dragging = True
-
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
-        if self._press_char is None or not event.buttons() & Qt.MouseButton.LeftButton:
-            return
-        if not self._dragging:
-            if (event.position() - self._press_pos).manhattanLength() < QApplication.startDragDistance():
-                return
-            self._dragging = True
-            self._anchor = self.token_at(self._press_char)
-        # Dragging past the top or bottom edge scrolls, so a span can run off screen.
-        y, bar = event.position().y(), self.verticalScrollBar()
-        if y < 0 or y > self.viewport().height():
-            bar.setValue(bar.value() + int(self._pitch if y > 0 else -self._pitch))
-        self._drag_to(self.char_at(event.position()))
-
-    def _drag_to(self, char: int) -> None:
-        # Snap live, so the user sees the whole tokens the span will cover while dragging.
-        anchor = self._anchor if self._anchor is not None else self.token_at(char)
-        self.set_token_selection(anchor, self.token_at(char), explicit=True)
-
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
-        if event.button() != Qt.MouseButton.LeftButton or self._press_char is None:
-            return super().mouseReleaseEvent(event)
-        if not self._dragging:
-            tok = self.token_at(self._press_char)
-            self.set_token_selection(tok, tok)
-        self._press_char = None
-        self._dragging = False
-
-    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
-        if event.button() != Qt.MouseButton.LeftButton or not self._tokens:
-            return super().mouseDoubleClickEvent(event)
-        tok = self.token_at(self.char_at(event.position()))
-        # Double-click means "this word": an explicit one-token selection even inside a span.
-        self._anchor = self._cursor = tok
-        self._explicit = True
-        self.viewport().update()
-        self.selectionChanged.emit()
-
-    # ---- keyboard ---------------------------------------------------------------------
-    def event(self, event) -> bool:  # noqa: D401
-        # Tab walks from span to span instead of moving focus out of the editor.
-        if event.type() == event.Type.KeyPress and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
-            self._jump_span(-1 if event.key() == Qt.Key.Key_Backtab else 1)
-            return True
-        return super().event(event)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        key, mods = event.key(), event.modifiers()
-        shift = bool(mods & Qt.KeyboardModifier.ShiftModifier)
-        if mods & (Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.ControlModifier) or not self._tokens:
-            return super().keyPressEvent(event)
-        if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
-            step = -1 if key == Qt.Key.Key_Left else 1
-            self._move(step, shift)
-        elif key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
-            self._move_line(-1 if key == Qt.Key.Key_Up else 1, shift)
-        elif key == Qt.Key.Key_Home:
-            self._move_to(0, shift)
-        elif key == Qt.Key.Key_End:
-            self._move_to(len(self._tokens) - 1, shift)
-        elif key == Qt.Key.Key_Escape:
-            self.clear_selection()
-        else:
-            return super().keyPressEvent(event)
-        event.accept()
-
-    def _move(self, step: int, extend: bool) -> None:
-        if self._cursor is None:
-            start = 0 if step > 0 else len(self._tokens) - 1
-            return self.set_token_selection(start, start)
-        # Always one token at a time (also through spans), so a count of presses
-        # always lands on the same word; landing in a span selects that span.
-        if not extend and self._explicit and self._anchor != self._cursor:
-            lo, hi = self.token_range() or (0, 0)
-            target = lo if step < 0 else hi
-            return self.set_token_selection(target, target)
-        else:
-            target = self._cursor + step
-        self._move_to(target, extend)
-
-    def _move_to(self, target: int, extend: bool) -> None:
-        if extend and self._anchor is not None:
-            self.set_token_selection(self._anchor, target, explicit=True)
-        else:
-            self.set_token_selection(target, target)
-
-    def _move_line(self, step: int, extend: bool) -> None:
-        if self._cursor is None:
-            return self._move(step, extend)
-        tok = self._tokens[self._cursor]
-        i = self._doc.line_of_char(tok.start)
-        if not 0 <= i + step < len(self._doc):
-            return
-        x = self._doc.x_of(self._doc[i], tok.start)
-        target = self._doc[i + step]
-        char = target.base + target.line.xToCursor(x)
-        self._move_to(self.token_at(char), extend)
-
-    def _jump_span(self, step: int) -> None:
-        if not self._spans:
-            return
-        here = self._tokens[self._cursor].start if self._cursor is not None else -1
-        if step > 0:
-            nxt = next((s for s in self._spans if s.start > here), self._spans[0])
-        else:
-            current = self.selected_span()
-            edge = current.start if current else here
-            nxt = next((s for s in reversed(self._spans) if s.start < edge), self._spans[-1])
-        # Collapsed on the span's last token: it is now "the selected span".
-        last = self.token_at(nxt.end - 1)
-        self.set_token_selection(last, last)
-
+    @staticmethod
+    def _on_line(items: list, ends: list[int], ls: int, le: int) -> list:
+        """The items (sorted by start, not overlapping) that touch the line [ls, le)."""
+        out = []
+        j = bisect.bisect_right(ends, ls)
+        while j < len(items) and items[j].start < max(le, ls + 1):
+            out.append(items[j])
+            j += 1
+        return out

@@ -2,15 +2,22 @@
 
 Keyboard first: every action has a key (shown on its button), label keys come
 from the label set, and all of them work wherever the focus is on this screen
-except inside the search box.  Each action's store write is done before its
-handler returns, so the next key press always sees a saved document.
+except inside the search box.  The keys are one table (ui/annotate/keys.py): the
+screen's actions and the text view's keys are made from it and F1 lists it.
+Each action's store write is done before its handler returns, so the next key
+press always sees a saved document.
+
+Accepting a document (Enter, the Accept button, or Enter after picking it in the
+list: all of them are :meth:`AnnotateScreen.accept_and_next`) accepts what is on
+screen, the model's pending suggestions included, and says so in the status bar.
 """
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QFont, QKeySequence
+from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
+from ui.annotate import keys
 from ui.annotate.chips import ChipBar
 from ui.annotate.doc_panel import DocPanel
 from ui.annotate.flow import next_unlabeled, step_in_list
@@ -23,20 +30,7 @@ from ui.annotate.suggestions import SuggestionLayer
 from workbench.store import Store
 from workbench.store.queries import counts
 
-KEYS_HINT = ("Enter accept & next · Ctrl+K skip · PgUp/PgDn or Alt+←/→ previous/next · ←/→ move · "
-             "Shift+←/→ extend · Tab next span · Del delete span · Ctrl+Z / Ctrl+Shift+Z undo/redo")
-
-
-def _action(parent: QWidget, text: str, keys: list[str | QKeySequence.StandardKey], slot) -> QAction:
-    act = QAction(text, parent)
-    seqs: list[QKeySequence] = []
-    for k in keys:
-        seqs += QKeySequence.keyBindings(k) if isinstance(k, QKeySequence.StandardKey) else [QKeySequence(k)]
-    act.setShortcuts(seqs)
-    act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-    act.triggered.connect(slot)
-    parent.addAction(act)
-    return act
+KEYS_HINT = keys.hint_line(keys.SCREEN_KEYS)
 
 
 class AnnotateScreen(QWidget):
@@ -99,20 +93,16 @@ class AnnotateScreen(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.splitter)
 
-        self.accept_action = _action(self, "Accept and next", ["Return", "Enter"], self.accept_and_next)
-        self.skip_action = _action(self, "Skip", ["Ctrl+K"], self.skip_and_next)
-        self.prev_action = _action(self, "Previous document", ["PgUp", "Alt+Left", "Alt+Up"], lambda: self.step(-1))
-        self.next_action = _action(self, "Next document", ["PgDown", "Alt+Right", "Alt+Down"], lambda: self.step(1))
-        self.delete_action = _action(self, "Delete span", ["Delete", "Backspace"], self.delete_selected)
-        self.search_action = _action(self, "Search", [QKeySequence.StandardKey.Find], self.panel.focus_search)
-        self.undo_action = self.session.undo_group.createUndoAction(self, "Undo")
-        self.redo_action = self.session.undo_group.createRedoAction(self, "Redo")
-        self.undo_action.setShortcuts([QKeySequence("Ctrl+Z")])
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        for act in (self.undo_action, self.redo_action):
-            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            self.addAction(act)
-        self._label_actions: list[QAction] = []
+        # Every key comes from the key table (ui/annotate/keys.py); label and suggestion keys
+        # are added per project in _load_labels.
+        self._actions: dict[str, list[QAction]] = {}
+        for binding in keys.SCREEN_KEYS:
+            self._add_key(binding)
+        self.undo_action, self.redo_action = self._actions["undo"][0], self._actions["redo"][0]
+        self.session.undo_group.canUndoChanged.connect(self.undo_action.setEnabled)
+        self.session.undo_group.canRedoChanged.connect(self.redo_action.setEnabled)
+        self._project_keys: list[keys.Binding] = []
+        self._help: keys.ShortcutsDialog | None = None
 
         self.prev_button.clicked.connect(lambda: self.step(-1))
         self.next_button.clicked.connect(lambda: self.step(1))
@@ -123,7 +113,9 @@ class AnnotateScreen(QWidget):
         self.label_bar.editRequested.connect(lambda: self.edit_labels("ner"))
         self.sentiment_bar.editRequested.connect(lambda: self.edit_labels("sentiment"))
         self.panel.documentActivated.connect(self.open_doc)
+        self.panel.documentChosen.connect(lambda: self.view.setFocus(Qt.FocusReason.OtherFocusReason))
         self.panel.filterChanged.connect(self._on_filter)
+        QWidget.setTabOrder(self.panel.search, self.view)
         self.session.documentOpened.connect(self._on_opened)
         self.session.spansChanged.connect(lambda: self.view.set_spans(self.session.spans))
         self.session.sentimentChanged.connect(lambda: self.sentiment_bar.set_current(self.session.sentiment))
@@ -132,12 +124,63 @@ class AnnotateScreen(QWidget):
         self._counts_timer = QTimer(self, singleShot=True, interval=300)
         self._counts_timer.timeout.connect(self.refresh_counts)
         # Model suggestions (pre-annotations) and the "uncertain first" order: ui/annotate/suggestions.py
-        self.suggestions = SuggestionLayer(self)
+        self.suggestions = SuggestionLayer(self.session, self.view, self)
+        self.add_bar(self.suggestions.bar)
+        self.suggestions.changed.connect(
+            lambda: self.sentiment_bar.set_suggestion(*(self.suggestions.sentiment or (None, None))))
+
+    # ---- keys ----------------------------------------------------------------------------
+    def _add_key(self, binding: keys.Binding) -> QAction:
+        act = QAction(binding.help, self)
+        act.setShortcuts(keys.sequences(binding))
+        act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        act.triggered.connect(lambda _=False, b=binding: keys.invoke(self, b))
+        self.addAction(act)
+        self._actions.setdefault(binding.action, []).append(act)
+        return act
+
+    def bindings(self) -> list[keys.Binding]:
+        """Every key this screen reacts to now (the open project's label keys included)."""
+        text = list(keys.TEXT_KEYS) if self.store is not None and "ner" in self.store.tasks else []
+        return list(keys.SCREEN_KEYS) + self._project_keys + text
+
+    def show_shortcuts(self) -> None:
+        """The shortcuts help (F1, Help → Keyboard shortcuts), made from :meth:`bindings`."""
+        if self._help is not None:
+            self._help.close()
+            self._help.deleteLater()
+        self._help = keys.ShortcutsDialog(self.bindings(), self)
+        self._help.show()
+        self._help.raise_()
+
+    def add_bar(self, widget: QWidget) -> None:
+        """Put a bar (such as the suggestions' one) right above the text."""
+        layout = self.view.parentWidget().layout()
+        layout.insertWidget(layout.indexOf(self.view), widget)
+
+    def focus_search(self) -> None:
+        self.panel.focus_search()
+
+    def undo(self) -> None:
+        self.session.undo_group.undo()
+
+    def redo(self) -> None:
+        self.session.undo_group.redo()
+
+    def accept_all_suggestions(self) -> None:
+        self.suggestions.accept_all()
+
+    def accept_suggestion(self) -> None:
+        self.suggestions.accept_one()
+
+    def reject_suggestion(self) -> None:
+        self.suggestions.reject_one()
 
     # ---- project ---------------------------------------------------------------------
     def set_store(self, store: Store | None) -> None:
         self._counts_timer.stop()
         self.store = store
+        self.suggestions.reset()
         self.session.set_store(store)
         self.panel.set_store(store)
         self._load_labels()
@@ -155,22 +198,23 @@ class AnnotateScreen(QWidget):
                 self.header.setText("This project has no documents yet: use File → Import.")
 
     def _load_labels(self) -> None:
-        for act in self._label_actions:
-            self.removeAction(act)
-            act.deleteLater()
-        self._label_actions = []
+        for binding in self._project_keys:
+            for act in self._actions.pop(binding.action, []):
+                self.removeAction(act)
+                act.deleteLater()
+        self._project_keys = []
         if self.store is None:
             return
         ner, classes = self.store.labels("ner"), self.store.labels("sentiment")
         self.label_bar.set_labels(ner)
         self.sentiment_bar.set_labels(classes)
         self.view.set_colors({lab.name: lab.color for lab in ner})
-        for lab in ner + classes:
-            if not lab.shortcut:
-                continue
-            slot = (lambda _=False, n=lab.name: self.apply_label(n)) if lab.task == "ner" else \
-                (lambda _=False, n=lab.name: self.toggle_sentiment(n))
-            self._label_actions.append(_action(self, f"{lab.task} {lab.name}", [lab.shortcut], slot))
+        self._project_keys = keys.label_bindings(ner + classes) + \
+            keys.suggestion_bindings(lab.shortcut for lab in ner + classes if lab.shortcut)
+        for binding in self._project_keys:
+            self._add_key(binding)
+        self.suggestions.set_keys({b.action: keys.pretty(b.keys[0]) for b in self._project_keys
+                                   if b.group == keys.SUGGESTIONS})
 
     def refresh_counts(self) -> None:
         self._counts_timer.stop()
@@ -221,9 +265,19 @@ class AnnotateScreen(QWidget):
             self.open_doc(target)
 
     def accept_and_next(self) -> None:
-        if not self.session.accept():
+        """Accept the document as shown, the model's pending suggestions included (the one rule
+        for the Enter key, the Accept button and a document picked in the list), then go on."""
+        doc_id, shown = self.session.doc_id, self.suggestions.pending()
+        if not self.session.accept(shown.spans, shown.sentiment):
             self.message.emit("Choose a class first (nothing to accept).")
             return
+        taken = []
+        if shown.spans and "ner" in self.session.tasks:
+            taken.append(f"{len(shown.spans)} suggested entit{'ies' if len(shown.spans) != 1 else 'y'}")
+        if shown.sentiment is not None and self.session.sentiment == shown.sentiment:
+            taken.append(f"the suggested class {shown.sentiment}")
+        if taken:
+            self.message.emit(f"Document {doc_id} accepted with {' and '.join(taken)}.")
         self._go_next_unlabeled()
 
     def skip_and_next(self) -> None:

@@ -9,11 +9,13 @@ a QUndoGroup, so going back to a document brings its history back too.
 from __future__ import annotations
 
 import collections
+import contextlib
+from typing import Iterator, Sequence
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QUndoGroup, QUndoStack
+from PySide6.QtGui import QUndoCommand, QUndoGroup, QUndoStack
 
-from ui.annotate.commands import SentimentEdit, SpansEdit
+from ui.annotate.commands import AcceptEdit, DocState, SentimentEdit, SpansEdit
 from workbench.spans import Span, Token, place_span, tokenize
 from workbench.store import Document, Store
 
@@ -100,18 +102,18 @@ class AnnotationSession(QObject):
         """A new span over [start, end); spans it overlaps are replaced."""
         new = place_span(self.spans, Span(start, end, label))
         if new != self.spans:
-            self._push_spans(new, f"label {self.doc.text[start:end]!r} {label}")
+            self.replace_spans(new, f"label {self.doc.text[start:end]!r} {label}")
 
     def relabel(self, span: Span, label: str) -> None:
         if span.label != label and span in self.spans:
             new = [Span(s.start, s.end, label) if s == span else s for s in self.spans]
-            self._push_spans(new, f"relabel {span.label} as {label}")
+            self.replace_spans(new, f"relabel {span.label} as {label}")
 
     def delete_spans(self, spans: list[Span]) -> None:
         """Remove these spans in one undo step."""
         gone = [s for s in spans if s in self.spans]
         if gone:
-            self._push_spans([s for s in self.spans if s not in gone], f"delete {', '.join(s.label for s in gone)}")
+            self.replace_spans([s for s in self.spans if s not in gone], f"delete {', '.join(s.label for s in gone)}")
 
     def choose_sentiment(self, name: str | None) -> None:
         if self.doc is None or "sentiment" not in self.tasks or name == self.sentiment:
@@ -119,27 +121,51 @@ class AnnotationSession(QObject):
         cmd = SentimentEdit(self, self.doc.id, self.sentiment, self.status.get("sentiment", "unlabeled"), name)
         self._stack(self.doc.id).push(cmd)
 
-    def _push_spans(self, new: list[Span], text: str) -> None:
+    def replace_spans(self, new: Sequence[Span], text: str) -> None:
+        """The open document's spans become ``new``, as one undo step."""
         assert self.doc is not None
         cmd = SpansEdit(self, self.doc.id, self.spans, self.status.get("ner", "unlabeled"), new, text)
         self._stack(self.doc.id).push(cmd)
 
-    def accept(self) -> bool:
-        """Mark both tasks' current labels accepted, in one transaction.  False when
-        there is nothing to accept (a sentiment-only project with no class chosen)."""
+    def push(self, command: QUndoCommand) -> None:
+        """Run ``command`` and put it on the open document's undo stack (for edits that are not
+        labels, such as rejecting a model suggestion)."""
+        assert self.doc is not None
+        self._stack(self.doc.id).push(command)
+
+    @contextlib.contextmanager
+    def group(self, text: str) -> Iterator[None]:
+        """Every edit made inside is one undo step."""
+        assert self.doc is not None
+        stack = self._stack(self.doc.id)
+        stack.beginMacro(text)
+        try:
+            yield
+        finally:
+            stack.endMacro()
+
+    def accept(self, add_spans: Sequence[Span] = (), suggested_class: str | None = None) -> bool:
+        """Accept the document as shown: its spans plus ``add_spans`` (pending suggestions; one
+        that overlaps a span is left out), and its class, or ``suggested_class`` when none is
+        chosen.  Both tasks in one transaction and one undo step.  False when there is nothing
+        to accept (a sentiment-only project with no class chosen or suggested)."""
         if self.doc is None or self.store is None:
             return False
-        tasks = self.tasks
-        if "ner" not in tasks and self.sentiment is None:
+        has_ner, has_class = "ner" in self.tasks, "sentiment" in self.tasks
+        sentiment = self.sentiment if self.sentiment is not None else suggested_class if has_class else None
+        if not has_ner and sentiment is None:
             return False
-        with self.store.transaction():
-            if "ner" in tasks:
-                self.store.set_spans(self.doc.id, self.spans, status="accepted", annotator=self.annotator)
-                self.status["ner"] = "accepted"
-            if "sentiment" in tasks and self.sentiment is not None:
-                self.store.set_sentiment(self.doc.id, self.sentiment, status="accepted", annotator=self.annotator)
-                self.status["sentiment"] = "accepted"
-        self.statusChanged.emit(self.doc.id)
+        spans = list(self.spans)
+        for extra in add_spans if has_ner else ():
+            if not any(s.start < extra.end and s.end > extra.start for s in spans):
+                spans.append(extra)
+        take_class = has_class and sentiment is not None
+        before = DocState(tuple(self.spans), self.status.get("ner") if has_ner else None,
+                          self.sentiment, self.status.get("sentiment") if take_class else None)
+        after = DocState(tuple(sorted(spans, key=lambda s: s.start)), "accepted" if has_ner else None,
+                         sentiment, "accepted" if take_class else None)
+        if after != before:
+            self._stack(self.doc.id).push(AcceptEdit(self, self.doc.id, before, after, "accept the document"))
         return True
 
     def skip(self) -> None:
@@ -168,4 +194,22 @@ class AnnotationSession(QObject):
             self.sentiment = name
             self.status["sentiment"] = status
             self.sentimentChanged.emit()
+        self.statusChanged.emit(doc_id)
+
+    def write_state(self, doc_id: int, state: DocState) -> None:
+        """Both tasks at once (accepting, and undoing it); a task whose status is None is left alone."""
+        assert self.store is not None
+        with self.store.transaction():
+            if state.ner_status is not None:
+                clean = self.store.set_spans(doc_id, state.spans, status=state.ner_status, annotator=self.annotator)
+            if state.sentiment_status is not None:
+                self.store.set_sentiment(doc_id, state.sentiment, status=state.sentiment_status,
+                                         annotator=self.annotator)
+        if self.doc is not None and doc_id == self.doc.id:
+            if state.ner_status is not None:
+                self.spans, self.status["ner"] = list(clean), state.ner_status
+                self.spansChanged.emit()
+            if state.sentiment_status is not None:
+                self.sentiment, self.status["sentiment"] = state.sentiment, state.sentiment_status
+                self.sentimentChanged.emit()
         self.statusChanged.emit(doc_id)

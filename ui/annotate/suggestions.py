@@ -2,152 +2,133 @@
 
 After "Pre-annotate unlabeled" on the Review screen (or ``workbench-cli predict
 --split unlabeled``), the run's cached predictions of the open document show as
-dashed boxes with a "LABEL?" tag and their confidence, distinct from real spans.
-They are not annotations until accepted:
+dashed boxes tagged "LABEL? 0.93" in the text, and a suggested class as
+"positive? 0.93" on its button.  They are not annotations until decided:
 
-- ``A`` accepts every suggestion of the document (one undo step),
-- ``Y`` accepts the suggestion at the cursor (or the first), ``X`` rejects it.
+- ``A`` accepts every suggestion of the document and its class (one undo step),
+- ``Y`` accepts the suggestion at the cursor (or the first), ``X`` rejects it,
+- accepting the document (Enter, the button) accepts what is shown, suggestions
+  included, as Prodigy's "correct" mode does (:meth:`SuggestionLayer.pending`).
 
-Accepted suggestions go through the session like any span, so they are
-ordinary draft annotations, undoable, saved at once.  The bar above the text also
-holds the next-document order ("uncertain first").  A key a label already uses
-falls back to Shift+key.  Self-contained: the screen only creates the layer.
-UI thread only; numpy loads the first time a document has suggestions.
+Every decision is an edit on the document's undo stack, and what is shown is
+always worked out from the same three things: the model's predictions, the
+document's labels, and the suggestions rejected on it.  So Ctrl+Z of an accept
+or a reject brings the suggestion back, and leaving the document and coming back
+shows exactly what undo would.  A span on the text hides the suggestions it
+overlaps; an accepted document shows none.  UI thread only; numpy loads the
+first time a document has suggestions.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import bisect
+import dataclasses
+from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QRectF, Qt
-from PySide6.QtGui import QAction, QColor, QFont, QFontMetricsF, QKeySequence, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
+from ui.annotate.ner_view import NerView
+from ui.annotate.session import AnnotationSession
 from workbench.inference.queue import ORDERS, SUGGESTIONS_SETTING, next_order, set_next_order
+from workbench.spans import Span
 
-if TYPE_CHECKING:
-    from ui.annotate.screen import AnnotateScreen
+CLASS = "class"   # the rejected-set key of a document's suggested class: (CLASS, 0, name)
 
 
-class _Overlay(QWidget):
-    """Paints the suggestions over the NER view's viewport (mouse goes through)."""
+@dataclasses.dataclass(frozen=True)
+class Pending:
+    """What the document shows and nobody has decided yet."""
 
-    def __init__(self, layer: "SuggestionLayer") -> None:
-        super().__init__(layer.view.viewport())
-        self.layer = layer
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground)
-        self.parentWidget().installEventFilter(self)   # follow the viewport's size (dies with it)
+    spans: list[Span]
+    sentiment: str | None
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.Resize and obj is self.parentWidget():
-            self.resize(obj.size())
-        return False
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
-        layer = self.layer
-        if not layer.spans:
-            return
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        tag_font = QFont(layer.view.font())
-        tag_font.setPointSizeF(max(6.5, tag_font.pointSizeF() * 0.62))
-        tag_font.setItalic(True)
-        fm = QFontMetricsF(tag_font)
-        current = layer.current()
-        for s in layer.spans:
-            color = QColor(layer.colors.get(s.label, "#888888"))
-            rects = layer.view.span_rects(s.start, s.end)
-            width = 2.4 if s is current else 1.4
-            fill = QColor(color)
-            fill.setAlpha(60)
-            for r in rects:
-                p.setPen(QPen(color.darker(150), width, Qt.PenStyle.DashLine))
-                p.setBrush(fill)
-                p.drawRoundedRect(r.adjusted(-2, 0, 2, 2), 4, 4)
-            if rects:
-                r = rects[0]
-                text = f"{s.label}? {s.confidence:.2f}"
-                tag = QRectF(r.left() - 2, r.bottom() + 3, fm.horizontalAdvance(text) + 8, fm.height() + 2)
-                p.setPen(QPen(color.darker(160), 1, Qt.PenStyle.DashLine))
-                p.setBrush(QColor("#ffffff"))
-                p.drawRoundedRect(tag, 3, 3)
-                p.setFont(tag_font)
-                p.setPen(color.darker(190))
-                p.drawText(tag, Qt.AlignmentFlag.AlignCenter, text)
-        p.end()
+class _Reject(QUndoCommand):
+    """Rejecting a suggestion is an edit of the document like any other (undo brings it back)."""
+
+    def __init__(self, layer: "SuggestionLayer", doc_id: int, key: tuple[Any, int, str]) -> None:
+        super().__init__(f"reject suggestion {key[2]}")
+        self.layer, self.doc_id, self.key = layer, doc_id, key
+
+    def redo(self) -> None:
+        self.layer.set_rejected(self.doc_id, self.key, True)
+
+    def undo(self) -> None:
+        self.layer.set_rejected(self.doc_id, self.key, False)
 
 
 class SuggestionLayer(QObject):
-    """The suggestions of the open document, their keys and the bar above the text."""
+    """The suggestions of the open document, the decisions on them, and the bar above the text
+    (what is suggested, and the next-document order).  The screen puts :attr:`bar` on screen,
+    calls the decisions from its keys and shows :attr:`sentiment` on the class buttons."""
 
-    def __init__(self, screen: "AnnotateScreen") -> None:
-        super().__init__(screen)
-        self.screen, self.session, self.view = screen, screen.session, screen.view
-        self.spans: list[Any] = []                    # ScoredSpan, not yet accepted or rejected
-        self.sentiment: tuple[str, float] | None = None
-        self.colors: dict[str, str] = {}
+    changed = Signal()   # what is suggested changed (another document, a decision, an edit)
+
+    def __init__(self, session: AnnotationSession, view: NerView, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.session, self.view = session, view
+        self.spans: list[Any] = []                      # ScoredSpan shown, not yet decided
+        self.sentiment: tuple[str, float] | None = None  # the class shown, with its confidence
         self.run_id: dict[str, int] = {}
+        self.keys = {"accept_all_suggestions": "A", "accept_suggestion": "Y", "reject_suggestion": "X"}
+        self._predicted: list[Any] = []
+        self._predicted_class: tuple[str, float] | None = None
         self._names: dict[int, list[str]] = {}
-        self._rejected: dict[int, set[tuple[int, int, str]]] = {}
-        self.overlay = _Overlay(self)
+        self._rejected: dict[int, set[tuple[Any, int, str]]] = {}
         self.bar = QWidget()
         self.info = QLabel("")
         self.info.setObjectName("muted")
-        # a long hint must not widen the right pane (the splitter would jump when it changes)
+        self.info.setWordWrap(True)
+        # a long hint wraps instead of widening the right pane or running under the drop-down
         self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.order_box = QComboBox()
         for key, text in ORDERS.items():
             self.order_box.addItem(f"Next: {text}", key)
         self.order_box.setToolTip("Which unlabeled document Enter and Skip go to next")
+        self.order_box.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         row = QHBoxLayout(self.bar)
         row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(12)
         row.addWidget(self.info, 1)
         row.addWidget(self.order_box)
-        layout = self.view.parentWidget().layout()
-        layout.insertWidget(layout.indexOf(self.view), self.bar)
-        self.actions = {name: self._action(fn) for name, fn in
-                        (("a", self.accept_all), ("y", self.accept_current), ("x", self.reject_current))}
         self.order_box.currentIndexChanged.connect(self._order_changed)
-        self.session.documentOpened.connect(lambda _id: self.load())
-        self.session.spansChanged.connect(self._prune)
-        self.session.sentimentChanged.connect(self._prune)
-        self.view.verticalScrollBar().valueChanged.connect(lambda _v: self.overlay.update())
-        self.view.selectionChanged.connect(self.overlay.update)
+        session.documentOpened.connect(lambda _id: self.load())
+        for signal in (session.spansChanged, session.sentimentChanged):
+            signal.connect(self.refresh)
 
-    def _action(self, slot: Any) -> QAction:
-        act = QAction(self.screen)
-        act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        act.triggered.connect(slot)
-        self.screen.addAction(act)
-        return act
+    def reset(self) -> None:
+        """Another project: forget its runs' label names and the rejections (document ids repeat)."""
+        self._names.clear()
+        self._rejected.clear()
+        self._predicted, self._predicted_class = [], None
+
+    def set_keys(self, keys: dict[str, str]) -> None:
+        """The keys the screen gave its accept-all / accept / reject actions (shown in the hint)."""
+        self.keys = dict(keys)
+        self.refresh()
 
     # ---- loading ---------------------------------------------------------------------------
     def load(self) -> None:
-        """The suggestions of the document just opened (none for an accepted one)."""
-        store, doc = self.screen.store, self.session.doc
-        self.spans, self.sentiment = [], None
-        if store is None or doc is None:
-            self._show()
-            return
-        self._keys(store)
-        self.order_box.blockSignals(True)
-        self.order_box.setCurrentIndex(max(0, self.order_box.findData(next_order(store))))
-        self.order_box.blockSignals(False)
-        self.run_id = {t: int(r) for t, r in (store.setting(SUGGESTIONS_SETTING, {}) or {}).items() if t in store.tasks}
-        self.colors = {lab.name: lab.color for lab in store.labels("ner")}
-        for task, run_id in self.run_id.items():
-            if self.session.status.get(task) == "accepted":
-                continue
-            pred = self._prediction(store, task, run_id, doc.id)
-            if pred is None:
-                continue
-            if task == "ner":
-                rejected = self._rejected.get(doc.id, set())
-                self.spans = [s for s in pred.spans if (s.start, s.end, s.label) not in rejected
-                              and s.label in self.colors]
-            elif self.session.sentiment is None:
-                self.sentiment = (pred.label, pred.confidence)
-        self._prune()
+        """The model's predictions for the document just opened."""
+        store, doc = self.session.store, self.session.doc
+        self._predicted, self._predicted_class = [], None
+        if store is not None and doc is not None:
+            self.order_box.blockSignals(True)
+            self.order_box.setCurrentIndex(max(0, self.order_box.findData(next_order(store))))
+            self.order_box.blockSignals(False)
+            runs = store.setting(SUGGESTIONS_SETTING, {}) or {}
+            self.run_id = {t: int(r) for t, r in runs.items() if t in store.tasks}
+            known = {lab.name for lab in store.labels("ner")}
+            for task, run_id in self.run_id.items():
+                pred = self._prediction(store, task, run_id, doc.id)
+                if pred is None:
+                    continue
+                if task == "ner":
+                    self._predicted = [s for s in pred.spans if s.label in known]
+                else:
+                    self._predicted_class = (pred.label, pred.confidence)
+        self.refresh()
 
     def _prediction(self, store: Any, task: str, run_id: int, doc_id: int) -> Any:
         from workbench.inference import cache
@@ -161,72 +142,88 @@ class SuggestionLayer(QObject):
         names = self._names[run_id]
         return cache.load(store, run_id, task, names, [doc_id]).get(doc_id) if names else None
 
-    def _keys(self, store: Any) -> None:
-        used = {lab.shortcut.lower() for t in store.tasks for lab in store.labels(t) if lab.shortcut}
-        for key, act in self.actions.items():
-            act.setShortcut(QKeySequence(f"Shift+{key.upper()}" if key in used else key.upper()))
-
-    def _prune(self) -> None:
-        """Drop suggestions that a real span now overlaps (accepted, or labeled by hand)."""
-        spans = self.session.spans
-        self.spans = [s for s in self.spans if not any(o.start < s.end and o.end > s.start for o in spans)]
-        if self.session.sentiment is not None:
-            self.sentiment = None
+    # ---- what is shown ---------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Work out what is shown from the predictions, the labels and the rejections."""
+        s = self.session
+        doc_id = s.doc_id
+        rejected = self._rejected.get(doc_id, set()) if doc_id is not None else set()
+        self.spans = []
+        if doc_id is not None and s.status.get("ner") not in (None, "accepted"):
+            ends = [sp.end for sp in s.spans]   # spans are sorted and never overlap
+            for p in self._predicted:
+                i = bisect.bisect_right(ends, p.start)
+                if (p.start, p.end, p.label) not in rejected and not (i < len(s.spans) and s.spans[i].start < p.end):
+                    self.spans.append(p)
+        self.sentiment = None
+        c = self._predicted_class
+        if c is not None and doc_id is not None and s.sentiment is None \
+                and s.status.get("sentiment") not in (None, "accepted") and (CLASS, 0, c[0]) not in rejected:
+            self.sentiment = c
+        self.view.set_suggestions(self.spans)
         self._show()
+        self.changed.emit()
+
+    def pending(self) -> Pending:
+        """The suggestions on screen, as accepting the document would take them."""
+        return Pending([p.span for p in self.spans], self.sentiment[0] if self.sentiment else None)
 
     def _show(self) -> None:
-        keys = {k: a.shortcut().toString() for k, a in self.actions.items()}
         parts = []
         if self.spans:
-            parts.append(f"{len(self.spans)} suggested span{'s' if len(self.spans) != 1 else ''}")
+            parts.append(f"{len(self.spans)} entit{'ies' if len(self.spans) != 1 else 'y'}")
         if self.sentiment:
-            parts.append(f"suggested sentiment: {self.sentiment[0]} ({self.sentiment[1]:.2f})")
-        if parts:
-            runs = ", ".join(f"#{r}" for r in sorted(set(self.run_id.values())))
-            self.info.setText(f"Model {runs}: " + " · ".join(parts) +
-                              f" — {keys['a']} accept all · {keys['y']} accept · {keys['x']} reject")
-        else:
+            parts.append(f"the class {self.sentiment[0]} ({self.sentiment[1]:.2f})")
+        if not parts:
             self.info.setText("")
-        self.overlay.resize(self.view.viewport().size())
-        self.overlay.raise_()
-        self.overlay.update()
+            return
+        runs = ", ".join(f"#{r}" for r in sorted(set(self.run_id.values())))
+        k = self.keys
+        self.info.setText(f"Suggested by model {runs}: {' and '.join(parts)}.  {k['accept_suggestion']} accept · "
+                          f"{k['reject_suggestion']} reject · {k['accept_all_suggestions']} accept all · "
+                          "Enter accepts what is shown")
 
-    # ---- decisions -------------------------------------------------------------------------
+    # ---- decisions (each one undo step) -----------------------------------------------------
     def current(self) -> Any:
         """The suggestion at the view's cursor or selection, else the first one."""
-        sel = self.view.selection_chars()
-        if sel is not None:
-            for s in self.spans:
-                if s.start < max(sel[1], sel[0] + 1) and s.end > sel[0]:
-                    return s
-        return self.spans[0] if self.spans else None
+        return self.view.current_suggestion()
 
     def accept_all(self) -> None:
+        if self.session.doc is None or not (self.spans or self.sentiment):
+            return
+        with self.session.group("accept the suggestions"):
+            if self.spans:
+                new = sorted(list(self.session.spans) + [p.span for p in self.spans], key=lambda sp: sp.start)
+                self.session.replace_spans(new, f"accept {len(self.spans)} suggestions")
+            if self.sentiment is not None:
+                self.session.choose_sentiment(self.sentiment[0])
+
+    def accept_one(self) -> None:
+        p = self.current()
+        if p is not None:
+            self.session.label_range(p.start, p.end, p.label)
+        elif self.sentiment is not None:
+            self.session.choose_sentiment(self.sentiment[0])
+
+    def reject_one(self) -> None:
+        p = self.current()
         if self.session.doc is None:
             return
-        if self.spans:
-            new = sorted(list(self.session.spans) + [s.span for s in self.spans], key=lambda s: s.start)
-            self.session._push_spans(new, f"accept {len(self.spans)} suggestions")  # one undo step
-        if self.sentiment is not None:
-            self.session.choose_sentiment(self.sentiment[0])
-            self.screen.sentiment_bar.set_current(self.session.sentiment)
-
-    def accept_current(self) -> None:
-        s = self.current()
-        if s is not None:
-            self.session.label_range(s.start, s.end, s.label)
+        if p is not None:
+            self.session.push(_Reject(self, self.session.doc.id, (p.start, p.end, p.label)))
         elif self.sentiment is not None:
-            self.accept_all()
+            self.session.push(_Reject(self, self.session.doc.id, (CLASS, 0, self.sentiment[0])))
 
-    def reject_current(self) -> None:
-        s = self.current()
-        if s is not None and self.session.doc is not None:
-            self._rejected.setdefault(self.session.doc.id, set()).add((s.start, s.end, s.label))
-            self.spans.remove(s)
-        elif self.sentiment is not None:
-            self.sentiment = None
-        self._show()
+    def set_rejected(self, doc_id: int, key: tuple[Any, int, str], rejected: bool) -> None:
+        """Only the reject command calls this (its redo and undo)."""
+        keys = self._rejected.setdefault(doc_id, set())
+        if rejected:
+            keys.add(key)
+        else:
+            keys.discard(key)
+        if doc_id == self.session.doc_id:
+            self.refresh()
 
     def _order_changed(self) -> None:
-        if self.screen.store is not None:
-            set_next_order(self.screen.store, self.order_box.currentData())
+        if self.session.store is not None:
+            set_next_order(self.session.store, self.order_box.currentData())
