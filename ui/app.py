@@ -5,19 +5,21 @@
     workbench --screenshot OUT.png  open, render the window to OUT.png and exit (checks, docs)
 
 Start-up stays light on purpose: torch and transformers are imported only by
-the screens that train or predict, when they first need them.
+the screens that train or predict, when they first need them.  Qt itself is
+imported only after the check that the system can load its window plugin
+(ui/system_libs.py): without that, a missing library aborts the process.
 """
 from __future__ import annotations
 
 import argparse
 import pathlib
 import sys
-
-from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from typing import TYPE_CHECKING
 
 from workbench.paths import resources_dir
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -33,6 +35,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def make_app() -> QApplication:
     """The QApplication with the app's name, icon and style sheet."""
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
     app = QApplication.instance() or QApplication(sys.argv[:1])
     QCoreApplication.setOrganizationName("TextWorkbench")
     QCoreApplication.setApplicationName("TextWorkbench")
@@ -48,6 +54,14 @@ def make_app() -> QApplication:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    from ui import system_libs
+
+    missing = system_libs.check()
+    if missing:
+        print(system_libs.explain(missing), file=sys.stderr)
+        return 1
+    from PySide6.QtCore import Qt
+
     app = make_app()
     from ui.main_window import MainWindow
     from ui.settings import UserSettings

@@ -57,7 +57,11 @@ SIZE_KB="$(du -sk "$STAGE" | cut -f1)"
 # ldd die of SIGPIPE now and then, and the fallback then added a second line)
 GLIBC="$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{print $2}')" || true
 GLIBC="${GLIBC:-2.28}"
+# The Qt libraries come from the one list that ./dev.sh start checks too.
+QT_DEPENDS="$("$PY" -m ui.system_libs --deb depends)"
+QT_RECOMMENDS="$("$PY" -m ui.system_libs --deb recommends)"
 sed -e "s/@VERSION@/$VERSION/" -e "s/@ARCH@/$ARCH/" -e "s/@SIZE_KB@/$SIZE_KB/" -e "s/@GLIBC@/$GLIBC/" \
+    -e "s/@QT_DEPENDS@/$QT_DEPENDS/" -e "s/@QT_RECOMMENDS@/$QT_RECOMMENDS/" \
     "$HERE/control.in" > "$STAGE/DEBIAN/control"
 install -m 0755 "$HERE/postinst" "$STAGE/DEBIAN/postinst"
 install -m 0755 "$HERE/postrm" "$STAGE/DEBIAN/postrm"
