@@ -19,6 +19,13 @@ def test_pretokenized_text_keeps_its_tokens():
     assert [t.text for t in tokenize(text, pretokenized=True)] == ["U.S.", "'s", "1-0", "(", "win", ")"]
 
 
+def test_a_pretokenized_token_keeps_its_no_break_space():
+    # CoNLL columns are split on ASCII blanks only, so "New\u00a0York" is one token of the file
+    text = "New\u00a0York is\n\u3000 big"
+    assert [t.text for t in tokenize(text, pretokenized=True)] == ["New\u00a0York", "is", "\u3000", "big"]
+    assert [t.text for t in tokenize(text)] == ["New", "York", "is", "big"]
+
+
 def test_selection_snaps_to_whole_words():
     text = "Tim Cook runs Apple."
     toks = tokenize(text)

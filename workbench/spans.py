@@ -34,15 +34,17 @@ class SpanError(ValueError):
 # ("don't", "e-mail", "U.S", "3.5", "1,000"); every other non-space character is a
 # token of its own, so punctuation never sticks to a name.
 _WORD_RE = re.compile(r"\w+(?:[.'’,\-]\w+)*|\S", re.UNICODE)
-_WS_RE = re.compile(r"\S+")
+# A CoNLL token may hold a no-break space ("New\u00a0York"): pretokenized text splits only on
+# the ASCII blanks the CoNLL reader splits its columns on.
+_WS_RE = re.compile(r"[^ \t\n\r\f\v]+")
 
 
 def tokenize(text: str, pretokenized: bool = False) -> list[Token]:
     """Split ``text`` into word tokens with character offsets.
 
     ``pretokenized`` documents (imported from CoNLL, whose tokens were joined by
-    single spaces) keep exactly their whitespace-separated tokens, which is what
-    makes CoNLL round trips lossless.
+    single spaces) keep exactly their tokens, split on ASCII blanks only, which is
+    what makes CoNLL round trips lossless.
     """
     rx = _WS_RE if pretokenized else _WORD_RE
     return [Token(m.group(), m.start(), m.end()) for m in rx.finditer(text)]

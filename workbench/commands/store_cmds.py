@@ -91,7 +91,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     extra = ""
     if report.new_labels or report.new_classes:
         extra = f"; new labels: {', '.join(report.new_labels + report.new_classes)}"
-    print(f"imported {report.documents} documents from {report.path} "
+    # a file name that is not UTF-8 prints as caf\xe9.jsonl, never as a UnicodeEncodeError
+    shown = report.path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    print(f"imported {report.documents} documents from {shown} "
           f"({report.ner_labeled} with entities, {report.sentiment_labeled} with sentiment{extra})")
     return 0
 

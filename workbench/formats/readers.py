@@ -1,120 +1,109 @@
 """Parsers: a file in, :class:`NewDocument` records out.  They never touch the store.
 
 Every problem raises :class:`FormatError` with the file and line, so an import
-can refuse the whole file before writing anything.
+can refuse the whole file before writing anything.  What a reader accepts it
+keeps exactly (text, tokens, metadata), so an export gives the same records back.
 """
 from __future__ import annotations
 
 import csv
-import io
-import json
+import itertools
 import pathlib
+import re
 from typing import Any, Iterator
 
-from workbench.formats.errors import FormatError
+from workbench.formats.errors import FormatError, display_path
+from workbench.formats.json_values import parse_record, short
+from workbench.formats.lines import MAX_CONLL_LINE_BYTES, MAX_FIELD_CHARS, read_lines, text_lines
 from workbench.spans import Span, SpanError, bio_to_spans, tokenize, validate_spans
-from workbench.store.models import SPLITS, NewDocument
+from workbench.store.models import NewDocument
 
 _TAG_PREFIXES = ("B", "I", "E", "S")
 
-
-def read_lines(path: pathlib.Path) -> Iterator[tuple[int, str]]:
-    """(line number, text without its newline); decoding problems name their line."""
-    with open(path, "rb") as fh:
-        for number, raw in enumerate(fh, start=1):
-            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise FormatError(path, number, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-            yield number, line.rstrip("\r\n")
-
-
-def _rows(reader: Any, path: pathlib.Path, kind: str) -> Iterator[list[str]]:
-    """The csv reader's rows; what it cannot parse (a stray carriage return in an unquoted
-    field, ...) becomes a FormatError that names the line."""
-    while True:
-        try:
-            yield next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise FormatError(path, max(1, reader.line_num), f"not valid {kind}: {exc}") from None
-
-
 # ---- CoNLL ---------------------------------------------------------------------------
+# Columns are separated by ASCII blanks only, and spans.tokenize(pretokenized=True) splits on
+# the same blanks: a token may hold a no-break space (New\u00a0York) and stays one token.
+_ASCII_BLANKS = " \t\f\v"
+_CONLL_COLUMNS = re.compile(r"[ \t\f\v]+")
+
+
+def _conll_tag(path: pathlib.Path, number: int, tag: str) -> str:
+    prefix, dash, label = tag.partition("-")
+    if tag != "O" and not (dash and label and prefix in _TAG_PREFIXES):
+        raise FormatError(path, number, f"tag {tag!r} is not O or B-/I-/E-/S- followed by a label")
+    if not label.isascii() and any(c.isspace() for c in label):
+        raise FormatError(path, number, f"tag {tag!r} holds a space character; labels have no spaces")
+    return tag
+
+
 def read_conll(path: pathlib.Path, *, unit: str = "sentence", split: str | None = None) -> Iterator[NewDocument]:
     """CoNLL-2003 style: token first, tag last, blank line between sentences,
-    ``-DOCSTART-`` between documents; IOB1, IOB2 or BIOES tags.
+    ``-DOCSTART-`` (exactly, as the first column) between documents; IOB1, IOB2 or BIOES tags.
 
     ``unit="sentence"`` makes one document per sentence (its CoNLL document
     number kept in metadata); ``unit="document"`` one per ``-DOCSTART-`` block,
-    sentences on their own lines.
+    sentences on their own lines.  Lines end with LF, CRLF or CR.
     """
     if unit not in ("sentence", "document"):
         raise FormatError(path, 0, f"unit must be 'sentence' or 'document', not {unit!r}")
+    source = display_path(path.name)
     sentences: list[tuple[list[str], list[str]]] = []
     words: list[str] = []
     tags: list[str] = []
-    first_line = doc_line = 0
+    first_line = doc_line = docstart_line = 0
     doc_no = 0
 
-    def sentence_doc(ws: list[str], ts: list[str], line: int) -> NewDocument:
-        text = " ".join(ws)
+    def make_doc(text: str, all_tags: list[str], line: int) -> NewDocument:
         try:
-            spans = bio_to_spans(tokenize(text, pretokenized=True), ts)
+            spans = validate_spans(text, bio_to_spans(tokenize(text, pretokenized=True), all_tags))
         except SpanError as exc:
             raise FormatError(path, line, str(exc)) from None
-        return NewDocument(text, source=path.name, split=split, meta={"conll_document": doc_no},
-                           pretokenized=True, spans=spans, line=line)
+        return NewDocument(text, source=source, split=split, meta={"conll_document": doc_no}, pretokenized=True,
+                           spans=spans, line=line)
 
-    def document_doc() -> NewDocument:
-        text = "\n".join(" ".join(ws) for ws, _ in sentences)
-        all_tags = [t for _, ts in sentences for t in ts]
-        try:
-            spans = bio_to_spans(tokenize(text, pretokenized=True), all_tags)
-        except SpanError as exc:
-            raise FormatError(path, doc_line, str(exc)) from None
-        return NewDocument(text, source=path.name, split=split, meta={"conll_document": doc_no}, pretokenized=True,
-                           spans=spans, line=doc_line)
+    def end_sentence() -> Iterator[NewDocument]:
+        nonlocal words, tags
+        if words:
+            if unit == "sentence":
+                yield make_doc(" ".join(words), tags, first_line)
+            else:
+                sentences.append((words, tags))
+            words, tags = [], []
 
-    for number, line in read_lines(path):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("-DOCSTART-"):
-            if words:
-                if unit == "sentence":
-                    yield sentence_doc(words, tags, first_line)
-                else:
-                    sentences.append((words, tags))
-                words, tags = [], []
-            if stripped.startswith("-DOCSTART-"):
-                if unit == "document" and sentences:
-                    yield document_doc()
-                    sentences = []
-                doc_no += 1
-                doc_line = number
+    def end_document() -> Iterator[NewDocument]:
+        nonlocal sentences
+        if unit == "document" and sentences:
+            yield make_doc("\n".join(" ".join(ws) for ws, _ in sentences), [t for _, ts in sentences for t in ts],
+                           doc_line)
+            sentences = []
+
+    hint = " (a CoNLL line holds one token and its tags)"
+    for number, line, _ in text_lines(path, MAX_CONLL_LINE_BYTES, hint=hint):
+        if not line.strip():
+            yield from end_sentence()
             continue
-        cols = stripped.split()
+        cols = _CONLL_COLUMNS.split(line.strip(_ASCII_BLANKS))
+        if cols[0] == "-DOCSTART-":
+            yield from end_sentence()
+            yield from end_document()
+            docstart_line = number
+            continue
         if len(cols) < 2:
-            raise FormatError(path, number, f"expected a token and a tag separated by whitespace, got {stripped!r}")
-        tag = cols[-1]
-        prefix, dash, label = tag.partition("-")
-        if tag != "O" and not (dash and label and prefix in _TAG_PREFIXES):
-            raise FormatError(path, number, f"tag {tag!r} is not O or B-/I-/E-/S- followed by a label")
+            raise FormatError(path, number, f"expected a token and a tag separated by a space or tab, got {short(line)}")
+        tag = _conll_tag(path, number, cols[-1])
+        # Documents are numbered when their first token comes, so empty ones leave no gap
+        # and an export writes the same -DOCSTART- lines back.
+        if docstart_line:
+            doc_no += 1
+            doc_line, docstart_line = docstart_line, 0
         if not words:
             first_line = number
-            if unit == "document" and not sentences and not doc_line:
+            if not doc_line:
                 doc_line = number
         words.append(cols[0])
         tags.append(tag)
-    if words:
-        if unit == "sentence":
-            yield sentence_doc(words, tags, first_line)
-        else:
-            sentences.append((words, tags))
-    if unit == "document" and sentences:
-        yield document_doc()
+    yield from end_sentence()
+    yield from end_document()
 
 
 # ---- JSONL ---------------------------------------------------------------------------
@@ -130,24 +119,34 @@ def _jsonl_spans(path: pathlib.Path, number: int, raw: Any, doccano: bool) -> li
                 start, end, label = item["start"], item["end"], item["label"]
         except (TypeError, ValueError, KeyError):
             want = "[start, end, label]" if doccano else '{"start": s, "end": e, "label": L}'
-            raise FormatError(path, number, f"span {item!r} is not {want}") from None
-        if not (isinstance(start, int) and isinstance(end, int) and isinstance(label, str)) or isinstance(start, bool):
-            raise FormatError(path, number, f"span {item!r}: start and end must be integers, label a string")
+            raise FormatError(path, number, f"span {short(item)} is not {want}") from None
+        # bool is a subclass of int in Python, but true is not an offset
+        if (not all(isinstance(x, int) and not isinstance(x, bool) for x in (start, end))
+                or not isinstance(label, str)):
+            raise FormatError(path, number, f"span {short(item)}: start and end must be integers, label a string")
         out.append(Span(start, end, label))
     return out
+
+
+def _label_shape(raw: Any) -> str:
+    """What doccano's ``"label"`` holds: "spans" ([[s, e, L], ...] or []), "class" ("pos" or ["pos"]), or ""."""
+    if isinstance(raw, list) and all(isinstance(x, list) for x in raw):
+        return "spans"
+    if isinstance(raw, str) or (isinstance(raw, list) and len(raw) == 1 and isinstance(raw[0], str)):
+        return "class"
+    return ""
 
 
 def read_jsonl(path: pathlib.Path, *, split: str | None = None) -> Iterator[NewDocument]:
     """``{"text", "spans": [{"start","end","label"}], "sentiment"}`` per line, or doccano's
     ``"label": [[s, e, "PER"], ...]`` (NER) / ``"label": ["positive"]`` (classification).
-    Other keys are kept as metadata and written back on export."""
-    for number, line in read_lines(path):
+    Other keys are kept as metadata and written back on export.  Records are separated
+    by LF (or CRLF), as JSON Lines defines."""
+    source = display_path(path.name)
+    for number, line in read_lines(path, universal=False, hint=" (one JSON record)"):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise FormatError(path, number, f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+        record = parse_record(path, number, line)
         if not isinstance(record, dict):
             raise FormatError(path, number, "each line must be a JSON object")
         text = record.pop("text", None)
@@ -160,29 +159,56 @@ def read_jsonl(path: pathlib.Path, *, split: str | None = None) -> Iterator[NewD
             sentiment = record.pop("sentiment")
             if sentiment is not None and not isinstance(sentiment, str):
                 raise FormatError(path, number, '"sentiment" must be a class name (a string)')
+        # doccano's "label" fills what "spans"/"sentiment" left open; with both given it is metadata
         if "label" in record and (spans is None or sentiment is None):
-            raw = record.pop("label")
-            if isinstance(raw, list) and raw and all(isinstance(x, list) for x in raw):
+            raw = record["label"]
+            shape = _label_shape(raw)
+            if not shape:
+                raise FormatError(path, number, f'"label" {short(raw)} is neither spans [[start, end, label], ...] '
+                                                "nor a class")
+            if shape == "spans" and spans is not None:
+                raise FormatError(path, number, '"label" holds entity spans but "spans" does too; keep one')
+            if shape == "class" and sentiment is not None:
+                raise FormatError(path, number, '"label" holds a class but "sentiment" does too; keep one')
+            del record["label"]
+            if shape == "spans":
                 spans = _jsonl_spans(path, number, raw, doccano=True)
-            elif isinstance(raw, list) and len(raw) == 1 and isinstance(raw[0], str):
-                sentiment = raw[0]
-            elif isinstance(raw, str):
-                sentiment = raw
-            elif raw == []:
-                spans = []
             else:
-                raise FormatError(path, number, f'"label" {raw!r} is neither spans [[start, end, label], ...] nor a class')
+                sentiment = raw if isinstance(raw, str) else raw[0]
         if spans is not None:
             try:
                 spans = validate_spans(text, spans)
             except SpanError as exc:
                 raise FormatError(path, number, str(exc)) from None
         ext = record.get("id", "")
-        yield NewDocument(text, source=path.name, external_id=str(ext) if ext is not None else "", split=split,
+        yield NewDocument(text, source=source, external_id=str(ext) if ext is not None else "", split=split,
                           meta=record, spans=spans, sentiment=sentiment, line=number)
 
 
 # ---- CSV / TSV -----------------------------------------------------------------------
+def _rows(reader: Any, path: pathlib.Path, kind: str) -> Iterator[list[str]]:
+    """The (strict) csv reader's rows; what it cannot parse becomes a FormatError that
+    names the line: a quote that is never closed, a field over the size limit, ..."""
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "unexpected end of data" in str(exc):
+                raise FormatError(path, start, f"not valid {kind}: the quoted field that opens on this line "
+                                               "is never closed (a stray \")") from None
+            if "field larger than field limit" in str(exc):
+                raise FormatError(path, max(1, reader.line_num), f"a field is longer than {MAX_FIELD_CHARS:,} "
+                                                                 "characters") from None
+            raise FormatError(path, max(1, reader.line_num), f"not valid {kind}: {exc} (a quote inside a quoted "
+                                                             'field is written twice: "")') from None
+        if any(len(cell) > MAX_FIELD_CHARS for cell in row):
+            raise FormatError(path, reader.line_num, f"a field is longer than {MAX_FIELD_CHARS:,} characters")
+        yield row
+
+
 def read_csv(
     path: pathlib.Path,
     *,
@@ -196,13 +222,26 @@ def read_csv(
 
     Tab-separated when the file ends in .tsv (or its first line has a tab and
     no comma).  Without a header, columns are named by their 0-based position.
+    Line endings inside quoted fields are kept as they are in the file.
     """
-    lines = list(read_lines(path))
-    first = next((l for _, l in lines if l.strip()), "")
+    source = display_path(path.name)
+    lines = text_lines(path)
+    head = []
+    first = ""
+    for item in lines:  # up to the first non-blank line, which decides the delimiter
+        head.append(item)
+        if item[1].strip():
+            first = item[1]
+            break
     delimiter = "\t" if path.suffix.lower() == ".tsv" or ("\t" in first and "," not in first) else ","
-    reader = csv.reader(io.StringIO("\n".join(l for _, l in lines)), delimiter=delimiter)
+    # The limit is process-wide; raising it to ours cannot break another reader.
+    if csv.field_size_limit() < MAX_FIELD_CHARS + 1:
+        csv.field_size_limit(MAX_FIELD_CHARS + 1)
+    reader = csv.reader((text + ending for _, text, ending in itertools.chain(head, lines)),
+                        delimiter=delimiter, strict=True)
     columns: list[str] | None = None
     text_idx = label_idx = -1
+    unnamed: set[int] = set()
     for row in _rows(reader, path, "TSV" if delimiter == "\t" else "CSV"):
         number = reader.line_num
         if not any(cell.strip() for cell in row):
@@ -219,10 +258,21 @@ def read_csv(
                 if label_column not in columns:
                     raise FormatError(path, number, f"no label column {label_column!r}; columns: {', '.join(columns)}")
                 label_idx = columns.index(label_column)
+            for name in {columns[text_idx], columns[label_idx] if label_idx >= 0 else columns[text_idx]}:
+                if columns.count(name) > 1:
+                    raise FormatError(path, number, f"two columns are named {name!r}; rename one")
+            # a column without a name, or with another's name, cannot be kept as metadata:
+            # its values must be empty (Excel's trailing commas), never silently dropped
+            unnamed = {i for i, c in enumerate(columns) if not c or columns.count(c) > 1} - {text_idx, label_idx}
             if header:
                 continue
         if len(row) != len(columns):
             raise FormatError(path, number, f"expected {len(columns)} fields, found {len(row)}")
+        for i in sorted(unnamed):
+            if row[i].strip():
+                name = f"has the name {columns[i]!r} twice" if columns[i] else "has no name"
+                raise FormatError(path, number, f"column {i + 1} {name} in the header but holds {short(row[i])} "
+                                                "here; give every column its own name")
         text = row[text_idx]
         if not text.strip():
             raise FormatError(path, number, "the text field is empty")
@@ -233,16 +283,18 @@ def read_csv(
                 if sentiment not in label_map:
                     raise FormatError(path, number, f"label {sentiment!r} is not in the label map")
                 sentiment = label_map[sentiment]
-        meta = {c: v for i, (c, v) in enumerate(zip(columns, row)) if i not in (text_idx, label_idx)}
-        yield NewDocument(text, source=path.name, split=split, meta=meta, sentiment=sentiment, line=number)
+        meta = {c: v for i, (c, v) in enumerate(zip(columns, row)) if i not in (text_idx, label_idx, *unnamed)}
+        yield NewDocument(text, source=source, external_id=meta.get("id", ""), split=split, meta=meta,
+                          sentiment=sentiment, line=number)
 
 
 # ---- plain text ----------------------------------------------------------------------
 def read_txt(path: pathlib.Path, *, split: str | None = None) -> Iterator[NewDocument]:
-    """One document per non-empty line."""
+    """One document per non-empty line (lines end with LF, CRLF or CR)."""
+    source = display_path(path.name)
     for number, line in read_lines(path):
         if line.strip():
-            yield NewDocument(line, source=path.name, split=split, line=number)
+            yield NewDocument(line, source=source, split=split, line=number)
 
 
 READERS = {"conll": read_conll, "jsonl": read_jsonl, "csv": read_csv, "txt": read_txt}

@@ -1,0 +1,83 @@
+"""Reading a text file line by line, safely: UTF-8 checked per line, LF, CRLF and CR line
+endings, and a cap on the length of one line so that a hostile file cannot fill memory.
+
+Pure Python: safe on any thread.
+"""
+from __future__ import annotations
+
+import pathlib
+from typing import Iterator
+
+from workbench.formats.errors import FormatError
+
+# Limits that keep a hostile file from filling memory: one line (a JSONL record, a CSV row,
+# a text document) and one CSV field may be 16 MiB; a CoNLL line holds one token and its tags.
+MAX_LINE_BYTES = 16 << 20
+MAX_FIELD_CHARS = MAX_LINE_BYTES
+MAX_CONLL_LINE_BYTES = 64 << 10
+_CHUNK = 1 << 20
+
+
+def _raw_lines(path: pathlib.Path, max_bytes: int, universal: bool, hint: str) -> Iterator[tuple[int, bytes, bytes]]:
+    """(line number, bytes, line ending), read in chunks so that a huge line is refused
+    after ``max_bytes`` instead of being read whole.  ``universal``: a lone CR ends a
+    line too (old Mac files), as in Python's universal newlines; else only LF does."""
+
+    def too_long(number: int) -> FormatError:
+        return FormatError(path, number, f"the line is longer than {max_bytes:,} bytes{hint}")
+
+    number = 0
+    rest = b""
+    with open(path, "rb") as fh:
+        while True:
+            chunk = fh.read(_CHUNK)
+            buf = rest + chunk if rest else chunk
+            lines: list[tuple[bytes, bytes]] = []
+            if universal:
+                pieces = buf.splitlines(keepends=True)  # for bytes: LF, CRLF and CR only
+                # before the end, the last piece may be unfinished, or a CR whose LF is in the next chunk
+                rest = pieces.pop() if chunk and pieces and not pieces[-1].endswith(b"\n") else b""
+                for piece in pieces:
+                    text = piece.rstrip(b"\r\n")  # a piece holds one line ending at most
+                    lines.append((text, piece[len(text):]))
+            else:
+                pieces = buf.split(b"\n")
+                rest = pieces.pop()
+                for piece in pieces:
+                    lines.append((piece[:-1], b"\r\n") if piece.endswith(b"\r") else (piece, b"\n"))
+            for text, ending in lines:
+                number += 1
+                if len(text) > max_bytes:
+                    raise too_long(number)
+                yield number, text, ending
+            if not chunk:
+                break
+            if len(rest) > max_bytes + 1:
+                raise too_long(number + 1)
+    if rest:
+        if len(rest) > max_bytes:
+            raise too_long(number + 1)
+        yield number + 1, rest, b""
+
+
+def text_lines(path: pathlib.Path, max_bytes: int = MAX_LINE_BYTES, universal: bool = True,
+               hint: str = "") -> Iterator[tuple[int, str, str]]:
+    """(line number, text, line ending) of a UTF-8 file; a bad byte or a NUL names its line."""
+    for number, raw, ending in _raw_lines(path, max_bytes, universal, hint):
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FormatError(path, number, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        if "\x00" in line:
+            raise FormatError(path, number, "the line holds a NUL byte: this is a binary file, or text that is not UTF-8 "
+                                            "(UTF-16?); save it as UTF-8")
+        yield number, line, ending.decode("ascii")
+
+
+def read_lines(path: pathlib.Path, *, max_bytes: int = MAX_LINE_BYTES, universal: bool = True,
+               hint: str = "") -> Iterator[tuple[int, str]]:
+    """(line number, text without its line ending); LF, CRLF and (when ``universal``) CR end lines."""
+    for number, line, _ in text_lines(path, max_bytes, universal, hint):
+        yield number, line
