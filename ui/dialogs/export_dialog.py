@@ -1,6 +1,11 @@
 """File → Export: the project as JSONL, CoNLL, CSV or a Hugging Face dataset folder.
 Runs on a worker thread (with its own connection) so a large project does not
-freeze the window; writers replace the target only when they finish."""
+freeze the window; writers replace the target only when they finish.
+
+Where it may write is the core's rule (workbench.output_paths), checked before the
+export starts: the project itself, SQLite files, devices and folders this program
+did not write are refused with a message; an existing file, or an earlier export
+in the folder, is replaced only after the user says yes."""
 from __future__ import annotations
 
 import pathlib
@@ -12,7 +17,9 @@ from PySide6.QtWidgets import (
 )
 
 from ui.workers import Worker, start
+from workbench.errors import UserError
 from workbench.formats import EXPORT_FORMATS, export_file
+from workbench.output_paths import NeedsOverwrite, check_file, check_folder
 from workbench.store import Store
 
 SUFFIX = {"jsonl": ".jsonl", "conll": ".conll", "csv": ".csv", "hf": ""}
@@ -20,10 +27,10 @@ NAMES = {"jsonl": "JSON lines (spans and class per document)", "conll": "CoNLL (
          "csv": "CSV (text and class)", "hf": "Hugging Face dataset folder (train/dev/test)"}
 
 
-def export_job(project: str, path: str, fmt: str, *, on_progress: Callable[..., None],
+def export_job(project: str, path: str, fmt: str, overwrite: bool = False, *, on_progress: Callable[..., None],
                cancelled: Callable[[], bool]) -> int:
     with Store(project) as store:
-        return export_file(store, path, fmt)
+        return export_file(store, path, fmt, overwrite=overwrite)
 
 
 class ExportDialog(QDialog):
@@ -34,6 +41,7 @@ class ExportDialog(QDialog):
         self.project = project
         self.written: int | None = None
         self.error_box: QMessageBox | None = None
+        self.confirm_box: QMessageBox | None = None
         self.fmt = QComboBox()
         for f in EXPORT_FORMATS:
             self.fmt.addItem(NAMES.get(f, f), f)
@@ -79,7 +87,9 @@ class ExportDialog(QDialog):
         if self.fmt.currentData() == "hf":
             path = QFileDialog.getExistingDirectory(self, "Export to folder", str(self.project.parent))
         else:
-            path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path.text())
+            # no native "replace?" question: start_export asks, after the core's checks
+            path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path.text(),
+                                                  options=QFileDialog.Option.DontConfirmOverwrite)
         if path:
             self.path.setText(path)
 
@@ -87,9 +97,42 @@ class ExportDialog(QDialog):
         target = self.path.text().strip()
         if not target:
             return
+        fmt = self.fmt.currentData()
+        check = check_folder if fmt == "hf" else check_file
+        try:
+            # refused whatever the user would answer: say so, ask nothing
+            check(target, overwrite=True, protect=[self.project])
+            check(target, overwrite=False, protect=[self.project])
+        except NeedsOverwrite:
+            self._ask_to_replace(target, fmt)
+            return
+        except UserError as exc:
+            self._show_error("Cannot export there", str(exc))
+            return
+        self._run(target, fmt, overwrite=False)
+
+    def _ask_to_replace(self, target: str, fmt: str) -> None:
+        if fmt == "hf":
+            text = (f"{target} holds an earlier export.\n\nReplace it? Only the files that export wrote are "
+                    f"replaced; anything else in the folder is kept.")
+        else:
+            text = f"{target} already exists.\n\nReplace it with this export?"
+        self.confirm_box = QMessageBox(QMessageBox.Icon.Question, "Replace?", text,
+                                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        self.confirm_box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        self.confirm_box.button(QMessageBox.StandardButton.Yes).setText("Replace")
+        self.confirm_box.finished.connect(lambda _result: self._replace_answered(target, fmt))
+        self.confirm_box.open()
+
+    def _replace_answered(self, target: str, fmt: str) -> None:
+        box = self.confirm_box
+        if box is not None and box.clickedButton() is box.button(QMessageBox.StandardButton.Yes):
+            self._run(target, fmt, overwrite=True)
+
+    def _run(self, target: str, fmt: str, *, overwrite: bool) -> None:
         self.export_button.setEnabled(False)
         self.progress.show()
-        worker = Worker(export_job, str(self.project), target, self.fmt.currentData())
+        worker = Worker(export_job, str(self.project), target, fmt, overwrite)
         worker.done.connect(self._on_done)
         worker.failed.connect(self._on_failed)
         start(worker)  # no parent: closing the dialog must not destroy a running thread
@@ -104,6 +147,8 @@ class ExportDialog(QDialog):
     def _on_failed(self, exc: BaseException) -> None:
         self.progress.hide()
         self.export_button.setEnabled(True)
-        self.error_box = QMessageBox(QMessageBox.Icon.Critical, "Export failed", str(exc),
-                                     QMessageBox.StandardButton.Ok, self)
+        self._show_error("Export failed", str(exc))
+
+    def _show_error(self, title: str, text: str) -> None:
+        self.error_box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, self)
         self.error_box.open()

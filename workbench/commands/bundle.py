@@ -10,7 +10,9 @@ from workbench.errors import UserError
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export-bundle", help="pack a task's labeled data to train elsewhere (no project needed)")
     p.add_argument("project")
-    p.add_argument("out", help="a new folder")
+    p.add_argument("out", help="a new or empty folder")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an earlier bundle in OUT (only the files it wrote)")
     p.add_argument("--task", required=True, choices=["ner", "sentiment"])
     p.add_argument("--base-model", default="default", help="'default', a local model folder (copied), or a hub id")
     p.add_argument("--epochs", type=int)
@@ -59,7 +61,7 @@ def cmd_export_bundle(args: argparse.Namespace) -> int:
                          epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, max_length=args.max_length,
                          max_train_docs=args.max_train_docs, seed=args.seed)
     with _project(args.project) as store:
-        meta = export_bundle(store, args.out, config)
+        meta = export_bundle(store, args.out, config, overwrite=args.overwrite)
     c = meta["counts"]
     print(f"bundle {args.out}: {meta['task']}, {c['train']} train / {c['dev']} dev ({meta['dev_source']}) / "
           f"{c['test']} test documents, labels {', '.join(meta['labels'])}")

@@ -54,7 +54,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("project")
     p.add_argument("--run", type=int, help="run id (default: the newest finished run of --task)")
     p.add_argument("--task", choices=["ner", "sentiment"])
-    p.add_argument("--out", type=pathlib.Path, help="output folder (default: <run folder>/onnx)")
+    p.add_argument("--out", type=pathlib.Path, help="a new or empty output folder (default: <run folder>/onnx)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an earlier ONNX export in --out (only the files it wrote)")
     p.add_argument("--tolerance", type=float, default=1e-3, help="largest allowed |logit| difference")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_export_onnx)
@@ -177,10 +179,13 @@ def cmd_export_onnx(args: argparse.Namespace) -> int:
     from workbench.inference.run_model import open_run
     from workbench.store import Store
 
-    with Store(_project(args.project)) as store:
+    project = _project(args.project)
+    with Store(project) as store:
         run = open_run(store, args.run, args.task)
+    # the run's own onnx folder is this program's: an earlier export there is replaced without asking
     out = args.out or default_onnx_dir(run.model_dir)
-    report = export_onnx(run.model_dir, out, tolerance=args.tolerance)
+    report = export_onnx(run.model_dir, out, tolerance=args.tolerance, overwrite=args.overwrite or args.out is None,
+                         protect=[project])
     if args.json:
         print(json.dumps({"run_id": run.run_id, "path": str(report.path), "max_abs_diff": report.max_abs_diff,
                           "tolerance": report.tolerance, "samples": report.samples, "ok": report.ok}))

@@ -43,10 +43,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--add-labels", action="store_true", help="add labels/classes the project does not have yet")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("export", help="export the project")
+    p = sub.add_parser("export", help="export the project (never onto a project, a device or a folder it did not write)")
     p.add_argument("project")
-    p.add_argument("out")
+    p.add_argument("out", help="a file (jsonl, conll, csv) or a new or empty folder (hf)")
     p.add_argument("--format", choices=EXPORT_FORMATS, required=True)
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an existing file, or an earlier hf export in the folder (only the files it wrote)")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("stats", help="counts per task, status, label and split")
@@ -100,7 +102,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     with _open(args.project) as store:
-        n = export_file(store, args.out, args.format)
+        n = export_file(store, args.out, args.format, overwrite=args.overwrite)
     print(f"exported {n} documents to {args.out}")
     return 0
 

@@ -1,43 +1,28 @@
 """Export a project: JSONL, CoNLL (IOB2), CSV, or a Hugging Face DatasetDict on disk.
 
-Each writer writes to a temporary name and renames at the end, so a failed
-export never leaves half a file where the user expects a whole one.
+Where an export may go, and how it replaces an earlier one, is decided in one
+place, :mod:`workbench.output_paths`: never onto the project, another SQLite file,
+a device or a folder this program did not write; data goes to a temporary name
+renamed at the end, so a failed export leaves neither half a file nor a temporary
+one.  JSON written here is strict: NaN and Infinity become null.
 """
 from __future__ import annotations
 
-import contextlib
 import csv
-import json
-import os
 import pathlib
-import shutil
-import tempfile
-from typing import Iterator, TextIO
+from typing import Any
 
 from workbench.errors import UserError
+from workbench.output_paths import strict_json, writing_folder, writing_text
 from workbench.spans import spans_to_bio, tokenize
 from workbench.store import Store
 from workbench.store import queries
 
 
-@contextlib.contextmanager
-def _atomic_text(path: pathlib.Path) -> Iterator[TextIO]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            yield fh
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def write_jsonl(store: Store, path: pathlib.Path) -> int:
+def write_jsonl(store: Store, path: str | pathlib.Path, *, overwrite: bool = False) -> int:
     """Every document; ``spans``/``sentiment`` only where that task was accepted; metadata keys after."""
     n = 0
-    with _atomic_text(path) as fh:
+    with writing_text(path, overwrite=overwrite, protect=[store.path]) as fh:
         for doc, ann in queries.iter_documents(store):
             record: dict = {"text": doc.text}
             if ann["ner"] is not None:
@@ -46,18 +31,18 @@ def write_jsonl(store: Store, path: pathlib.Path) -> int:
                 record["sentiment"] = ann["sentiment"]
             for key, value in doc.meta.items():
                 record.setdefault(key, value)
-            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+            fh.write(strict_json(record, ensure_ascii=False) + "\n")
             n += 1
     return n
 
 
-def write_conll(store: Store, path: pathlib.Path) -> int:
+def write_conll(store: Store, path: str | pathlib.Path, *, overwrite: bool = False) -> int:
     """NER-accepted documents as ``token TAG`` lines (IOB2).  A document's lines
     are its sentences; ``-DOCSTART-`` separates documents (for sentence-level
     imports, wherever the original CoNLL document changed)."""
     n = 0
     last_group = object()
-    with _atomic_text(path) as fh:
+    with writing_text(path, overwrite=overwrite, protect=[store.path]) as fh:
         for doc, ann in queries.iter_documents(store, task="ner"):
             group = doc.meta.get("conll_document", ("doc", doc.id))
             # conll_document 0: the source file had no -DOCSTART- lines
@@ -76,21 +61,21 @@ def write_conll(store: Store, path: pathlib.Path) -> int:
     return n
 
 
-def write_csv(store: Store, path: pathlib.Path) -> int:
+def write_csv(store: Store, path: str | pathlib.Path, *, overwrite: bool = False) -> int:
     """One row per document: id, external id, split, text, sentiment, NER status and spans (JSON)."""
     n = 0
-    with _atomic_text(path) as fh:
-        out = csv.writer(fh, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
+    with writing_text(path, overwrite=overwrite, protect=[store.path]) as fh:
+        out = csv.writer(fh, delimiter="\t" if str(path).lower().endswith(".tsv") else ",")
         out.writerow(["id", "external_id", "split", "text", "sentiment", "ner_status", "spans"])
         for doc, ann in queries.iter_documents(store):
-            spans = json.dumps([[s.start, s.end, s.label] for s in ann["ner"]]) if ann["ner"] is not None else ""
+            spans = strict_json([[s.start, s.end, s.label] for s in ann["ner"]]) if ann["ner"] is not None else ""
             out.writerow([doc.id, doc.external_id, doc.split, doc.text, ann["sentiment"] or "",
                           ann["status"].get("ner", ""), spans])
             n += 1
     return n
 
 
-def write_hf(store: Store, path: pathlib.Path) -> int:
+def write_hf(store: Store, path: str | pathlib.Path, *, overwrite: bool = False) -> int:
     """A ``datasets.DatasetDict`` (train/dev/test) saved to disk, with ClassLabel features.
 
     Holds documents accepted for at least one task; a task a document lacks is
@@ -98,6 +83,11 @@ def write_hf(store: Store, path: pathlib.Path) -> int:
     """
     import datasets  # heavy: only when exporting this format
 
+    with writing_folder(path, kind="hf-dataset", overwrite=overwrite, protect=[store.path]) as staging:
+        return _write_hf(store, staging, datasets)
+
+
+def _write_hf(store: Store, folder: pathlib.Path, datasets: Any) -> int:
     ner_names = ["O"] + [f"{p}-{lab}" for lab in store.label_names("ner") for p in ("B", "I")]
     classes = store.label_names("sentiment")
     features = datasets.Features({
@@ -128,20 +118,18 @@ def write_hf(store: Store, path: pathlib.Path) -> int:
                                for s, r in rows.items() if r["id"]})
     if not dd:
         raise UserError("nothing to export: no document is accepted for any task yet")
-    tmp = path.with_name(f".{path.name}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    dd.save_to_disk(str(tmp))
-    if path.exists():
-        shutil.rmtree(path) if path.is_dir() else path.unlink()
-    os.replace(tmp, path)
+    dd.save_to_disk(str(folder))
     return n
 
 
 WRITERS = {"jsonl": write_jsonl, "conll": write_conll, "csv": write_csv, "hf": write_hf}
 
 
-def export_file(store: Store, path: str | pathlib.Path, fmt: str) -> int:
-    """Write the project in ``fmt``; returns how many documents were written."""
+def export_file(store: Store, path: str | pathlib.Path, fmt: str, *, overwrite: bool = False) -> int:
+    """Write the project in ``fmt``; returns how many documents were written.
+
+    ``overwrite``: replace an existing file, or an earlier export in a folder (only the files
+    it wrote); see workbench.output_paths for what is refused either way."""
     if fmt not in WRITERS:
         raise UserError(f"unknown export format {fmt!r}; use one of {', '.join(WRITERS)}")
-    return WRITERS[fmt](store, pathlib.Path(path))
+    return WRITERS[fmt](store, path, overwrite=overwrite)

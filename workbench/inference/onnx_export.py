@@ -10,10 +10,7 @@ the folder is self-contained.  Runs on any one thread (CLI, worker).
 from __future__ import annotations
 
 import dataclasses
-import os
 import pathlib
-import shutil
-import tempfile
 import warnings
 
 import numpy as np
@@ -21,6 +18,7 @@ import torch
 
 from workbench.errors import UserError
 from workbench.inference.predictor import Predictor, as_document
+from workbench.output_paths import check_folder, remember, writing_file, writing_folder
 
 SAMPLES = [
     "Alice Smith flew from Paris to Berlin on Monday.",
@@ -55,14 +53,27 @@ class _Logits(torch.nn.Module):
 
 
 def export_onnx(model_dir: str | pathlib.Path, out_dir: str | pathlib.Path, *, opset: int = 17,
-                tolerance: float = 1e-3, samples: list[str] | None = None) -> ExportReport:
+                tolerance: float = 1e-3, samples: list[str] | None = None, overwrite: bool = False,
+                protect: list[str | pathlib.Path] | None = None) -> ExportReport:
     """Write ``out_dir/model.onnx`` (+ tokenizer and config) and compare its logits with torch's
     on sample sentences (padded as a batch).  Raises UserError when they differ by more than
-    ``tolerance``."""
+    ``tolerance`` (and then writes nothing).
+
+    ``out_dir`` is a new or empty folder, or with ``overwrite`` an earlier ONNX export (only
+    the files it wrote are replaced); ``protect``: files never written onto (the project).
+    The rules are workbench.output_paths'."""
+    protect = protect or []
+    check_folder(out_dir, overwrite=overwrite, protect=protect)   # before the model is loaded
+    with writing_folder(out_dir, kind="onnx", overwrite=overwrite, protect=protect) as staging:
+        report = _export(model_dir, staging, opset, tolerance, samples)
+    report.path = pathlib.Path(out_dir) / report.path.name
+    return report
+
+
+def _export(model_dir: str | pathlib.Path, out: pathlib.Path, opset: int, tolerance: float,
+            samples: list[str] | None) -> ExportReport:
     import onnxruntime as ort
 
-    out = pathlib.Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     pred = Predictor(model_dir, device="cpu")
     model = _Logits(pred.model).eval()
     texts = samples or SAMPLES
@@ -90,7 +101,7 @@ def export_onnx(model_dir: str | pathlib.Path, out_dir: str | pathlib.Path, *, o
     report = ExportReport(path, worst, tolerance, len(texts))
     if not report.ok:
         raise UserError(f"ONNX export differs from torch by {worst:.2g} (tolerance {tolerance:g}); "
-                        f"the file is at {path} but should not be trusted")
+                        f"nothing was written")
     return report
 
 
@@ -120,10 +131,7 @@ def ensure_int8_onnx(model_dir: str | pathlib.Path) -> pathlib.Path:
     path = fp32.with_name("model.int8.onnx")
     if path.is_file() and path.stat().st_mtime >= fp32.stat().st_mtime:
         return path
-    fd, tmp_name = tempfile.mkstemp(prefix=".int8-", suffix=".onnx", dir=fp32.parent)
-    os.close(fd)
-    tmp = pathlib.Path(tmp_name)
-    try:
+    with writing_file(path, overwrite=True) as tmp:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
@@ -139,27 +147,19 @@ def ensure_int8_onnx(model_dir: str | pathlib.Path) -> pathlib.Path:
         mean = float(diff[inputs["attention_mask"].astype(bool)].mean() if pred.task == "ner" else diff.mean())
         if mean > INT8_MEAN_TOLERANCE:
             raise UserError(f"int8 model differs from fp32 by {mean:.3f} on average (tolerance {INT8_MEAN_TOLERANCE})")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    remember(path.parent, [path.name], "onnx")   # ours: a later export may replace it
     return path
 
 
 def ensure_onnx(model_dir: str | pathlib.Path) -> pathlib.Path:
     """The run's checked ONNX export, made now if it is missing or older than the weights.
-    Built in a temporary folder and renamed into place, so two jobs never see half a file."""
+    Built in a staging folder and moved into place (output_paths), so two jobs never see half
+    a file; files in that folder this program did not write are kept."""
     model_dir = pathlib.Path(model_dir)
     out = default_onnx_dir(model_dir)
     path = out / "model.onnx"
     weights = max((p.stat().st_mtime for p in model_dir.glob("*.safetensors")), default=0.0)
     if path.is_file() and path.stat().st_mtime >= weights:
         return path
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix=".onnx-", dir=out.parent))
-    try:
-        export_onnx(model_dir, tmp)
-        if out.exists():
-            shutil.rmtree(out, ignore_errors=True)
-        os.replace(tmp, out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    export_onnx(model_dir, out, overwrite=True)
     return path

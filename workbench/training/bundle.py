@@ -22,6 +22,7 @@ import shutil
 from typing import Any
 
 from workbench.errors import UserError
+from workbench.output_paths import check_folder, strict_json, writing_folder
 from workbench.spans import Token
 from workbench.store import Store
 from workbench.training.config import TrainConfig
@@ -40,13 +41,15 @@ def _config_json(config: TrainConfig) -> dict[str, Any]:
     return raw
 
 
-def export_bundle(store: Store, out: str | pathlib.Path, config: TrainConfig) -> dict[str, Any]:
-    """Write the bundle for ``config.task``; refuses (UserError) what training would refuse."""
+def export_bundle(store: Store, out: str | pathlib.Path, config: TrainConfig, *,
+                  overwrite: bool = False) -> dict[str, Any]:
+    """Write the bundle for ``config.task``; refuses (UserError) what training would refuse.
+
+    ``out`` is a new or empty folder, or with ``overwrite`` an earlier bundle (only the files
+    it wrote are replaced): the rules are workbench.output_paths'."""
     import datasets
 
-    out = pathlib.Path(out)
-    if out.exists() and any(out.iterdir()):
-        raise UserError(f"{out}: the folder exists and is not empty; choose a new folder for the bundle")
+    check_folder(out, overwrite=overwrite, protect=[store.path])   # before the slow part
     config.check()
     splits = load_splits(store, config.task, max_train_docs=config.max_train_docs,
                          dev_fraction=config.dev_fraction, seed=config.seed, min_docs=config.min_docs)
@@ -61,10 +64,7 @@ def export_bundle(store: Store, out: str | pathlib.Path, config: TrainConfig) ->
     else:
         features = datasets.Features({"doc_id": datasets.Value("int64"), "text": datasets.Value("string"),
                                       "label": tag})
-    tmp = out.with_name(f".{out.name}.partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    try:
+    with writing_folder(out, kind="training-bundle", overwrite=overwrite, protect=[store.path]) as tmp:
         parts = {}
         for name in SPLIT_NAMES:
             rows = _rows(getattr(splits, name), config.task)
@@ -85,13 +85,7 @@ def export_bundle(store: Store, out: str | pathlib.Path, config: TrainConfig) ->
             "base_model": base if base_dir is None else pathlib.Path(base).name, "base_model_dir": base_dir,
             "config": _config_json(config),
         }
-        (tmp / "bundle.json").write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
-        if out.exists():
-            out.rmdir()
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        (tmp / "bundle.json").write_text(strict_json(meta, indent=2, default=str), encoding="utf-8")
     return meta
 
 

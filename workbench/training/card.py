@@ -7,6 +7,7 @@ import pathlib
 
 import torch
 
+from workbench.output_paths import new_run_folder
 from workbench.paths import runs_dir
 from workbench.training.config import TrainConfig
 from workbench.training.data import Splits
@@ -14,9 +15,10 @@ from workbench.training.events import RunResult
 
 
 def run_folder(cfg: TrainConfig, run_id: int, stem: str) -> pathlib.Path:
+    """Make the run's folder: always a new one (output_paths.new_run_folder), never an existing one."""
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     root = cfg.output_dir or runs_dir()
-    return pathlib.Path(root) / f"{stem}-run{run_id}-{cfg.task}-{stamp}"
+    return new_run_folder(root, f"{stem}-run{run_id}-{cfg.task}-{stamp}")
 
 
 def write_card(result: RunResult, source: str, splits: Splits, path: pathlib.Path,

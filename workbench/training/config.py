@@ -12,6 +12,7 @@ import pathlib
 from typing import Any
 
 from workbench.errors import UserError
+from workbench.output_paths import check_output_root
 from workbench.store import TASKS
 
 EMBEDDING_MODES = ("sparse", "full", "frozen")
@@ -142,6 +143,7 @@ class TrainConfig:
             raise UserError(f"length groups must hold at least 1 batch (got {self.length_group})")
         if self.weight_decay < 0 or self.grad_clip < 0 or self.patience < 0:
             raise UserError("weight decay, gradient clipping and patience cannot be negative")
+        check_output_root(self.output_dir)   # a file there: say so now, not after training
 
     def resolved(self, device_kind: str, train_docs: int) -> "TrainConfig":
         """A copy with every default filled in for ``device_kind`` and ``train_docs`` examples."""

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from workbench.errors import UserError
+from workbench.output_paths import writing_run
 from workbench.store import Store
 from workbench.training.averaging import WeightAverage, scored_weights
 from workbench.training.batching import Batcher
@@ -307,7 +308,6 @@ class _Run:
         cfg, model = self.cfg, self.model
         self.log.flush()
         status = "cancelled" if stop == "cancelled" else "done"
-        folder = run_folder(cfg, self.run_id, self.recorder.stem)
         dev_report = test_report = None
         model_dir = ""
         main = self.dist is None or self.dist.is_main
@@ -326,7 +326,9 @@ class _Run:
                 test_report = self._score("test")
             finalize_embeddings(model)
             model.to("cpu")
-            save_model(model, self.tokenizer, folder / "model")
+            folder = run_folder(cfg, self.run_id, self.recorder.stem)
+            with writing_run(folder):   # a full disk: a message, and no half-written folder
+                save_model(model, self.tokenizer, folder / "model")
             model_dir = str(folder / "model")
         seconds = time.perf_counter() - self.t_wall
         message = self.stop_message
@@ -341,7 +343,8 @@ class _Run:
         )
         if model_dir:
             result.card_path = str(folder / "run_card.json")
-            write_card(result, self.source, self.splits, folder / "run_card.json", self.log.points)
+            with writing_run(folder):
+                write_card(result, self.source, self.splits, folder / "run_card.json", self.log.points)
         if self.dist is not None:
             self.dist.barrier()   # no process leaves before the model is on disk
         if not main:
