@@ -110,16 +110,98 @@ def test_import_unknown_label_needs_the_checkbox(person, tmp_path: pathlib.Path)
     assert "VERSION" in person.screen.label_bar._chips              # the label bar picked it up
 
 
-def test_csv_options_reach_the_core(person, tmp_path: pathlib.Path) -> None:
+def test_csv_columns_are_chosen_from_the_header(person, tmp_path: pathlib.Path) -> None:
     path = tmp_path / "reviews.csv"
-    path.write_text("body,stars\nGreat sound.,positive\nBroke in a week.,negative\n", encoding="utf-8")
+    path.write_text("note,verdict\nGreat sound.,positive\nBroke in a week.,negative\n", encoding="utf-8")
     dialog = _import_dialog(person, path)
+    # No name it knows: the core's message, and the header's names to choose from.
     person.qtbot.waitUntil(lambda: "no text column" in dialog.status.text(), timeout=5000)
-    dialog.text_column.setText("body")
-    dialog.label_column.setText("stars")
-    dialog.refresh_preview()
+    assert _items(dialog.text_column) == ["note", "verdict"]
+    assert _items(dialog.label_column) == ["", "note", "verdict"]
+    for box, name in ((dialog.text_column, "note"), (dialog.label_column, "verdict")):
+        box.setFocus()
+        box.lineEdit().selectAll()
+        person.qtbot.keyClicks(box.lineEdit(), name)
+        person.qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Tab)
     person.qtbot.waitUntil(lambda: dialog.table.rowCount() == 2, timeout=5000)
-    assert dialog.table.item(1, 2).text() == "negative"
+    assert dialog.table.item(1, 0).text() == "Broke in a week." and dialog.table.item(1, 2).text() == "negative"
+    assert dialog.text_column.currentText() == "note" and dialog.label_column.currentText() == "verdict"
+
+
+def _items(box) -> list[str]:
+    return [box.itemText(i) for i in range(box.count())]
+
+
+def _typing_dialog(person, monkeypatch):
+    """File → Import as a person meets it: an empty path field with the focus; the file
+    browser is watched (opening it would be the bug)."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from ui.dialogs.import_dialog import ImportDialog
+
+    browsed: list[object] = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (browsed.append(a), ("", ""))[1])
+    dialog = ImportDialog(person.win.project_path, person.win)
+    dialog.imported.connect(lambda _r: person.win.reload_project())
+    person.qtbot.addWidget(dialog)
+    dialog.show()
+    person.qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    person.qtbot.waitUntil(dialog.isActiveWindow, timeout=5000)  # keys go to the dialog, not the main window
+    dialog.file.setFocus()
+    assert dialog.file.hasFocus()
+    return dialog, browsed
+
+
+def _reviews_csv(tmp_path: pathlib.Path, name: str) -> pathlib.Path:
+    path = tmp_path / name
+    path.write_text("id,review,sentiment\nr1,The Zephyr 9 charges in an hour.,positive\n"
+                    "r2,The strap of the Zephyr 9 snapped.,negative\n", encoding="utf-8")
+    return path
+
+
+def _sentiments(store, texts: list[str]) -> list[tuple[str, str | None]]:
+    from workbench.store.queries import document_ids
+
+    found = {store.document(i).text: i for i in document_ids(store)}
+    return [(store.annotation(found[t], "sentiment").status, store.annotation(found[t], "sentiment").sentiment)
+            if t in found else ("missing", None) for t in texts]
+
+
+def test_typed_path_previews_with_header_choices_then_enter_imports(person, tmp_path: pathlib.Path,
+                                                                     monkeypatch) -> None:
+    path = _reviews_csv(tmp_path, "zephyr.csv")
+    before = person.store.document_count()
+    dialog, browsed = _typing_dialog(person, monkeypatch)
+    person.qtbot.keyClicks(dialog.file, str(path))
+    # The preview comes while the cursor is still in the path field (no Tab, no click).
+    person.qtbot.waitUntil(lambda: dialog.table.rowCount() == 2, timeout=5000)
+    assert dialog.file.hasFocus()
+    assert dialog.fmt.currentData() == "csv" and "2 documents in the file" in dialog.status.text()
+    assert _items(dialog.text_column) == ["id", "review", "sentiment"]
+    assert _items(dialog.label_column) == ["", "id", "review", "sentiment"]
+    assert dialog.text_column.currentText() == "review" and dialog.label_column.currentText() == "sentiment"
+    assert dialog.table.item(0, 2).text() == "positive"
+    person.shot(dialog, "import_dialog_csv_columns")
+    with person.qtbot.waitSignal(dialog.imported, timeout=10000):
+        person.qtbot.keyClick(dialog.file, Qt.Key.Key_Return)
+    assert browsed == []
+    assert person.store.document_count() == before + 2
+    assert _sentiments(person.store, ["The Zephyr 9 charges in an hour.", "The strap of the Zephyr 9 snapped."]) == [
+        ("accepted", "positive"), ("accepted", "negative")]
+
+
+def test_enter_right_after_typing_imports_with_the_same_guesses(person, tmp_path: pathlib.Path, monkeypatch) -> None:
+    path = _reviews_csv(tmp_path, "quick.csv")
+    before = person.store.document_count()
+    dialog, browsed = _typing_dialog(person, monkeypatch)
+    assert dialog.import_button.isDefault()
+    person.qtbot.keyClicks(dialog.file, str(path))
+    with person.qtbot.waitSignal(dialog.imported, timeout=10000):
+        person.qtbot.keyClick(dialog.file, Qt.Key.Key_Enter)   # the keypad's Enter, before any preview
+    assert browsed == []
+    assert dialog.report.documents == 2 and dialog.report.sentiment_labeled == 2
+    assert person.store.document_count() == before + 2
 
 
 def test_export_writes_the_file(person, tmp_path: pathlib.Path) -> None:
@@ -135,7 +217,7 @@ def test_export_writes_the_file(person, tmp_path: pathlib.Path) -> None:
     person.qtbot.waitUntil(lambda: dialog.written is not None, timeout=10000)
     lines = target.read_text(encoding="utf-8").splitlines()
     assert len(lines) == person.store.document_count() == dialog.written
-    assert "Wrote 240 documents" in dialog.status.text()
+    assert f"Wrote {person.store.document_count()} documents" in dialog.status.text()
 
 
 def test_recent_files_annotator_and_geometry_persist(qtbot, demo_path: pathlib.Path, tmp_path: pathlib.Path) -> None:

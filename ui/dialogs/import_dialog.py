@@ -4,38 +4,90 @@ Parsing (for the preview) and importing both run on a worker thread, with the
 import's progress shown and cancellable; the core checks the whole file before
 writing anything, so a bad line leaves the project untouched.  The core's error
 text ("file:line: problem") is shown exactly as it comes.
+
+Keyboard: Enter imports (Import is the default button).  The preview follows
+the path as it is typed (debounced), and for CSV the text and label columns
+are offered from the file's header, with the dialog's guesses selected.
 """
 from __future__ import annotations
 
 import pathlib
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
     QLineEdit, QMessageBox, QProgressBar, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from ui.workers import Worker, start
-from workbench.formats import IMPORT_FORMATS, ImportCancelled, ImportReport, guess_format, import_file, parse_file
+from workbench.formats import (
+    IMPORT_FORMATS, FormatError, ImportCancelled, ImportReport, guess_format, import_file, parse_file,
+)
+from workbench.formats.readers import read_csv
 from workbench.store import SPLITS, Store
 
 PREVIEW_ROWS = 20
+PREVIEW_DELAY_MS = 300      # after the last key typed in the path field
+# Header names the dialog picks by itself (case-insensitive), first match wins.
+TEXT_NAMES = ("text", "review", "sentence", "content", "body", "comment", "document", "message", "tweet")
+LABEL_NAMES = ("label", "sentiment", "class", "polarity", "labels")
 
 
-def preview_job(path: str, fmt: str, gen: int, *, on_progress: Callable[..., None], cancelled: Callable[[], bool],
-                **options: Any) -> dict[str, Any]:
-    """How many records the file holds and the first few (the whole file is checked).
-    A bad file is a result here, not a failure: the preview shows the core's message."""
+def csv_header(path: str) -> list[str]:
+    """The names in a CSV/TSV file's first row, read by the core's own reader (its
+    delimiter and quoting rules) as a headerless row; ``[]`` if it cannot be read."""
+    # Read as the text of column 0 with the others as metadata, or, when the first
+    # name is empty (a pandas index column), as the last column's text.
+    for text_column in ("0", None):
+        try:
+            first = next(read_csv(pathlib.Path(path), header=False, text_column=text_column), None)
+        except (FormatError, OSError):
+            continue
+        if first is None:
+            return []
+        values = list(first.meta.values())
+        cells = [first.text, *values] if text_column == "0" else [*values, first.text]
+        return [c.strip() for c in cells]
+    return []
+
+
+def _pick(columns: list[str], names: tuple[str, ...]) -> str | None:
+    lowered = {c.lower(): c for c in reversed(columns)}
+    return next((lowered[n] for n in names if n in lowered), None)
+
+
+def resolve_columns(path: str, fmt: str, guess: bool, options: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+    """The CSV header and the options with the guessed text and label columns filled in
+    (when ``guess``: a new file, nothing chosen yet).  Runs on a worker thread."""
+    if fmt != "csv":
+        return [], options
+    columns = csv_header(path)
+    if guess:
+        options = {**options, "text_column": _pick(columns, TEXT_NAMES),
+                   "label_column": _pick([c for c in columns if c != _pick(columns, TEXT_NAMES)], LABEL_NAMES)}
+    return columns, options
+
+
+def preview_job(path: str, fmt: str, gen: int, guess: bool, *, on_progress: Callable[..., None],
+                cancelled: Callable[[], bool], **options: Any) -> dict[str, Any]:
+    """How many records the file holds and the first few (the whole file is checked),
+    and for CSV the header and the columns used.  A bad file is a result here, not a
+    failure: the preview shows the core's message."""
+    columns, options = resolve_columns(path, fmt, guess, options)
+    result: dict[str, Any] = {"gen": gen, "columns": columns, "text_column": options.get("text_column"),
+                              "label_column": options.get("label_column")}
     try:
         docs = parse_file(path, fmt, **options)
     except Exception as exc:  # noqa: BLE001 - FormatError or an OS error, shown as text
-        return {"gen": gen, "error": str(exc)}
-    return {"gen": gen, "total": len(docs), "docs": docs[:PREVIEW_ROWS]}
+        return {**result, "error": str(exc)}
+    return {**result, "total": len(docs), "docs": docs[:PREVIEW_ROWS]}
 
 
-def import_job(project: str, path: str, fmt: str, *, on_progress: Callable[..., None],
+def import_job(project: str, path: str, fmt: str, guess: bool, *, on_progress: Callable[..., None],
                cancelled: Callable[[], bool], **options: Any) -> ImportReport:
+    # Enter may come before the preview: the same guesses it would have shown.
+    _, options = resolve_columns(path, fmt, guess, options)
     # A worker thread needs its own connection to the project.
     with Store(project) as store:
         return import_file(store, path, fmt, on_progress=on_progress, cancelled=cancelled, **options)
@@ -53,9 +105,17 @@ class ImportDialog(QDialog):
         self.error_box: QMessageBox | None = None
         self._preview_gen = 0
         self._worker: Worker | None = None
+        self._guess_columns = True    # a new file: the next preview picks the columns
+        self._shown_columns: tuple[str | None, str | None] = (None, None)
+        self._typing = QTimer(self)
+        self._typing.setSingleShot(True)
+        self._typing.setInterval(PREVIEW_DELAY_MS)
+        self._typing.timeout.connect(self._file_changed)
 
         self.file = QLineEdit(path)
+        self.file.setPlaceholderText("Type or paste a path, or Browse…")
         browse = QPushButton("Browse…")
+        browse.setAutoDefault(False)   # Enter in the path field imports; it never opens the browser
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
         row.addWidget(self.file, 1)
@@ -71,10 +131,8 @@ class ImportDialog(QDialog):
         self.unit = QComboBox()
         self.unit.addItem("one document per sentence", "sentence")
         self.unit.addItem("one document per -DOCSTART- document", "document")
-        self.text_column = QLineEdit()
-        self.text_column.setPlaceholderText("text")
-        self.label_column = QLineEdit()
-        self.label_column.setPlaceholderText("(none)")
+        self.text_column = _column_box("text")
+        self.label_column = _column_box("(none)")
         self.add_labels = QCheckBox("Add labels and classes the project does not have yet")
         form = QFormLayout()
         form.addRow("File", row)
@@ -101,8 +159,10 @@ class ImportDialog(QDialog):
         self.progress.hide()
         self.import_button = QPushButton("Import")
         self.import_button.setObjectName("primary")
+        self.import_button.setDefault(True)
         self.import_button.clicked.connect(self.start_import)
         self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setAutoDefault(False)
         self.cancel_button.clicked.connect(self._cancel)
         buttons = QHBoxLayout()
         buttons.addWidget(self.progress, 1)
@@ -116,11 +176,14 @@ class ImportDialog(QDialog):
         layout.addWidget(self.status)
         layout.addLayout(buttons)
 
-        self.file.editingFinished.connect(self._file_changed)
-        for box in (self.fmt, self.split, self.unit):
+        self.file.textChanged.connect(lambda _t: self._typing.start())
+        self.file.editingFinished.connect(self._flush_typing)
+        self.fmt.currentIndexChanged.connect(self._format_changed)
+        for box in (self.split, self.unit):
             box.currentIndexChanged.connect(lambda _i: self.refresh_preview())
-        for edit in (self.text_column, self.label_column):
-            edit.editingFinished.connect(self.refresh_preview)
+        for box in (self.text_column, self.label_column):
+            box.currentIndexChanged.connect(self._column_chosen)
+            box.lineEdit().editingFinished.connect(self._column_chosen)
         self._show_options()
         if path:
             self._file_changed()
@@ -132,8 +195,8 @@ class ImportDialog(QDialog):
         if fmt == "conll":
             opts["unit"] = self.unit.currentData()
         if fmt == "csv":
-            opts["text_column"] = self.text_column.text().strip() or None
-            opts["label_column"] = self.label_column.text().strip() or None
+            opts["text_column"] = self.text_column.currentText().strip() or None
+            opts["label_column"] = self.label_column.currentText().strip() or None
         return opts
 
     def _show_options(self) -> None:
@@ -149,26 +212,45 @@ class ImportDialog(QDialog):
             self.file.setText(path)
             self._file_changed()
 
+    def _flush_typing(self) -> None:
+        """Enter or leaving the field: preview now what was typed, without the delay."""
+        if self._typing.isActive():
+            self._file_changed()
+
     def _file_changed(self) -> None:
+        self._typing.stop()
+        self._guess_columns = True
         path = self.file.text().strip()
-        if path:
+        if path and pathlib.Path(path).is_file():
             i = self.fmt.findData(guess_format(pathlib.Path(path)))
             if i >= 0 and i != self.fmt.currentIndex():
                 self.fmt.setCurrentIndex(i)  # refreshes the preview through its signal
                 return
         self.refresh_preview()
 
+    def _format_changed(self) -> None:
+        self._guess_columns = True
+        self.refresh_preview()
+
+    def _column_chosen(self, *_args: object) -> None:
+        """The user picked or typed a column: use it from now on."""
+        chosen = (self.text_column.currentText().strip() or None, self.label_column.currentText().strip() or None)
+        if chosen != self._shown_columns:
+            self._guess_columns = False
+            self.refresh_preview()
+
     # ---- preview -------------------------------------------------------------------------
     def refresh_preview(self) -> None:
         self._show_options()
         path = self.file.text().strip()
         self.table.setRowCount(0)
-        if not path:
-            return
-        self._preview_gen += 1
+        self._preview_gen += 1  # whatever is still on its way is out of date
         gen = self._preview_gen
-        self.status.setText("Reading the file…")
-        worker = Worker(preview_job, path, self.fmt.currentData(), gen, **self.options())
+        if not path or not pathlib.Path(path).is_file():
+            self._set_status("Choose a file." if not path else f"No file at {path}.", error=bool(path))
+            return
+        self._set_status("Reading the file…")
+        worker = Worker(preview_job, path, self.fmt.currentData(), gen, self._guess_columns, **self.options())
         # Bound methods of this dialog (not lambdas): Qt then delivers the result on
         # the UI thread, where widgets may be touched.
         worker.done.connect(self._show_preview)
@@ -177,10 +259,10 @@ class ImportDialog(QDialog):
     def _show_preview(self, result: dict[str, Any]) -> None:
         if result["gen"] != self._preview_gen:
             return  # an older file or option set; a newer preview is on its way
+        if result["columns"]:
+            self._fill_columns(result)
         if "error" in result:
-            self.status.setText(result["error"])
-            self.status.setProperty("error", True)
-            self._repolish(self.status)
+            self._set_status(result["error"], error=True)
             return
         total, docs = result["total"], result["docs"]
         self.table.setRowCount(len(docs))
@@ -189,14 +271,29 @@ class ImportDialog(QDialog):
             for c, value in enumerate((" ".join(doc.text.split()), ents, doc.sentiment or "", doc.split or "")):
                 self.table.setItem(r, c, QTableWidgetItem(value))
         shown = f"; the first {len(docs)} are shown" if total > len(docs) else ""
-        self.status.setText(f"{total:,} documents in the file{shown}.")
-        self.status.setProperty("error", False)
-        self._repolish(self.status)
+        self._set_status(f"{total:,} documents in the file{shown}.")
 
-    @staticmethod
-    def _repolish(widget: QWidget) -> None:
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)
+    def _fill_columns(self, result: dict[str, Any]) -> None:
+        """The header's names as the choices, the columns the preview used selected."""
+        self._guess_columns = False
+        self._shown_columns = (result["text_column"], result["label_column"])
+        for box, used, extra in ((self.text_column, result["text_column"], []),
+                                 (self.label_column, result["label_column"], [""])):
+            box.blockSignals(True)
+            box.clear()
+            box.addItems(extra + result["columns"])
+            i = box.findText(used or "", Qt.MatchFlag.MatchExactly)
+            if i >= 0:
+                box.setCurrentIndex(i)
+            else:
+                box.setEditText(used or "")
+            box.blockSignals(False)
+
+    def _set_status(self, text: str, error: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setProperty("error", error)
+        self.status.style().unpolish(self.status)
+        self.status.style().polish(self.status)
 
     # ---- import ----------------------------------------------------------------------------
     def start_import(self) -> None:
@@ -207,7 +304,7 @@ class ImportDialog(QDialog):
         self.progress.setRange(0, 0)
         self.progress.show()
         self.status.setText("Importing…")
-        worker = Worker(import_job, str(self.project), path, self.fmt.currentData(),
+        worker = Worker(import_job, str(self.project), path, self.fmt.currentData(), self._guess_columns,
                         add_labels=self.add_labels.isChecked(), **self.options())
         worker.progress.connect(self._on_progress)
         worker.done.connect(self._on_done)
@@ -245,6 +342,16 @@ class ImportDialog(QDialog):
             self._worker.cancel()
         else:
             self.reject()
+
+
+def _column_box(placeholder: str) -> QComboBox:
+    """An editable choice of column: the header's names, or any name typed."""
+    box = QComboBox()
+    box.setEditable(True)
+    box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+    box.lineEdit().setPlaceholderText(placeholder)
+    box.setMinimumContentsLength(16)
+    return box
 
 
 def summary(report: ImportReport) -> str:
