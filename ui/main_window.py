@@ -129,7 +129,26 @@ class MainWindow(QMainWindow):
             elif w is not self.annotate and hasattr(w, "set_project"):
                 w.set_project(path)
         self.projectChanged.emit(path)
+        self._back_up_soon(path)
         return True
+
+    def _back_up_soon(self, path: pathlib.Path) -> None:
+        """The daily automatic copy of the project (workbench/store/backups.py) on a worker
+        thread: opening never waits for it; another project or closing the window stops it."""
+        from ui.workers import Worker, start
+        from workbench.store.backups import auto_backup
+
+        self._stop_backup()
+        self._backup = Worker(auto_backup, path)
+        start(self._backup)
+
+    def _stop_backup(self) -> None:
+        worker = getattr(self, "_backup", None)
+        if worker is not None:
+            try:
+                worker.cancel()
+            except RuntimeError:   # it had finished and Qt has deleted it
+                pass
 
     def reload_project(self) -> None:
         """The project file changed underneath (an import): refresh every view of it."""
@@ -205,6 +224,7 @@ class MainWindow(QMainWindow):
 
     # ---- closing -------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self._stop_backup()
         self.settings.save_window(self)
         if self.store is not None:
             self.annotate.set_store(None)  # nothing may query a closed connection later

@@ -19,10 +19,12 @@ import os
 import pathlib
 import re
 import sqlite3
+import time
 from typing import Callable
 
 from workbench import paths
 from workbench.store.errors import StoreError, damaged
+from workbench.store.locking import connect
 from workbench.store.opening import check_file, identify, read_connection
 
 KEEP = 5
@@ -33,6 +35,7 @@ _NAME = re.compile(r"^(?P<stem>.*)-(?P<stamp>\d{4}-\d\d-\d\d-\d{6})\.db$")
 _STEP_PAGES = 1024
 
 Progress = Callable[[int, int], None]
+_clock = _dt.datetime.now     # local time: "one a day" is the user's day (tests set the clock)
 
 
 class BackupCancelled(Exception):
@@ -54,7 +57,10 @@ def backup_folder(project: str | pathlib.Path) -> pathlib.Path:
 
 def list_backups(project: str | pathlib.Path) -> list[pathlib.Path]:
     """The copies of ``project`` that this module made, newest first."""
-    folder = backup_folder(project)
+    try:
+        folder = backup_folder(project)
+    except OSError:   # no user data folder (cannot be made): no backups either
+        return []
     if not folder.is_dir():
         return []
     found = [p for p in folder.iterdir() if p.is_file() and _NAME.match(p.name)]
@@ -83,7 +89,12 @@ def copy_database(source: pathlib.Path, target: pathlib.Path, *, check: bool = F
     renamed into place: ``target`` is the whole copy or untouched.  With ``check``,
     a copy that fails ``PRAGMA quick_check`` is deleted and StoreError raised.
     """
-    src, _ = read_connection(source)
+    if os.access(source, os.W_OK) and os.access(source.parent, os.W_OK | os.X_OK):
+        # A plain connection, used only to read: unlike a read-only one it removes the
+        # -wal and -shm files it may create when it closes.
+        src = connect(str(source))
+    else:
+        src, _ = read_connection(source)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.partial")
     tmp.unlink(missing_ok=True)
     try:
@@ -124,19 +135,22 @@ def backup_project(project: str | pathlib.Path, *, daily: bool = False, on_progr
     """
     project = pathlib.Path(project)
     check_file(project)
-    probe, _ = read_connection(project)
+    probe, _ = read_connection(project, brief=True)
     try:
         identify(probe, project)
     except sqlite3.DatabaseError as exc:
         raise damaged(project, str(exc)) from exc
     finally:
         probe.close()
-    now = _dt.datetime.now()
+    now = _clock()
     newest = newest_backup(project)
     if daily and newest is not None and _NAME.match(newest.name)["stamp"][:10] == now.strftime("%Y-%m-%d"):
         return None
     folder = backup_folder(project)
     folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob(".*.partial"):   # left by a copy that was killed (ours by their name)
+        if time.time() - stale.stat().st_mtime > 3600:
+            stale.unlink(missing_ok=True)
     note = folder / "project.txt"
     if not note.exists():
         note.write_text(f"Automatic backups of {project.resolve()}\n", encoding="utf-8")

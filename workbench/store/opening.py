@@ -73,13 +73,28 @@ def _uri(path: pathlib.Path, query: str) -> str:
     return f"file:{urllib.parse.quote(os.fsencode(path.resolve()))}?{query}"
 
 
-def read_connection(path: pathlib.Path) -> tuple[sqlite3.Connection, str]:
+def _wal_flag(path: pathlib.Path) -> bool:
+    """Whether the header says the file is in WAL mode (bytes 18 and 19 are 2)."""
+    with open(path, "rb") as fh:
+        head = fh.read(20)
+    return head[18:20] == b"\x02\x02"
+
+
+def read_connection(path: pathlib.Path, *, brief: bool = False) -> tuple[sqlite3.Connection, str]:
     """A connection that cannot write to ``path``, and why it had to be immutable ("" if not).
+
+    ``brief``: for a look of a few milliseconds (is this a project?).  A WAL-mode file
+    with no -wal beside it holds everything in itself; a read-only connection would
+    still make -wal and -shm files it cannot remove, so a brief look opens it
+    immutable and leaves the folder as it was.
 
     In a read-only folder SQLite cannot make the shared-memory file a WAL reader needs;
     then the file is opened immutable, which is safe only when no write-ahead log holds
     changes that are not in the file yet, so that case is refused.
     """
+    wal = path.with_name(path.name + "-wal")
+    if brief and not wal.exists() and _wal_flag(path):
+        return connect(_uri(path, "mode=ro&immutable=1"), uri=True), ""
     conn = connect(_uri(path, "mode=ro"), uri=True)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -88,7 +103,6 @@ def read_connection(path: pathlib.Path) -> tuple[sqlite3.Connection, str]:
         conn.close()
         if _code(exc) not in (_READONLY, _CANTOPEN):
             raise
-        wal = path.with_name(path.name + "-wal")
         if wal.exists() and wal.stat().st_size > 0:
             raise StoreError(f"{path}: the project is in a folder that cannot be written, and its last changes "
                              f"are still in {wal.name} beside it; open it once where it can be written "
@@ -121,12 +135,14 @@ def identify(conn: sqlite3.Connection, path: pathlib.Path) -> int:
 
 
 def _why_read_only(path: pathlib.Path) -> str:
-    if not os.access(path, os.W_OK):
-        return "the file is read-only"
+    file_ok = os.access(path, os.W_OK)
     # The folder must take the -wal and -shm files that SQLite keeps beside a WAL project.
-    if not os.access(path.parent, os.W_OK | os.X_OK):
-        return "its folder is read-only"
-    return ""
+    folder_ok = os.access(path.parent, os.W_OK | os.X_OK)
+    if not file_ok and not folder_ok:
+        return "the file and its folder are read-only"
+    if not file_ok:
+        return "the file is read-only"
+    return "" if folder_ok else "its folder is read-only"
 
 
 def _set_up(conn: sqlite3.Connection, *, writable: bool) -> None:
@@ -143,7 +159,7 @@ def open_existing(path: pathlib.Path) -> Opened:
     """Check that ``path`` is a project (reading only), then open it for writing if it can be written."""
     check_file(path)
     try:
-        probe, immutable_reason = read_connection(path)
+        probe, immutable_reason = read_connection(path, brief=True)
     except sqlite3.Error as exc:
         raise describe(path, exc) from exc
     try:
@@ -154,9 +170,9 @@ def open_existing(path: pathlib.Path) -> Opened:
     except BaseException:
         probe.close()
         raise
+    probe.close()
     reason = _why_read_only(path) or immutable_reason
     if not reason:
-        probe.close()
         conn = connect(str(path))
         try:
             _set_up(conn, writable=True)
@@ -166,12 +182,12 @@ def open_existing(path: pathlib.Path) -> Opened:
             if _code(exc) not in (_READONLY, _CANTOPEN):
                 raise describe(path, exc) from exc
             reason = "the file or its folder cannot be written"
-        try:
-            probe, _ = read_connection(path)
-        except sqlite3.Error as exc:
-            raise describe(path, exc) from exc
-    _set_up(probe, writable=False)
-    return Opened(probe, version, True, reason)
+    try:
+        conn, immutable_reason = read_connection(path)
+        _set_up(conn, writable=False)
+    except sqlite3.Error as exc:
+        raise describe(path, exc) from exc
+    return Opened(conn, version, True, reason or immutable_reason)
 
 
 def create_new(path: pathlib.Path) -> sqlite3.Connection:
