@@ -2,39 +2,31 @@
 
 The rule: never delete or replace something this program did not write.
 
-Files (JSONL, CoNLL, CSV exports; the int8 ONNX copy):
+Files (JSONL, CoNLL, CSV; the int8 ONNX copy).  The path is resolved, so a symlink is written
+through and stays a link.  Always refused: a folder, anything not a regular file (device, FIFO,
+socket), any SQLite database (header ``SQLite format 3\\0``), the open project and its
+``-wal``/``-shm``/``-journal`` files (by ``st_dev``/``st_ino``: hard links and symlinks caught
+too), a path whose folder does not exist.  An existing regular file is replaced only with
+``overwrite`` (``--overwrite``; the app asks): a file has no room for a mark of who wrote it, so
+the user's word is the proof; it keeps its permission bits, a new file gets ``0666 & ~umask``
+as open() gives.  Data goes to a hidden temporary file beside the target, renamed onto it at
+the end: a failure leaves the old file as it was and no temporary file.
 
-- The path is resolved first: a symlink is written through (the bytes go to the file it names,
-  the link stays a link).
-- Always refused: a folder, anything that is not a regular file (device, FIFO, socket), any SQLite
-  database (the 16-byte header ``SQLite format 3\\0``: a project, open or not), the open project
-  itself and its ``-wal``/``-shm``/``-journal`` files (compared by ``st_dev``/``st_ino``, so hard
-  links and symlinks to it are caught too), and a path whose folder does not exist.
-- An existing regular file is replaced only with ``overwrite`` (``--overwrite``; the app asks
-  first): a file has no room for a mark saying who wrote it, so the user's word is the proof.
-  The new file keeps the old one's permission bits; a new file gets ``0666 & ~umask``, as
-  ``open()`` gives.
-- The data goes to a hidden temporary file beside the target, renamed onto it at the end: a
-  failed export leaves the old file as it was, and no temporary file.
-
-Folders (Hugging Face dataset, training bundle, ONNX export):
-
-- Written into a new folder (created with ``0777 & ~umask``) or an existing empty one.  Each gets
-  a manifest, :data:`MANIFEST`, listing every file written there (paths relative to the folder).
-- A non-empty folder without a manifest is not ours: always refused.  One with a manifest (an
-  earlier export) is replaced only with ``overwrite``; then exactly the files the manifest lists
-  are removed (and the folders they leave empty).  Files it does not list are the user's: they
-  stay, and if the new export would put an entry where one of them is, the export is refused
-  before anything is removed.  A listed file that is a SQLite database or the project is refused.
-- The new content is built in a hidden staging folder inside the target and moved into place
-  only when complete: a failure removes the staging folder (and the target, if this call made
-  it) and leaves the earlier export untouched.
+Folders (Hugging Face dataset, bundle, ONNX export).  A new folder (``0777 & ~umask``) or an
+empty one; each gets a manifest, :data:`MANIFEST`, listing every file written there.  A
+non-empty folder without one is not ours: always refused.  One with a manifest (an earlier
+export) is replaced only with ``overwrite``, and then only the files it lists are removed (and
+folders they leave empty); other files are the user's and stay, and if the new export would
+put an entry where one of them is, it is refused before anything is removed.  A listed file
+that is a SQLite database or the project is refused.  The new content is built in a hidden
+staging folder inside the target and moved into place when complete; a failure removes the
+staging folder (and the target, if this call made it).
 
 Run folders (training): always a new folder under the output root (a taken name gets ``-2``,
-``-3``, ...); if saving the model or the card fails, that folder, all of it ours, is removed.
+...); if saving the model or card fails, that folder, all of it ours, is removed.
 
 An OS error while writing (full disk, no permission, read-only file system) becomes a UserError
-that names the path and the problem.  Any thread may call these functions.
+naming the path and the problem.  Any thread may call these functions.
 """
 from __future__ import annotations
 
@@ -42,7 +34,6 @@ import contextlib
 import dataclasses
 import errno
 import json
-import math
 import os
 import pathlib
 import re
@@ -50,7 +41,7 @@ import secrets
 import shutil
 import stat
 import tempfile
-from typing import Any, Iterable, Iterator, TextIO
+from typing import Iterable, Iterator, TextIO
 
 from workbench.errors import UserError
 
@@ -147,24 +138,6 @@ def _refuse_existing_file(given: str, real: pathlib.Path, st: os.stat_result, id
                         f"(choose another name)")
 
 
-# ---- JSON ----------------------------------------------------------------------------------------
-
-def json_safe(value: Any) -> Any:
-    """``value`` with every NaN or infinite float (at any depth) replaced by None: JSON has no NaN."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    return value
-
-
-def strict_json(value: Any, **kwargs: Any) -> str:
-    """JSON any reader accepts (``allow_nan=False`` guards against a NaN slipping past json_safe)."""
-    return json.dumps(json_safe(value), allow_nan=False, **kwargs)
-
-
 # ---- files ---------------------------------------------------------------------------------------
 
 @dataclasses.dataclass
@@ -255,10 +228,6 @@ class FolderTarget:
     exists: bool
     ours: list[str]             # files the manifest lists (removed on publish)
     foreign: list[str]          # everything else inside: never touched (folders end with "/")
-
-    @property
-    def replaces(self) -> bool:
-        return bool(self.ours)
 
 
 def _scan(root: pathlib.Path, rel: str = "") -> Iterator[tuple[str, str]]:
@@ -363,7 +332,7 @@ def writing_folder(path: PathLike, *, kind: str, overwrite: bool = False,
         if not target.exists:
             os.mkdir(target.real, 0o777)
             created = True
-        staging = pathlib.Path(_mkdtemp(target.real))
+        staging = pathlib.Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=target.real))
     except OSError as exc:
         if created:
             with contextlib.suppress(OSError):
@@ -372,7 +341,8 @@ def writing_folder(path: PathLike, *, kind: str, overwrite: bool = False,
     ok = False
     try:
         yield staging
-        _publish(target, staging, kind)
+        # looked at again: the folder may have changed while the export ran
+        _publish(check_folder(path, overwrite=overwrite, protect=protect), staging, kind)
         ok = True
     except BaseException as exc:
         if is_write_failure(exc) and not isinstance(exc, UserError):
@@ -383,10 +353,6 @@ def writing_folder(path: PathLike, *, kind: str, overwrite: bool = False,
         if created and not ok:
             with contextlib.suppress(OSError):
                 os.rmdir(target.real)
-
-
-def _mkdtemp(parent: pathlib.Path) -> str:
-    return tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=parent)
 
 
 def _publish(target: FolderTarget, staging: pathlib.Path, kind: str) -> None:

@@ -13,10 +13,11 @@ import pathlib
 from typing import Any
 
 from workbench.errors import UserError
-from workbench.output_paths import strict_json, writing_folder, writing_text
+from workbench.output_paths import writing_folder, writing_text
 from workbench.spans import spans_to_bio, tokenize
 from workbench.store import Store
 from workbench.store import queries
+from workbench.strict_json import dumps as strict_json
 
 
 def write_jsonl(store: Store, path: str | pathlib.Path, *, overwrite: bool = False) -> int:

@@ -22,9 +22,10 @@ import shutil
 from typing import Any
 
 from workbench.errors import UserError
-from workbench.output_paths import check_folder, strict_json, writing_folder
+from workbench.output_paths import check_folder, writing_folder
 from workbench.spans import Token
 from workbench.store import Store
+from workbench.strict_json import dumps as strict_json
 from workbench.training.config import TrainConfig
 from workbench.training.data import Example, Splits, load_splits
 
