@@ -105,6 +105,13 @@ def describe(path: str | pathlib.Path, exc: BaseException) -> StoreError:
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return disk_full(path)
     if code == _FULL:
+        free = _free_bytes(path)
+        if free is not None and free >= _NEARLY_FULL_BYTES:
+            from workbench.store.staging import temp_folder   # staging imports this module
+
+            return StoreError(f"{path}: a disk is full, though not the one that holds the project "
+                              f"({free // (1 << 20)} MiB free there); most likely the temporary folder "
+                              f"{temp_folder()}: free some space there (or set TMPDIR to a folder with more room)")
         return disk_full(path)
     if code == _IOERR:
         free = _free_bytes(path)

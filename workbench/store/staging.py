@@ -16,10 +16,12 @@ The thread that owns the :class:`Store` (and its connection) runs all of it.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import tempfile
 from typing import Iterable, Sequence
 
-from workbench.store.errors import StoreError
+from workbench.store.errors import StoreError, is_environmental
 from workbench.store.models import NewDocument
 
 _DOCS = "temp.workbench_stage_documents"
@@ -110,16 +112,20 @@ class ImportStage:
         try:
             self.conn.executemany(f"INSERT INTO {_DOCS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", doc_rows)
             self.conn.executemany(f'INSERT INTO {_SPANS} (seq, start, "end", label) VALUES (?, ?, ?, ?)', span_rows)
+            if own:
+                self.conn.execute("COMMIT")
         except UnicodeEncodeError:
             if own:
                 self.conn.execute("ROLLBACK")
             raise _unstorable(docs) or StoreError("a document holds text that cannot be stored") from None
-        except BaseException:
+        except BaseException as exc:
             if own and self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+            if is_environmental(exc):
+                raise StoreError(f"the import's working copy in {temp_folder()} could not be written ({exc}): "
+                                 "free some space there, or set TMPDIR to a folder on a disk with more room; "
+                                 "nothing was imported") from exc
             raise
-        if own:
-            self.conn.execute("COMMIT")
         self.count += len(doc_rows)
         self.ner_labeled += sum(d.spans is not None for d in docs)
         self.sentiment_labeled += sum(d.sentiment is not None for d in docs)
@@ -183,3 +189,12 @@ class ImportStage:
                                  f"{', '.join(map(repr, missing[:5]))}: the project does not have "
                                  f"{'them' if len(missing) > 1 else 'it'} (was it renamed or deleted meanwhile?)")
 
+
+def temp_folder() -> str:
+    """Where SQLite puts the staging file (its own search order on Unix)."""
+    if os.name != "posix":
+        return tempfile.gettempdir()
+    for folder in (os.environ.get("SQLITE_TMPDIR"), os.environ.get("TMPDIR"), "/var/tmp", "/usr/tmp", "/tmp"):
+        if folder and os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK):
+            return folder
+    return os.getcwd()
