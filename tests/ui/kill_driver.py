@@ -19,6 +19,7 @@ from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from ui.annotate.word_cursor import is_word  # noqa: E402
 from ui.app import make_app  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
 
@@ -45,10 +46,10 @@ def main() -> None:
     n = 0
     while True:
         doc = screen.session.doc_id
-        tokens = view.tokens
-        # Two spans on tokens [0, 1] and [3, 4]: never overlapping, so none replaces another.
+        words = [t for t in view.tokens if is_word(t.text)]   # the arrows skip punctuation
+        # Two spans on words [0, 1] and [3, 4]: never overlapping, so none replaces another.
         for first in (0, 3):
-            if first + 1 >= len(tokens):
+            if first + 1 >= len(words):
                 break
             QTest.keyClick(view, Qt.Key.Key_Home)
             for _ in range(first):
@@ -56,7 +57,7 @@ def main() -> None:
             QTest.keyClick(view, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
             label = labels[n % len(labels)]
             QTest.keyClick(view, KEYS[label])
-            report("SPAN", doc, tokens[first].start, tokens[first + 1].end, label)
+            report("SPAN", doc, words[first].start, words[first + 1].end, label)
             n += 1
         cls = classes[n % len(classes)]
         QTest.keyClick(view, CLASSES[cls])

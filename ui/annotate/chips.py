@@ -43,9 +43,12 @@ class Chip(QAbstractButton):
             self.updateGeometry()
             self.update()
 
+    def display_name(self) -> str:
+        """The name as the chip shows it: "positive", or "positive? 0.93" while the model suggests it."""
+        return self.label.name if self.suggested is None else f"{self.label.name}? {self.suggested:.2f}"
+
     def _texts(self) -> tuple[str, str, str]:
-        name = self.label.name if self.suggested is None else f"{self.label.name}? {self.suggested:.2f}"
-        return (self.label.shortcut.upper() or "·", name, "" if self.count is None else str(self.count))
+        return (self.label.shortcut.upper() or "·", self.display_name(), "" if self.count is None else str(self.count))
 
     def sizeHint(self) -> QSize:  # noqa: N802
         fm = QFontMetricsF(self.font())

@@ -150,16 +150,18 @@ def help_rows(bindings: Sequence[Binding]) -> list[tuple[str, str, str]]:
     rows: dict[tuple[str, str], list[str]] = {}
     for b in bindings:
         keys = rows.setdefault((b.group, b.help), [])
-        keys += [pretty(k) for k in b.keys if pretty(k) not in keys]
+        for k in map(pretty, b.keys):
+            if k not in keys:   # Return and Enter both read "Enter"
+                keys.append(k)
     order = [DOCS, LABELING, MOVING, SUGGESTIONS, HELP]
     out = [(g, ", ".join(keys), text) for (g, text), keys in rows.items()]
     return sorted(out, key=lambda r: order.index(r[0]) if r[0] in order else len(order))
 
 
 def hint_line(bindings: Iterable[Binding]) -> str:
-    """The short key line under the Accept button."""
-    return " · ".join([b.hint for b in bindings if b.hint][:-1] + [TEXT_HINT] +
-                      [b.hint for b in bindings if b.hint][-1:])
+    """The short key line under the Accept button: the screen's hints, the word cursor's, then F1."""
+    hints = [b.hint for b in bindings if b.hint and b.group != HELP]
+    return " · ".join(hints + [TEXT_HINT] + [b.hint for b in bindings if b.hint and b.group == HELP])
 
 
 class ShortcutsDialog(QDialog):
@@ -168,23 +170,37 @@ class ShortcutsDialog(QDialog):
     def __init__(self, bindings: Sequence[Binding], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
-        self.resize(720, 640)
+        self.resize(760, 720)
         rows = help_rows(bindings)
-        self.table = QTableWidget(len(rows), 2)
+        groups = list(dict.fromkeys(g for g, _k, _t in rows))
+        self.table = QTableWidget(len(rows) + len(groups), 2)
         self.table.setHorizontalHeaderLabels(["Keys", "What they do"])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.setShowGrid(False)
         self.table.setWordWrap(True)
-        group = None
-        for i, (g, keys, text) in enumerate(rows):
+        self._headings: set[int] = set()
+        i, group = 0, None
+        for g, keys, text in rows:
+            if g != group:
+                heading = QTableWidgetItem(g)
+                font = heading.font()
+                font.setBold(True)
+                font.setPointSizeF(font.pointSizeF() * 1.1)
+                heading.setFont(font)
+                self.table.setItem(i, 0, heading)
+                self.table.setSpan(i, 0, 1, 2)
+                self._headings.add(i)
+                i, group = i + 1, g
             item = QTableWidgetItem(keys)
             font = item.font()
             font.setBold(True)
             item.setFont(font)
             self.table.setItem(i, 0, item)
-            self.table.setItem(i, 1, QTableWidgetItem(text if g == group else f"{g}: {text}"))
-            group = g
+            self.table.setItem(i, 1, QTableWidgetItem(text))
+            i += 1
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -200,4 +216,5 @@ class ShortcutsDialog(QDialog):
 
     def keys_listed(self) -> list[str]:
         """Every key the table shows, as written there."""
-        return [k for i in range(self.table.rowCount()) for k in self.table.item(i, 0).text().split(", ")]
+        return [k for i in range(self.table.rowCount()) if i not in self._headings
+                for k in self.table.item(i, 0).text().split(", ")]

@@ -83,7 +83,10 @@ class NerInput:
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         binding = _KEYS.get(combo_of(event))
         if binding is None or not self._tokens:
-            return super().keyPressEvent(event)
+            # Not the scroll area's own arrow and page keys either: the view reacts only to
+            # what the key table (and so the shortcuts help) lists.
+            event.ignore()
+            return
         invoke(self, binding)
         event.accept()
 

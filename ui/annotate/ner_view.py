@@ -120,6 +120,10 @@ class NerView(NerInput, QAbstractScrollArea):
     def suggestions(self) -> list:
         return list(self._sugg)
 
+    def suggestion_font(self) -> QFont:
+        """The font of the "LABEL? 0.93" tags."""
+        return QFont(self._sugg_font)
+
     def current_suggestion(self):  # noqa: ANN201 - the ScoredSpan given to set_suggestions
         """The suggestion under the cursor or selection, else the first one (None when there are none)."""
         sel = self.selection_chars()

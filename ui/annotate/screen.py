@@ -99,8 +99,6 @@ class AnnotateScreen(QWidget):
         for binding in keys.SCREEN_KEYS:
             self._add_key(binding)
         self.undo_action, self.redo_action = self._actions["undo"][0], self._actions["redo"][0]
-        self.session.undo_group.canUndoChanged.connect(self.undo_action.setEnabled)
-        self.session.undo_group.canRedoChanged.connect(self.redo_action.setEnabled)
         self._project_keys: list[keys.Binding] = []
         self._help: keys.ShortcutsDialog | None = None
 
@@ -142,7 +140,7 @@ class AnnotateScreen(QWidget):
     def bindings(self) -> list[keys.Binding]:
         """Every key this screen reacts to now (the open project's label keys included)."""
         text = list(keys.TEXT_KEYS) if self.store is not None and "ner" in self.store.tasks else []
-        return list(keys.SCREEN_KEYS) + self._project_keys + text
+        return self._project_keys + list(keys.SCREEN_KEYS) + text   # label keys head "Labeling"
 
     def show_shortcuts(self) -> None:
         """The shortcuts help (F1, Help → Keyboard shortcuts), made from :meth:`bindings`."""

@@ -179,9 +179,11 @@ class SuggestionLayer(QObject):
             return
         runs = ", ".join(f"#{r}" for r in sorted(set(self.run_id.values())))
         k = self.keys
-        self.info.setText(f"Suggested by model {runs}: {' and '.join(parts)}.  {k['accept_suggestion']} accept · "
-                          f"{k['reject_suggestion']} reject · {k['accept_all_suggestions']} accept all · "
-                          "Enter accepts what is shown")
+        keys = [f"{k['accept_suggestion']} accept", f"{k['reject_suggestion']} reject",
+                f"{k['accept_all_suggestions']} accept all", "Enter accepts what is shown"]
+        # non-breaking spaces: a wrapped line never parts a key from what it does
+        self.info.setText(f"Suggested by model {runs}: {' and '.join(parts)}.  " +
+                          " · ".join(k.replace(" ", "\u00a0", 1) for k in keys))
 
     # ---- decisions (each one undo step) -----------------------------------------------------
     def current(self) -> Any:
