@@ -357,6 +357,11 @@ def test_export_onnx_follows_the_same_rule(tiny_run, tmp_path, capsys):
     assert rc == 1 and "--overwrite" in err
     assert run(capsys, "export-onnx", project, "--out", out, "--overwrite")[0] == 0
     assert (out / "model.onnx").is_file() and (out / "notes.txt").read_text() == "kept"
+    # the run's own folder (no --out) is replaced without asking, also one an earlier version wrote
+    own = tiny_run["model_dir"].parent / "onnx"
+    assert run(capsys, "export-onnx", project)[0] == 0 and (own / "model.onnx").is_file()
+    (own / ".workbench-output.json").unlink()
+    assert run(capsys, "export-onnx", project)[0] == 0 and (own / ".workbench-output.json").is_file()
 
 
 def test_run_folders_are_always_new_and_the_output_dir_must_be_a_folder(tmp_path):

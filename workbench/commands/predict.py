@@ -175,7 +175,7 @@ def cmd_suspicious(args: argparse.Namespace) -> int:
 
 
 def cmd_export_onnx(args: argparse.Namespace) -> int:
-    from workbench.inference.onnx_export import default_onnx_dir, export_onnx
+    from workbench.inference.onnx_export import export_onnx, run_onnx_dir
     from workbench.inference.run_model import open_run
     from workbench.store import Store
 
@@ -183,7 +183,7 @@ def cmd_export_onnx(args: argparse.Namespace) -> int:
     with Store(project) as store:
         run = open_run(store, args.run, args.task)
     # the run's own onnx folder is this program's: an earlier export there is replaced without asking
-    out = args.out or default_onnx_dir(run.model_dir)
+    out = args.out or run_onnx_dir(run.model_dir)
     report = export_onnx(run.model_dir, out, tolerance=args.tolerance, overwrite=args.overwrite or args.out is None,
                          protect=[project])
     if args.json:

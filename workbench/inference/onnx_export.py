@@ -9,6 +9,7 @@ the folder is self-contained.  Runs on any one thread (CLI, worker).
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import pathlib
 import warnings
@@ -18,7 +19,7 @@ import torch
 
 from workbench.errors import UserError
 from workbench.inference.predictor import Predictor, as_document
-from workbench.output_paths import check_folder, remember, writing_file, writing_folder
+from workbench.output_paths import check_folder, read_manifest, remember, writing_file, writing_folder
 
 SAMPLES = [
     "Alice Smith flew from Paris to Berlin on Monday.",
@@ -111,6 +112,24 @@ def default_onnx_dir(model_dir: str | pathlib.Path) -> pathlib.Path:
     return (model_dir.parent if model_dir.name == "model" else model_dir) / "onnx"
 
 
+# what an ONNX export folder held before exports carried a manifest (tokenizer files by family)
+_EXPORT_FILES = {"model.onnx", "model.int8.onnx", "config.json", "tokenizer.json", "tokenizer_config.json",
+                 "special_tokens_map.json", "added_tokens.json", "vocab.txt", "vocab.json", "merges.txt",
+                 "spiece.model", "sentencepiece.bpe.model", "chat_template.jinja"}
+
+
+def run_onnx_dir(model_dir: str | pathlib.Path) -> pathlib.Path:
+    """:func:`default_onnx_dir`, with an export written there by an earlier version (no manifest,
+    nothing but export files) taken as this program's, so it can be replaced."""
+    out = default_onnx_dir(model_dir)
+    with contextlib.suppress(OSError):   # a read-only run folder: the export there is used as it is
+        if out.is_dir() and read_manifest(out) is None:
+            entries = list(out.iterdir())
+            if entries and all(p.name in _EXPORT_FILES and p.is_file() and not p.is_symlink() for p in entries):
+                remember(out, [p.name for p in entries], "onnx")
+    return out
+
+
 # int8 weights may move a probability by this much on the samples (mean over their pieces)
 INT8_MEAN_TOLERANCE = 0.02
 
@@ -156,7 +175,7 @@ def ensure_onnx(model_dir: str | pathlib.Path) -> pathlib.Path:
     Built in a staging folder and moved into place (output_paths), so two jobs never see half
     a file; files in that folder this program did not write are kept."""
     model_dir = pathlib.Path(model_dir)
-    out = default_onnx_dir(model_dir)
+    out = run_onnx_dir(model_dir)
     path = out / "model.onnx"
     weights = max((p.stat().st_mtime for p in model_dir.glob("*.safetensors")), default=0.0)
     if path.is_file() and path.stat().st_mtime >= weights:
