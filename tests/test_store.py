@@ -151,3 +151,11 @@ def test_a_file_from_a_newer_app_or_not_a_project_is_refused(tmp_path):
         Store.open(junk)
     with pytest.raises(StoreError, match="no such project"):
         Store.open(tmp_path / "missing.db")
+
+
+def test_text_that_cannot_be_stored_is_refused_by_name(project):
+    """Half of a surrogate pair is not a character: SQLite cannot store it (UTF-8)."""
+    add(project, "kept")
+    with pytest.raises(StoreError, match=r"the text holds '\\ud800' \(U\+D800\)"):
+        add(project, "fine", "broken \ud800 text")
+    assert project.document_count() == 1

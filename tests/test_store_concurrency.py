@@ -150,7 +150,7 @@ def test_kill_9_during_an_import_leaves_nothing_of_it(tmp_path: pathlib.Path, wh
     write_corpus(corpus, 60_000, tag="new", label="NEWLABEL")
     staging = tmp_path / "tmp"
     staging.mkdir()
-    for delay in (0.0, 0.1, 0.25):
+    for delay in (0.0, 0.05, 0.15):
         importer = proc("import", db, corpus, 0.0 if when == "publishing" else 0.3,
                         env=env(TMPDIR=str(staging), SQLITE_TMPDIR=str(staging)))
         try:

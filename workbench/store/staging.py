@@ -19,10 +19,13 @@ import json
 import os
 import sqlite3
 import tempfile
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from workbench.store.errors import StoreError, is_environmental
 from workbench.store.models import NewDocument
+
+if TYPE_CHECKING:
+    from workbench.store.project import Store
 
 _DOCS = "temp.workbench_stage_documents"
 _SPANS = "temp.workbench_stage_spans"
@@ -58,7 +61,7 @@ class ImportStage:
     """Documents staged on ``store``'s connection.  Use as a context manager: leaving it
     drops what was staged (published or not)."""
 
-    def __init__(self, store, *, annotator: str = "", split_seed: int = 0) -> None:   # store: Store
+    def __init__(self, store: Store, *, annotator: str = "", split_seed: int = 0) -> None:
         self.store = store
         self.conn: sqlite3.Connection = store.conn
         self.annotator = annotator
