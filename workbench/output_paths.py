@@ -230,8 +230,9 @@ class FolderTarget:
     foreign: list[str]          # everything else inside: never touched (folders end with "/")
 
 
-def _scan(root: pathlib.Path, rel: str = "") -> Iterator[tuple[str, str]]:
-    """(relative path, "file" | "dir" | "other") for everything under ``root``, links not followed."""
+def _scan(root: pathlib.Path, rel: str = "", deep: bool = True) -> Iterator[tuple[str, str]]:
+    """(relative path, "file" | "dir" | "other") for everything under ``root`` (with ``deep``; else
+    its top level), links not followed; the manifest and staging folders are left out."""
     with os.scandir(root / rel if rel else root) as entries:
         for entry in entries:
             name = f"{rel}/{entry.name}" if rel else entry.name
@@ -239,7 +240,8 @@ def _scan(root: pathlib.Path, rel: str = "") -> Iterator[tuple[str, str]]:
                 continue
             if entry.is_dir(follow_symlinks=False):
                 yield name, "dir"
-                yield from _scan(root, name)
+                if deep:
+                    yield from _scan(root, name)
             else:
                 yield name, "file" if entry.is_file(follow_symlinks=False) else "other"
 
@@ -278,15 +280,15 @@ def check_folder(path: PathLike, *, overwrite: bool = False, protect: Iterable[P
     if not stat.S_ISDIR(st.st_mode):
         raise UserError(f"{given} is a file, not a folder; give the name of a new or empty folder")
     try:
-        inside = list(_scan(real))
         listed = read_manifest(real)
+        if listed is None:   # not ours: one entry is enough to refuse (never walk all of "/")
+            if next(_scan(real, deep=False), None) is None:
+                return FolderTarget(given, real, True, [], [])
+            raise UserError(f"{given} is not empty and was not written by this program; "
+                            f"choose a new or empty folder (nothing in it was changed)")
+        inside = list(_scan(real))
     except OSError as exc:
         raise UserError(f"cannot look into {given}: {problem(exc)}") from None
-    if not inside and listed is None:
-        return FolderTarget(given, real, True, [], [])
-    if listed is None:
-        raise UserError(f"{given} is not empty and was not written by this program; "
-                        f"choose a new or empty folder (nothing in it was changed)")
     ours = [rel for rel, kind in inside if kind == "file" and rel in listed]
     keep = [rel for rel, kind in inside if kind != "dir" and rel not in ours]
     # a folder stays when something that is not ours is in it, or it holds none of our files
