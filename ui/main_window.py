@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.annotate.screen import AnnotateScreen
+from ui.project_events import DOCUMENTS, LABELS, ProjectEvents
 from ui.settings import UserSettings
 from workbench.paths import projects_dir
 from workbench.store import Store, StoreError
@@ -36,6 +37,7 @@ class _LazyTab(QWidget):
         super().__init__()
         self.factory = factory
         self.screen: QWidget | None = None
+        self.built: Callable[[QWidget], None] | None = None    # told about each screen the factory makes
         self.setLayout(QVBoxLayout())
         self.layout().setContentsMargins(0, 0, 0, 0)
 
@@ -50,6 +52,8 @@ class _LazyTab(QWidget):
             self.screen.deleteLater()
         self.screen = self.factory(path)
         self.layout().addWidget(self.screen)
+        if self.built is not None:
+            self.built(self.screen)
 
 
 class MainWindow(QMainWindow):
@@ -66,6 +70,12 @@ class MainWindow(QMainWindow):
         self.annotate = AnnotateScreen()
         self.annotate.session.annotator = self.settings.annotator()
         self.annotate.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        # One "project changed" notification for every screen (ui/project_events.py): the app's
+        # own label writes say so here; the watcher sees workers' and other processes' writes.
+        self.events = ProjectEvents(self)
+        self.annotate.session.statusChanged.connect(lambda _doc: self.events.notify(LABELS))
+        self.annotate.labelsChanged.connect(lambda: self.events.notify(LABELS))
+        self.annotate.progress.follow(self.events, self.annotate.refresh_counts)
         self.add_screen("Annotate", self.annotate)
         for title, module, cls in OPTIONAL_SCREENS:
             if _has_module(module):
@@ -81,12 +91,20 @@ class MainWindow(QMainWindow):
 
     # ---- screens -------------------------------------------------------------------
     def add_screen(self, title: str, widget: QWidget) -> int:
-        """Add a tab; returns its index.  Connect to :attr:`projectChanged` to follow project switches."""
+        """Add a tab; returns its index.  Connect to :attr:`projectChanged` to follow project switches;
+        a screen with ``follow_project(events)`` is handed :attr:`events` (what changed inside it)."""
+        self._follow(widget)
         return self.tabs.addTab(widget, title)
 
     def add_lazy_screen(self, title: str, factory: Callable[[pathlib.Path], QWidget]) -> int:
         """Add a tab whose widget is made by ``factory(project_path)`` when first shown."""
-        return self.tabs.addTab(_LazyTab(factory), title)
+        tab = _LazyTab(factory)
+        tab.built = self._follow
+        return self.tabs.addTab(tab, title)
+
+    def _follow(self, screen: QWidget) -> None:
+        if hasattr(screen, "follow_project"):
+            screen.follow_project(self.events)
 
     def screen(self, title: str) -> QWidget | None:
         """The widget behind a tab (building a lazy one now)."""
@@ -116,6 +134,7 @@ class MainWindow(QMainWindow):
             self._fill_recent()
             return False
         old, self.store, self.project_path = self.store, store, path
+        self.events.watch(path)
         self.annotate.set_store(store)
         if old is not None:
             old.close()
@@ -153,6 +172,8 @@ class MainWindow(QMainWindow):
     def reload_project(self) -> None:
         """The project file changed underneath (an import): refresh every view of it."""
         self.annotate.reload()
+        self.events.notify(DOCUMENTS)
+        self.events.notify(LABELS)
 
     def _update_title(self) -> None:
         if self.store is None:
@@ -226,6 +247,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self._stop_backup()
         self.settings.save_window(self)
+        self.events.close()
         if self.store is not None:
             self.annotate.set_store(None)  # nothing may query a closed connection later
             self.store.close()

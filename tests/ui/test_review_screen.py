@@ -64,12 +64,34 @@ def test_errors_confusion_tokens_and_explanations(qtbot, win):
     panel.explain.layer_box.setCurrentIndex(2)
     qtbot.waitUntil(lambda: "layer 2" in panel.legend.note.text() and not panel.explain._busy, timeout=30_000)
     panel.explain.mode_box.setCurrentIndex(panel.explain.mode_box.findData("attribution"))
-    qtbot.waitUntil(lambda: panel.legend.note.text().startswith("Attribution") and not panel.explain._busy,
+    qtbot.waitUntil(lambda: "pushed the model towards" in panel.legend.note.text() and not panel.explain._busy,
                     timeout=60_000)
+    assert "B-" not in panel.legend.note.text() and "gap" in panel.legend.note.toolTip()   # jargon in the tooltip
     shot(win, "review_attribution")
     panel.explain.mode_box.setCurrentIndex(0)
     assert panel.view._heat is None
     shot(win, "review_errors")
+
+
+def test_attribution_steps_box_and_legend_say_the_same_number(qtbot, win):
+    """The steps double until the words' scores add up (this saturated classifier needs more
+    than the default 24): the box then shows the steps the legend names, not the ones asked for."""
+    import re
+
+    panel = open_review(qtbot, win, "sentiment")
+    explain = panel.explain
+    asked = explain.steps_box.value()
+    explain.mode_box.setCurrentIndex(explain.mode_box.findData("attribution"))
+    used = []
+    for doc_id in [r.doc_id for r in panel.review.reviews][:4]:
+        panel.show_document(doc_id)
+        qtbot.waitUntil(lambda: panel.legend.note.isVisible() and not explain._busy and explain._pending is None,
+                        timeout=120_000)
+        shown = int(re.search(r"(\d+) steps", panel.legend.note.text()).group(1))
+        technical = int(re.search(r"\((\d+) steps", panel.legend.note.toolTip()).group(1))
+        assert shown == technical == explain.steps_box.value(), (shown, technical, explain.steps_box.value())
+        used.append(shown)
+    assert max(used) > asked
 
 
 def test_fix_in_annotate_then_review_updates(qtbot, win):

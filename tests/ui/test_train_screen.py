@@ -50,7 +50,8 @@ def test_start_see_curves_stop_and_stay_responsive(qtbot, panel, project, tmp_pa
 
     tiny = make_tiny_bert(tmp_path / "tiny", TOY_WORDS, hidden=64, layers=2)
     assert panel.device_label.text().startswith("Device: CPU")
-    assert panel.counts_label.text() == "Labeled: 60 train · 20 dev · 0 test"
+    assert panel.counts_label.text() == ("Labeled: 60 to train on · 20 to check progress (dev) · "
+                                         "0 for the final test")
     panel.base_box.setEditText(str(tiny))
     panel.knobs.epochs.setValue(200)
     panel.knobs.batch_size.setValue(2)
@@ -62,7 +63,7 @@ def test_start_see_curves_stop_and_stay_responsive(qtbot, panel, project, tmp_pa
     qtbot.waitUntil(lambda: panel.curves.data["dev_f1"].n >= 2 and panel.curves.point_count >= 5, timeout=60000)
     assert panel.label_table.rowCount() == 5   # PER, LOC, micro, macro, accuracy
     assert panel.label_table.cell_text(0, 0) in ("PER", "LOC")
-    assert "tokens/s" in panel.status_label.text() and "ETA" in panel.status_label.text()
+    assert "tokens/s" in panel.status_label.text() and "left" in panel.status_label.text()
     assert panel.progress.value() > 0
     SHOTS.mkdir(exist_ok=True)
     panel.grab().save(str(SHOTS / "train_screen_running.png"))
@@ -83,6 +84,27 @@ def test_start_see_curves_stop_and_stay_responsive(qtbot, panel, project, tmp_pa
           f"(load {os.getloadavg()[0]:.1f})")
     assert meter.ticks > 20, "the UI thread's timer hardly ran while training"
     assert meter.longest <= FROZEN_S, f"UI froze for {meter.longest * 1000:.0f} ms"
+
+
+def test_a_flat_dev_score_stops_the_run_and_the_screen_says_why(qtbot, panel, project, tmp_path):
+    """The toy dev set is learnt within a few epochs; then the score is flat while the loss
+    creeps down.  The run stops (it used to go on for every planned epoch) and says why."""
+    from PySide6.QtCore import Qt
+
+    tiny = make_tiny_bert(tmp_path / "tiny", TOY_WORDS, hidden=32, layers=2)
+    panel.base_box.setEditText(str(tiny))
+    panel.knobs.epochs.setValue(60)
+    panel.knobs.batch_size.setValue(4)
+    panel.knobs.lr.setText("5e-3")
+    assert panel.knobs.patience.value() == 2
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not panel.running, timeout=120000)
+    result = panel.last_result
+    assert result is not None and result.status == "done", panel.last_error
+    assert result.epochs_done < 60 and result.dev["f1"] == 1.0
+    assert "stopped early: no gain in dev F1 for 2 epochs" in panel.status_label.text()
+    assert f"Best: epoch {result.best_epoch}" in panel.status_label.text()
+    panel.grab().save(str(SHOTS / "train_screen_stopped_early.png")) if SHOTS.exists() else None
 
 
 def test_failure_shows_its_reason_in_the_window(qtbot, panel, tmp_path):

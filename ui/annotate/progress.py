@@ -1,13 +1,16 @@
 """Progress and counts under the document list: labeled / total per task, per
 label, per split.  Fed from ``queries.counts`` (refreshed after edits, on a short
-timer, so a burst of keystrokes costs one query)."""
+timer, so a burst of keystrokes costs one query), and again whenever the project's
+labels or documents change elsewhere (:meth:`ProgressPanel.follow`: a pre-annotation
+accepted, an import, another process)."""
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import Any, Callable
 
 from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QSizePolicy, QWidget
 
+from ui.project_events import DOCUMENTS, LABELS, ProjectEvents
 from workbench.store import Label
 
 TASK_TITLES = {"ner": "Entities", "sentiment": "Sentiment"}
@@ -21,6 +24,7 @@ class ProgressPanel(QWidget):
         self._grid.setHorizontalSpacing(8)
         self._grid.setVerticalSpacing(3)
         self._bars: dict[str, QProgressBar] = {}
+        self._recount: Callable[[], None] | None = None
         self._notes: dict[str, QLabel] = {}
         self._labels = QLabel()
         self._labels.setWordWrap(True)
@@ -30,6 +34,15 @@ class ProgressPanel(QWidget):
         # Counts change after every edit; their text width must not resize the panel.
         for label in (self._labels, self._splits):
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def follow(self, events: ProjectEvents, recount: Callable[[], None]) -> None:
+        """Call ``recount`` (which feeds :meth:`set_counts`) when labels or documents change."""
+        self._recount = recount
+        events.changed.connect(self._on_project_changed)   # a method: disconnected when this panel goes
+
+    def _on_project_changed(self, what: str) -> None:
+        if what in (LABELS, DOCUMENTS) and self._recount is not None:
+            self._recount()
 
     def set_counts(self, counts: dict[str, Any], labels: dict[str, list[Label]]) -> None:
         total = counts["documents"]

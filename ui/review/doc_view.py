@@ -14,12 +14,12 @@ import bisect
 from typing import Sequence
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QMouseEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QAbstractScrollArea, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QMouseEvent, QPainter, QPaintEvent, QPen, QResizeEvent
+from PySide6.QtWidgets import QAbstractScrollArea, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ui.annotate.text_layout import DocLayout
-from ui.review.styles import GOLD_LINE, KIND_STYLE, heat_color, kind_edge, kind_fill
+from ui.review.styles import GOLD_LINE, GOLD_NAME, KIND_STYLE, KIND_TIPS, heat_color, kind_edge, kind_fill
 from workbench.inference.errors import CORRECT, FALSE_NEGATIVE, FALSE_POSITIVE, WRONG_BOUNDARY, WRONG_TYPE, Verdict
 from workbench.spans import Token
 
@@ -36,7 +36,7 @@ def tag_text(v: Verdict) -> str:
     if v.kind == WRONG_TYPE:
         return f"{v.gold_label} → {v.pred_label}"
     if v.kind == WRONG_BOUNDARY:
-        return f"{v.pred_label} (boundary)"
+        return f"{v.pred_label} (extent)"
     return v.kind
 
 
@@ -204,46 +204,95 @@ class ReviewTextView(QAbstractScrollArea):
 
 
 class _Swatches(QWidget):
-    """The painted part of the legend: error-kind swatches or a heat color bar."""
+    """The painted part of the legend: error-kind swatches or a color bar for the heat overlay.
+
+    The items flow onto as many lines as the width needs (a narrow pane wraps them, it never
+    cuts "your label" off), and the widget asks for that height.
+    """
+
+    SWATCH, GAP, PAD = 22.0, 14.0, 4.0
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.kinds: list[str] = []
         self.heat: tuple[bool, float] | None = None
-        self.setFixedHeight(QFontMetricsF(self.font()).height() + 8)
+        policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+        self._line = QFontMetricsF(self.font()).height() + 4
 
+    # ---- layout ---------------------------------------------------------------------------
+    def _items(self) -> list[tuple[str, str, float]]:
+        """(what, text, width) in order: a kind's swatch and name, the gold line, or the heat bar and its scale."""
+        fm = QFontMetricsF(self.font())
+        if self.heat is not None:
+            signed, scale = self.heat
+            lo = -scale if signed else 0.0
+            text = f"{lo:+.2g} (away) … {scale:+.2g} (towards)" if signed else f"0 … {scale:.2g} of the attention"
+            return [("bar", "", 160.0), ("text", text, fm.horizontalAdvance(text))]
+        out = [(kind, KIND_STYLE[kind][3], self.SWATCH + 6 + fm.horizontalAdvance(KIND_STYLE[kind][3]))
+               for kind in self.kinds]
+        if FALSE_NEGATIVE in self.kinds:
+            out.append(("gold", GOLD_NAME, self.SWATCH + 6 + fm.horizontalAdvance(GOLD_NAME)))
+        return out
+
+    def _placed(self, width: float) -> list[tuple[float, float, str, str]]:
+        """(x, y, what, text) of each item at ``width``: a new line wherever the next would not fit."""
+        x, y, out = self.PAD, self.PAD, []
+        for what, text, w in self._items():
+            if x > self.PAD and x + w > width - self.PAD:
+                x, y = self.PAD, y + self._line
+            out.append((x, y, what, text))
+            x += w + self.GAP
+        return out
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802
+        placed = self._placed(float(width))
+        lines = 1 + (sum(1 for x, _, _, _ in placed[1:] if x == self.PAD) if placed else 0)
+        return int(lines * self._line + 2 * self.PAD)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(int(sum(w + self.GAP for _, _, w in self._items())), self.heightForWidth(10_000))
+
+    def refit(self) -> None:
+        """New items: repaint, and take the height they need at the current width."""
+        self.setFixedHeight(self.heightForWidth(max(1, self.width())))
+        self.update()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        height = self.heightForWidth(event.size().width())
+        if height != self.height():
+            self.setFixedHeight(height)
+
+    # ---- painting --------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         fm = QFontMetricsF(self.font())
-        x, y, h = 4.0, 4.0, fm.height()
-        if self.heat is None:
-            for kind in self.kinds:
-                fill, edge, dashed, name = KIND_STYLE[kind]
-                p.setPen(QPen(QColor(edge), 1.4, Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine))
-                p.setBrush(QColor(fill))
-                p.drawRoundedRect(QRectF(x, y + 2, 22, h - 4), 3, 3)
-                p.setPen(QColor("#4a5160"))
-                p.drawText(QPointF(x + 28, y + fm.ascent()), name)
-                x += 40 + fm.horizontalAdvance(name)
-            if "false_negative" in self.kinds:
+        h = fm.height()
+        for x, y, what, text in self._placed(float(self.width())):
+            if what == "bar":
+                signed, scale = self.heat or (False, 1.0)
+                lo = -scale if signed else 0.0
+                for i in range(160):
+                    p.setPen(heat_color(lo + (scale - lo) * i / 159, scale, signed))
+                    p.drawLine(QPointF(x + i, y + 2), QPointF(x + i, y + h - 2))
+                continue
+            if what == "gold":
                 p.setPen(Qt.PenStyle.NoPen)
                 p.setBrush(QColor(GOLD_LINE))
-                p.drawRect(QRectF(x, y + h - 3, 22, 2))
-                p.setPen(QColor("#4a5160"))
-                p.drawText(QPointF(x + 28, y + fm.ascent()), "gold span")
-            p.end()
-            return
-        signed, scale = self.heat
-        width = 160
-        lo = -scale if signed else 0.0
-        for i in range(width):
-            v = lo + (scale - lo) * i / (width - 1)
-            p.setPen(heat_color(v, scale, signed))
-            p.drawLine(QPointF(x + i, y + 2), QPointF(x + i, y + h - 2))
-        p.setPen(QColor("#4a5160"))
-        text = f"{lo:+.2g} (lowered) … {scale:+.2g} (raised)" if signed else f"0 … {scale:.2g} of the attention"
-        p.drawText(QPointF(x + width + 8, y + fm.ascent()), text)
+                p.drawRect(QRectF(x, y + h - 3, self.SWATCH, 2))
+            elif what != "text":
+                fill, edge, dashed, _ = KIND_STYLE[what]
+                p.setPen(QPen(QColor(edge), 1.4, Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine))
+                p.setBrush(QColor(fill))
+                p.drawRoundedRect(QRectF(x, y + 2, self.SWATCH, h - 4), 3, 3)
+            p.setPen(QColor("#4a5160"))
+            p.drawText(QPointF(x if what == "text" else x + self.SWATCH + 6, y + fm.ascent()), text)
         p.end()
 
 
@@ -268,12 +317,17 @@ class Legend(QWidget):
 
     def show_kinds(self, kinds: Sequence[str]) -> None:
         self.bar.kinds, self.bar.heat = list(kinds), None
+        self.bar.setToolTip("\n".join(f"{KIND_STYLE[k][3]}: {KIND_TIPS[k]}" for k in kinds if k in KIND_TIPS)
+                            + (f"\n{GOLD_NAME}: the extent of your (gold) label, under the text"
+                               if FALSE_NEGATIVE in kinds else ""))
         self.note.setVisible(False)
-        self.bar.update()
+        self.bar.refit()
 
-    def show_heat(self, signed: bool, scale: float, note: str) -> None:
+    def show_heat(self, signed: bool, scale: float, note: str, detail: str = "") -> None:
+        """The color bar and a plain ``note`` under it; ``detail`` (the technical account) is its tooltip."""
         self.bar.heat = (signed, scale)
+        self.bar.setToolTip("")
         self.note.setText(note)
-        self.note.setToolTip(note)
+        self.note.setToolTip(detail or note)
         self.note.setVisible(True)
-        self.bar.update()
+        self.bar.refit()

@@ -3,7 +3,10 @@
 Loading the run's model and every explanation run on worker threads
 (``ui.workers``), one at a time: a request that comes while one runs replaces
 any request already waiting, so clicking through words never queues up work.
-The result is handed to the text view as a heat overlay.  UI thread only.
+The result is handed to the text view as a heat overlay, with a plain line for the legend
+(:func:`legend_text`; the technical account is its tooltip).  Attribution may double its steps
+until the words' scores add up: the steps box then shows the steps used, the same number the
+legend names (one source: ``Explanation.steps``).  UI thread only.
 """
 from __future__ import annotations
 
@@ -12,12 +15,29 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
+from ui.review.styles import plain_tag
 from ui.workers import Worker, start
 from workbench.inference.explain import ATTENTION, ATTRIBUTION, ROLLOUT, Explanation, Request, explain_job, load_predictor
 from workbench.store import Document
 
-MODES = [("errors", "Errors (gold vs predicted)"), (ATTENTION, "Attention"), (ROLLOUT, "Attention rollout"),
-         (ATTRIBUTION, "Attribution (integrated gradients)")]
+MODES = [("errors", "Mistakes (your labels vs the model)"), (ATTENTION, "Where the model looked"),
+         (ROLLOUT, "Where it looked, all layers"), (ATTRIBUTION, "Which words decided")]
+MODE_TIPS = ("Errors: gold spans against predicted spans\n"
+             "Where the model looked: attention weights of one layer and head, or their average\n"
+             "Where it looked, all layers: attention rollout across the layers\n"
+             "Which words decided: attribution by integrated gradients (how much each word moved the prediction)")
+
+
+def legend_text(exp: Explanation) -> tuple[str, str]:
+    """The legend's line in plain words, and the technical account for its tooltip."""
+    if exp.kind == ATTRIBUTION:
+        text = (f"How much each word pushed the model towards \u201c{plain_tag(exp.label)}\u201d "
+                f"({exp.probability:.0%} sure): red towards it, blue away from it · {exp.steps} steps")
+        if exp.approximate:
+            text += " (approximate: try more steps)"
+        return text, exp.note
+    plain = exp.note.replace("[CLS]/[SEP]", "the text's start and end markers").replace("[CLS]", "the whole text")
+    return plain, exp.note
 
 
 def _running(thread: Any) -> bool:
@@ -37,15 +57,16 @@ class ExplainPanel(QWidget):
         self.mode_box = QComboBox()
         for key, text in MODES:
             self.mode_box.addItem(text, key)
-        self.mode_box.setToolTip("Attention and rollout show where the model looked, which is not what mattered;\n"
-                                 "attribution shows how much each word moved the prediction.")
+        self.mode_box.setToolTip("Where the model looked is not what mattered; which words decided is.\n\n" + MODE_TIPS)
         self.layer_box = QComboBox()
         self.head_box = QComboBox()
         self.steps_box = QSpinBox()
         self.steps_box.setRange(8, 1024)
         self.steps_box.setValue(24)
         self.steps_box.setSingleStep(8)
-        self.steps_box.setToolTip("Integrated-gradients steps (doubled up to 384 when the completeness gap is large)")
+        self.steps_box.setToolTip("Integrated-gradients steps: more is slower and more exact.  When the words' scores "
+                                  "do not add up (a large completeness gap) the steps double, up to 384, and this "
+                                  "box shows the steps used.")
         self.status = QLabel("")
         self.status.setObjectName("muted")
         row = QHBoxLayout(self)
@@ -151,6 +172,12 @@ class ExplainPanel(QWidget):
     def _done(self, exp: Explanation) -> None:
         self._busy = False
         self.status.setText("")
+        if exp.kind == ATTRIBUTION and exp.steps and exp.steps != self.steps_box.value():
+            # the steps were raised to make the scores add up: the box shows what was used
+            self.steps_box.blockSignals(True)
+            self.steps_box.setValue(exp.steps)
+            self.steps_box.blockSignals(False)
+            self.status.setText(f"raised to {exp.steps} steps so the words' scores add up")
         if self._pending is None and self.mode != "errors":
             self.explained.emit(exp)
         self._pump()

@@ -16,20 +16,23 @@ from __future__ import annotations
 import pathlib
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget,
+    QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QSplitter, QTabWidget, QVBoxLayout,
+    QWidget,
 )
 
+from ui.project_events import LABELS, PREDICTIONS, RUNS, ProjectEvents
 from ui.review.doc_view import Legend, ReviewTextView
 from ui.review.job import Job
-from ui.review.explain_panel import ExplainPanel
+from ui.review.explain_panel import ExplainPanel, legend_text
+from ui.review.styles import kind_text
 from ui.review.suspicious_view import SuspiciousView
 from ui.review.tables import ConfusionTable, ErrorFilter, ErrorListModel, TokenTable, table_view
 from ui.workers import Worker, start
 from workbench.inference.batch import predict_job
-from workbench.inference.errors import ERROR_KINDS, KIND_NAMES, NER_KINDS, WRONG_CLASS
+from workbench.inference.errors import ERROR_KINDS, NER_KINDS, WRONG_CLASS
 from workbench.inference.review import ReviewSet, review_job
 from workbench.inference.run_model import RunModel, finished_runs
 from workbench.spans import tokenize
@@ -51,13 +54,21 @@ class ReviewPanel(QWidget):
         self.worker: Worker | None = None
         self.thread: Any = None
         self._job: Any = None
+        self.events: ProjectEvents | None = None
+        self._stale: set[str] = set()      # what changed while hidden or busy: runs, labels
         self._build()
         self.set_project(store_path)
 
     # ---- layout ---------------------------------------------------------------------------------
     def _build(self) -> None:
         self.run_box, self.split_box = QComboBox(), QComboBox()
-        self.run_box.setMinimumWidth(320)
+        # room for a run's title at any window width: it shrinks with the window (its full text in
+        # the tooltip and the open list), and never pushes the buttons off the row
+        self.run_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.run_box.setMinimumContentsLength(24)
+        self.run_box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.run_box.setMaximumWidth(self.run_box.fontMetrics().horizontalAdvance("M" * 40))
+        self.run_box.currentIndexChanged.connect(self._run_tip)
         for s in SPLITS:
             self.split_box.addItem(s, s)
         self.refresh_button = QPushButton("Refresh")
@@ -70,6 +81,7 @@ class ReviewPanel(QWidget):
         self.progress.setVisible(False)
         self.summary = QLabel("")
         self.summary.setObjectName("docHeader")
+        self.summary.setWordWrap(True)          # long messages wrap; they never widen the window
         top = QHBoxLayout()
         for w in (QLabel("Run"), self.run_box, QLabel("Split"), self.split_box, self.refresh_button):
             top.addWidget(w)
@@ -89,8 +101,12 @@ class ReviewPanel(QWidget):
         self.errors_proxy.setSourceModel(self.errors_model)
         self.error_list = table_view(self.errors_proxy)
         self.error_list.setSortingEnabled(True)
-        for col, width in zip(ErrorListModel.COLUMNS, (52, 48, 190, 70, 56, 76)):
-            self.error_list.setColumnWidth(ErrorListModel.COLUMNS.index(col), width)
+        # widths from the font, so no header is cut (":onfidence"); long cells are elided, whole in tooltips
+        fm = self.error_list.horizontalHeader().fontMetrics()
+        for c, col in enumerate(ErrorListModel.COLUMNS[:-1]):
+            sample = {"doc": "00000", "loss": "0.000", "kinds": "model only, wrong type", "labels": "PRODUCT"}.get(col, "")
+            header = ErrorListModel.HEADERS.get(col, col)
+            self.error_list.setColumnWidth(c, max(fm.horizontalAdvance(header), fm.horizontalAdvance(sample)) + 28)
         self.confusion = ConfusionTable()
         filters = QHBoxLayout()
         for w in (QLabel("Show"), self.kind_box, QLabel("label"), self.label_box, self.cell_label, self.clear_cell):
@@ -101,14 +117,18 @@ class ReviewPanel(QWidget):
         lv.setContentsMargins(0, 0, 0, 0)
         lv.addLayout(filters)
         lv.addWidget(self.error_list, 3)
-        caption = QLabel("Confusion matrix: rows gold, columns predicted; click a cell to list its documents")
+        caption = QLabel("Which label became which: rows are your labels, columns what the model said; "
+                         "click a cell to list its documents")
         caption.setObjectName("muted")
+        caption.setWordWrap(True)
+        caption.setToolTip("The confusion matrix (rows gold, columns predicted)")
         lv.addWidget(caption)
         lv.addWidget(self.confusion, 2)
 
         self.doc_header = QLabel("")
         self.doc_header.setObjectName("docHeader")
         self.doc_header.setTextFormat(Qt.TextFormat.RichText)
+        self.doc_header.setWordWrap(True)
         self.fix_button = QPushButton("Fix in Annotate  (Ctrl+Enter)")
         self.fix_button.setObjectName("primary")
         self.view = ReviewTextView()
@@ -197,6 +217,7 @@ class ReviewPanel(QWidget):
     def refresh(self) -> None:
         """Review the chosen run on the chosen split (predicting what is not cached) on a worker."""
         run = self.run
+        self._run_tip()
         if run is None or self.project is None:
             self.summary.setText("No finished run yet: train one on the Train screen, then come back.")
             self.preannotate_button.setEnabled(False)
@@ -230,10 +251,14 @@ class ReviewPanel(QWidget):
         self.worker = None
         self.progress.setVisible(False)
         self.cancel_button.setVisible(False)
+        if self._stale and self.isVisible():
+            QTimer.singleShot(0, self, self._catch_up)   # what changed while this review ran
 
     def _preannotated(self, summary: Any) -> None:
         self.summary.setText(f"Pre-annotated {summary.documents} unlabeled documents with run #{summary.run_id} "
                              f"({summary.predicted} predicted now): the Annotate screen shows them as suggestions.")
+        if self.events is not None:
+            self.events.notify(PREDICTIONS)
 
     # ---- the review ------------------------------------------------------------------------------
     def _reviewed(self, rs: ReviewSet | None) -> None:
@@ -248,7 +273,7 @@ class ReviewPanel(QWidget):
                              f"{rep['accuracy']:.3f} · {wrong} of {len(rs.reviews)} documents with errors")
         kinds = [k for k in NER_KINDS if k in ERROR_KINDS] if rs.task == "ner" else [WRONG_CLASS]
         self._fill_box(self.kind_box, [("errors", "any error"), (None, "all documents")] +
-                       [(k, KIND_NAMES[k]) for k in kinds])
+                       [(k, kind_text(k)) for k in kinds])
         self._fill_box(self.label_box, [(None, "any")] + [(n, n) for n in rs.run.entity_labels])
         self.errors_model.set_rows(rs.reviews, rs.texts)
         self.confusion.show_matrix(rs.matrix_names, rs.matrix, rs.cells)
@@ -261,6 +286,9 @@ class ReviewPanel(QWidget):
         self.show_document(keep) if keep is not None else self._row(0)
         if self.store is not None:
             self.suspicious.show_for(self.store, self.project, rs.task, rs.run)
+
+    def _run_tip(self) -> None:
+        self.run_box.setToolTip(self.run_box.currentText())
 
     def _fill_box(self, box: QComboBox, items: list[tuple[Any, str]]) -> None:
         keep = box.currentData() if box.count() else items[0][0]
@@ -321,7 +349,7 @@ class ReviewPanel(QWidget):
 
     def _explained(self, exp: Any) -> None:
         self.view.set_heat(exp.scores, exp.signed)
-        self.legend.show_heat(exp.signed, self.view.heat_scale, exp.note)
+        self.legend.show_heat(exp.signed, self.view.heat_scale, *legend_text(exp))
 
     def _show_errors(self) -> None:
         self.view.set_heat(None)
@@ -341,14 +369,34 @@ class ReviewPanel(QWidget):
             annotate.view.setFocus()
         self.openDocument.emit(doc_id)
 
+    # ---- following the project --------------------------------------------------------------------
+    def follow_project(self, events: ProjectEvents) -> None:
+        """Hear what changes in the project (ui/project_events.py) instead of re-reading it when shown."""
+        self.events = events
+        events.changed.connect(self._on_project_changed)
+
+    def _on_project_changed(self, what: str) -> None:
+        if what == RUNS:
+            self._stale.add(RUNS)          # a run started or finished (here, on the Train screen, elsewhere)
+        elif what == LABELS and self.review is not None:
+            self._stale.add(LABELS)        # gold labels changed: the errors may have (predictions are cached)
+        else:
+            return
+        if self.isVisible():
+            self._catch_up()
+
+    def _catch_up(self) -> None:
+        if self.store is None or self.worker is not None or not self._stale:
+            return
+        stale, self._stale = self._stale, set()
+        if RUNS in stale:
+            self.reload_runs()
+        else:
+            self.refresh()
+
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
-        if self.store is None or self.worker is not None:
-            return
-        if [r.run_id for r in finished_runs(self.store)] != [r.run_id for r in self.runs]:
-            self.reload_runs()       # a run finished on the Train screen meanwhile
-        elif self.review is not None:
-            self.refresh()           # back from fixing labels: gold may have changed (predictions are cached)
+        self._catch_up()      # only what the project said changed while this screen was hidden
 
     # ---- teardown -------------------------------------------------------------------------------------
     def wait(self, ms: int = 60000) -> None:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from ui.review.styles import plain_pair, tag_tip
 from ui.review.tables import table_item
 from ui.workers import Worker, start
 from workbench.inference import cache
@@ -34,13 +35,6 @@ COLUMN_TIPS = {
     "model says": "What the out-of-sample model predicts there",
     "word": "The word whose label the model doubts most",
 }
-
-
-def plain_tag(tag: str) -> str:
-    """"B-PER" and "I-PER" read as "PER", "O" as "no entity"; class names stay as they are."""
-    if tag == "O":
-        return "no entity"
-    return tag[2:] if tag[:2] in ("B-", "I-") else tag
 
 
 class SuspiciousView(QWidget):
@@ -124,6 +118,7 @@ class SuspiciousView(QWidget):
             return
         shown = flagged(items)
         self.checked = len(items)
+        self.table.setColumnHidden(self.COLUMNS.index("word"), task != "ner")
         if shown:
             caption = (f"<b>{len(shown)} of {len(items)} checked documents look suspicious</b> ({how}): the model "
                        f"disagrees with the label, or gives it less than {LOW_GOLD_P:.0%}.  Lowest chance first.")
@@ -140,12 +135,13 @@ class SuspiciousView(QWidget):
         for r, s in enumerate(items):
             d = s.detail
             gold, pred = str(d.get("gold", "")), str(d.get("pred", ""))
+            gold_text, pred_text = plain_pair(gold, pred)
             cells = [table_item(str(r + 1), True), table_item(str(s.doc_id), True), table_item(f"{s.score:.0%}", True),
-                     table_item(plain_tag(gold)), table_item(plain_tag(pred)), table_item(str(d.get("word", ""))),
+                     table_item(gold_text), table_item(pred_text), table_item(str(d.get("word", ""))),
                      table_item(" ".join(texts.get(s.doc_id, "").split())[:160])]
             cells[2].setToolTip(f"p(gold) = {s.score:.3f}")
-            cells[3].setToolTip(gold)
-            cells[4].setToolTip(f"{pred} (p = {float(d['pred_p']):.2f})" if "pred_p" in d else pred)
+            cells[3].setToolTip(tag_tip(gold))
+            cells[4].setToolTip(tag_tip(pred) + (f" (p = {float(d['pred_p']):.2f})" if "pred_p" in d else ""))
             cells[6].setToolTip(texts.get(s.doc_id, ""))
             for c, it in enumerate(cells):
                 self.table.setItem(r, c, it)

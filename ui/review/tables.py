@@ -8,8 +8,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyMod
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QTableWidget, QTableWidgetItem, QWidget
 
-from ui.review.styles import kind_fill
-from workbench.inference.errors import KIND_NAMES, DocReview
+from ui.review.styles import KIND_TIPS, kind_fill, kind_text, plain_pair, plain_tag, tag_tip
+from workbench.inference.errors import DocReview
 from workbench.inference.records import NerPrediction, Prediction
 from workbench.spans import Span, spans_to_bio
 
@@ -21,6 +21,14 @@ class ErrorListModel(QAbstractTableModel):
     """One row per reviewed document; errors first when sorted by loss."""
 
     COLUMNS = ("doc", "errors", "kinds", "labels", "loss", "confidence", "text")
+    HEADERS = {"kinds": "what went wrong"}
+    TIPS = {
+        "doc": "Document number", "errors": "Mistakes the model made in this document",
+        "kinds": "model only = false positive · missed = false negative · wrong extent = wrong boundary",
+        "labels": "The labels involved in the mistakes",
+        "loss": "How far the model's probabilities are from your labels (cross-entropy loss); the worst first",
+        "confidence": "How sure the model is: of its least sure word (entities) or of its class (sentiment)",
+    }
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -39,8 +47,13 @@ class ErrorListModel(QAbstractTableModel):
         return len(self.COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.COLUMNS[section]
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        col = self.COLUMNS[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS.get(col, col)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.TIPS.get(col)
         return None
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -55,7 +68,7 @@ class ErrorListModel(QAbstractTableModel):
             if col == "errors":
                 return len(r.errors)
             if col == "kinds":
-                return ", ".join(sorted(KIND_NAMES[k] for k in r.kinds))
+                return ", ".join(sorted(kind_text(k) for k in r.kinds))
             if col == "labels":
                 return ", ".join(sorted(r.labels))
             if col == "loss":
@@ -63,6 +76,10 @@ class ErrorListModel(QAbstractTableModel):
             if col == "confidence":
                 return f"{r.confidence:.2f}"
             return " ".join(self.texts.get(r.doc_id, "").split())[:160]
+        if role == Qt.ItemDataRole.ToolTipRole and col == "kinds" and r.kinds:
+            return "\n".join(KIND_TIPS.get(k, k) for k in sorted(r.kinds))
+        if role == Qt.ItemDataRole.ToolTipRole and col == "text":
+            return self.texts.get(r.doc_id, "")
         if role == Qt.ItemDataRole.BackgroundRole and r.errors and col in ("doc", "errors"):
             return ERROR_ROW
         if role == Qt.ItemDataRole.TextAlignmentRole and col in ("doc", "errors", "loss", "confidence"):
@@ -132,9 +149,12 @@ class TokenTable(QTableWidget):
 
     wordSelected = Signal(int)
 
+    NER_HEADERS = ["word", "your label", "model says", "confidence"]
+    CLASS_HEADERS = ["class", "your label", "model says", "probability"]
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(0, 4, parent)
-        self.setHorizontalHeaderLabels(["token", "gold", "predicted", "confidence"])
+        self.setHorizontalHeaderLabels(self.NER_HEADERS)
         self.verticalHeader().setVisible(False)
         self.verticalHeader().setDefaultSectionSize(22)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -152,12 +172,16 @@ class TokenTable(QTableWidget):
         if isinstance(pred, NerPrediction):
             gold_tags = spans_to_bio(pred.words, gold or []) if gold is not None else [""] * len(pred.words)
             tags, conf = pred.tags, pred.confidences
-            self.setHorizontalHeaderLabels(["token", "gold", "predicted", "confidence"])
+            self.setHorizontalHeaderLabels(self.NER_HEADERS)
             self.setRowCount(len(pred.words))
             for k, w in enumerate(pred.words):
                 wrong = bool(gold_tags[k]) and gold_tags[k] != tags[k]
-                cells = [table_item(w.text), table_item(gold_tags[k]), table_item(tags[k] if pred.seen[k] else "(cut)"),
-                         table_item(f"{conf[k]:.2f}", True)]
+                gold_text, said = plain_pair(gold_tags[k], tags[k]) if gold_tags[k] else ("", plain_tag(tags[k]))
+                if not pred.seen[k]:
+                    said = "(cut off: beyond the model's length)"
+                cells = [table_item(w.text), table_item(gold_text), table_item(said), table_item(f"{conf[k]:.2f}", True)]
+                cells[1].setToolTip(tag_tip(gold_tags[k]) if gold_tags[k] else "")
+                cells[2].setToolTip(tag_tip(tags[k]) if pred.seen[k] else "")
                 for c, it in enumerate(cells):
                     if wrong:
                         it.setBackground(ERROR_ROW)
@@ -165,7 +189,7 @@ class TokenTable(QTableWidget):
                 if wrong:
                     self.errors.append(k)
         elif pred is not None:
-            self.setHorizontalHeaderLabels(["class", "gold", "predicted", "probability"])
+            self.setHorizontalHeaderLabels(self.CLASS_HEADERS)
             self.setRowCount(len(pred.class_names))
             for k, name in enumerate(pred.class_names):
                 cells = [table_item(name), table_item("✓" if gold == name else ""), table_item("✓" if pred.label == name else ""),
@@ -201,7 +225,8 @@ class ConfusionTable(QTableWidget):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.setToolTip("Rows: gold; columns: predicted (O: no entity).  Click a cell to list its documents.")
+        self.setToolTip("Rows: your labels (gold); columns: what the model said (predicted); \"no entity\" is O.  "
+                        "Click a cell to list its documents.")
         self.names: list[str] = []
         self.cells: dict[tuple[str, str], list[int]] = {}
         self.cellClicked.connect(self._clicked)
@@ -210,8 +235,12 @@ class ConfusionTable(QTableWidget):
         self.names, self.cells = list(names), cells
         self.setRowCount(len(names))
         self.setColumnCount(len(names))
-        self.setHorizontalHeaderLabels([f"→ {n}" for n in names])
-        self.setVerticalHeaderLabels(list(names))
+        heads = [f"→ {plain_tag(n)}" for n in names]
+        self.setHorizontalHeaderLabels(heads)
+        self.setVerticalHeaderLabels([plain_tag(n) for n in names])
+        # columns no narrower than their names: a narrow pane scrolls instead of cutting "→ no entity"
+        fm = self.horizontalHeader().fontMetrics()
+        self.horizontalHeader().setMinimumSectionSize(max(fm.horizontalAdvance(h) for h in heads) + 16 if heads else 40)
         top = max(1, int(counts.max()) if counts.size else 1)
         for r in range(len(names)):
             for c in range(len(names)):

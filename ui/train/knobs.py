@@ -79,6 +79,8 @@ class Knobs(QWidget):
         self.weight_decay.setValue(0.01)
         self.grad_accum = _spin(1, 64, 1)
         self.patience = _spin(0, 50, 2, "never stop early")
+        self.patience.setToolTip("Stop when the dev score has not improved for this many epochs (a tie counts as "
+                                 "improved only when the dev loss fell by at least 0.01); 0: never stop early")
         self.seed = _spin(0, 2**31 - 1, 13)
         self.freeze = _spin(-1, 48, -1, f"auto ({_by_task(ner.freeze_layers, cpu.freeze_layers, gpu.freeze_layers)})")
         self.freeze.setToolTip("Lower transformer blocks left as pretrained (with the embeddings): faster steps. "
@@ -102,8 +104,12 @@ class Knobs(QWidget):
         self.word_case.setToolTip("An uncased model cannot see capitals, the strongest clue to a name; "
                                   "this gives it each word's case (CoNLL: +3.6 F1 points)")
         self.embeddings = QComboBox()
-        for text, value in (("tune rows the data uses (fast)", "sparse"), ("tune all", "full"), ("frozen", "frozen")):
+        for text, value in (("only words in my data (fast)", "sparse"), ("all words", "full"),
+                            ("leave as they are", "frozen")):
             self.embeddings.addItem(text, value)
+        self.embeddings.setToolTip("Which word vectors (rows of the embedding matrix) training may change: sparse = "
+                                   "only the rows of word pieces that occur in the training data; full = all; "
+                                   "frozen = none.  Ignored while the lower layers are frozen.")
         self.device_box = QComboBox()
         for text, value in (("auto (GPU if present)", "auto"), ("CPU", "cpu"), ("CUDA GPU", "cuda"),
                             ("Apple GPU (MPS)", "mps")):

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QToolButton, QWidget,
 )
 
+from ui.project_events import DOCUMENTS, LABELS, RUNS, ProjectEvents
 from ui.train.curves import CurvesWidget
 from ui.train.jobs import device_job, train_job
 from ui.train.knobs import Knobs
@@ -41,6 +42,7 @@ class TrainPanel(QWidget):
         self.thread = None
         self.last_result: Any = None
         self.last_error = ""
+        self.events: ProjectEvents | None = None
         self._build()
         self.set_project(store_path)
         self._detect_device()
@@ -95,6 +97,7 @@ class TrainPanel(QWidget):
         self.progress.setValue(0)
         self.progress.setTextVisible(False)
         self.status_label = QLabel("Ready.")
+        self.status_label.setWordWrap(True)     # a long reason wraps; it never widens the window
         self.error_label = QLabel()
         self.error_label.setObjectName("error")
         self.error_label.setStyleSheet("color: #b00020; font-weight: bold;")
@@ -161,8 +164,12 @@ class TrainPanel(QWidget):
             return
         c = run_store.labeled_counts(self.store, task)
         train = c["train"] + c["unassigned"]
-        dev = f"{c['dev']} dev" if c["dev"] else "no dev split (10% of train held out)"
-        self.counts_label.setText(f"Labeled: {train} train · {dev} · {c['test']} test")
+        dev = f"{c['dev']} to check progress (dev)" if c["dev"] else "none set aside to check progress (10% of " \
+                                                                     "the training documents will be)"
+        self.counts_label.setText(f"Labeled: {train} to train on · {dev} · {c['test']} for the final test")
+        self.counts_label.setToolTip("Accepted documents per split.  The model learns from the train split, is "
+                                     "scored on the dev split after every epoch (early stopping and the best "
+                                     "checkpoint follow it), and on the test split once, at the end.")
         self.start_button.setEnabled(self.worker is None)
         self._fill_base_models()
 
@@ -203,7 +210,9 @@ class TrainPanel(QWidget):
         worker = Worker(device_job, self.knobs.device())
         worker.done.connect(self._on_device)
         worker.failed.connect(self._on_device_failed)
-        start(worker, parent=self)
+        # no parent: a screen closed with its window must not destroy a thread that still runs
+        # (ui/workers.start); the worker's signals die with this screen
+        start(worker)
 
     @Slot(object)
     def _on_device(self, description: str) -> None:
@@ -243,7 +252,7 @@ class TrainPanel(QWidget):
         self.worker.done.connect(self._on_done)
         self.worker.failed.connect(self._on_failed)
         self._set_running(True)
-        self.thread = start(self.worker, parent=self)
+        self.thread = start(self.worker)
 
     def stop(self) -> None:
         if self.worker is not None:
@@ -270,8 +279,10 @@ class TrainPanel(QWidget):
             self.progress.setValue(int(p.fraction * 1000))
             eta = _clock(p.eta_s) if p.eta_s is not None else "?"
             self.status_label.setText(
-                f"Step {p.step}/{p.total_steps} · epoch {p.epoch:.2f}/{p.epochs} · loss {p.loss:.4f} · "
-                f"lr {p.lr:.2e} · {p.tokens_per_s:,.0f} tokens/s · ETA {eta}")
+                f"Epoch {p.epoch:.1f} of {p.epochs} · step {p.step}/{p.total_steps} · train loss {p.loss:.3f} · "
+                f"{p.tokens_per_s:,.0f} tokens/s · about {eta} left")
+            self.status_label.setToolTip(f"learning rate {p.lr:.2e}; train loss: mean cross-entropy of the "
+                                         "last steps (lower is better)")
             if p.loss is not None:
                 self.curves.add_train_loss(p.epoch, p.loss)
         elif p.kind == "epoch" and p.report is not None:
@@ -293,10 +304,11 @@ class TrainPanel(QWidget):
         dev = result.dev
         score = (f"dev F1 {dev['f1']:.3f}" + (f", accuracy {dev['accuracy']:.3f}" if result.task == "sentiment"
                  else "")) if dev else "no dev score"
-        where = f" · model saved in {result.model_dir}" if result.model_dir else ""
-        note = f" ({result.message})" if result.message else ""
-        self.status_label.setText(f"Run #{result.run_id} {result.status}{note}: {score}, best epoch "
-                                  f"{result.best_epoch}, {result.wall_seconds:.0f} s{where}")
+        # why it stopped first: a flat curve that ends early is the plan working, not the app failing
+        best = f"Best: epoch {result.best_epoch}, {score}" if result.best_epoch is not None else score.capitalize()
+        self.status_label.setText(f"Run #{result.run_id} — {result.message or result.status}. {best} · "
+                                  f"{result.wall_seconds:.0f} s")
+        self.status_label.setToolTip(f"Model saved in {result.model_dir}" if result.model_dir else "No model saved")
         if dev:
             self.label_table.show_report(dev)
             self.label_caption.setText(f"Dev scores of the best checkpoint (epoch {result.best_epoch}, all of dev)")
@@ -316,6 +328,24 @@ class TrainPanel(QWidget):
         self._set_running(False)
         self._refresh_counts()
         self.refresh_history()
+        if self.events is not None:
+            self.events.notify(RUNS)     # the Review screen's run list follows
+
+    # ---- following the project ---------------------------------------------------------
+    def follow_project(self, events: ProjectEvents) -> None:
+        """Keep the labeled counts, base models and run history current as the project changes
+        (ui/project_events.py), whichever screen or process changed it."""
+        self.events = events
+        events.changed.connect(self._on_project_changed)
+
+    def _on_project_changed(self, what: str) -> None:
+        if self.store is None:
+            return
+        if what in (LABELS, DOCUMENTS):
+            self._refresh_counts()
+        elif what == RUNS and not self.running:   # while a run goes on, its own reports refresh the history
+            self.refresh_history()
+            self._fill_base_models()
 
     def _show_error(self, text: str) -> None:
         self.last_error = text

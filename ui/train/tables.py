@@ -26,14 +26,21 @@ class LabelTable(QTableWidget):
     """Precision, recall, F1 and support per label, then the averages (and accuracy)."""
 
     COLUMNS = ("label", "precision", "recall", "F1", "support")
+    TIPS = ("", "Of what the model marked with this label, the share that was right",
+            "Of your labels, the share the model found", "The balance of precision and recall (their harmonic mean)",
+            "How many of these labels the scored documents have")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(0, len(self.COLUMNS), parent)
         self.setHorizontalHeaderLabels(self.COLUMNS)
+        for c, tip in enumerate(self.TIPS):
+            self.horizontalHeaderItem(c).setToolTip(tip)
         self.verticalHeader().setVisible(False)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        # a narrow pane scrolls rather than cutting "precision" to "recisior"
+        header.setMinimumSectionSize(header.fontMetrics().horizontalAdvance("precision") + 20)
         self.verticalHeader().setDefaultSectionSize(22)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setAlternatingRowColors(True)

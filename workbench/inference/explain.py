@@ -35,6 +35,9 @@ class Explanation:
     note: str = ""                   # one line for the legend
     layers: int = 0
     heads: int = 0
+    steps: int = 0                   # attribution: the interpolation steps used (the steps box shows this)
+    probability: float = 0.0         # attribution: the model's probability of ``label``
+    approximate: bool = False        # attribution: the completeness gap is large (too few steps)
 
     @property
     def signed(self) -> bool:
@@ -85,11 +88,14 @@ def attribution(pred: Predictor, doc: Document, *, word: int | None = None, step
     a = integrated_gradients(pred, doc, word=word, steps=steps, internal_batch_size=internal_batch_size,
                              max_steps=max_steps)
     change = a.output - a.baseline_output
+    approximate = a.delta >= 0.05 * max(abs(change), 0.01)
     note = (f"Attribution to the score of {a.label} (p = {a.probability:.2f}): red raised it, blue lowered it; "
             f"words sum to {a.total:+.2f} of the {change:+.2f} change from an empty input ({a.steps} steps")
-    note += f", gap {a.delta:.3f})" if a.delta < 0.05 * max(abs(change), 0.01) else \
-        f", gap {a.delta:.3f}: too few steps for this input)"
-    return Explanation(ATTRIBUTION, a.enc.words, a.word_scores, a.word, a.label, 0.0, note)
+    note += f", gap {a.delta:.3f}: too few steps for this input)" if approximate else f", gap {a.delta:.3f})"
+    # ``a.steps`` (doubled from ``steps`` until the gap closes): the one number the note and the
+    # Review screen's steps box both show
+    return Explanation(ATTRIBUTION, a.enc.words, a.word_scores, a.word, a.label, 0.0, note, steps=a.steps,
+                       probability=a.probability, approximate=approximate)
 
 
 # ---- jobs for ui/workers.py -----------------------------------------------------------------
