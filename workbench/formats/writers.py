@@ -82,9 +82,9 @@ def write_hf(store: Store, path: str | pathlib.Path, *, overwrite: bool = False)
     Holds documents accepted for at least one task; a task a document lacks is
     -1 (sentiment) or an empty tag list (NER).
     """
-    import datasets  # heavy: only when exporting this format
-
     with writing_folder(path, kind="hf-dataset", overwrite=overwrite, protect=[store.path]) as staging:
+        import datasets  # heavy: only when exporting this format, and after the target was checked
+
         return _write_hf(store, staging, datasets)
 
 
