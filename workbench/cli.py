@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "workbench.commands.train",
     "workbench.commands.predict",
     "workbench.commands.bundle",
+    "workbench.commands.runs_cmd",
 ]
 
 

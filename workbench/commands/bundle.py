@@ -95,7 +95,11 @@ def cmd_train_bundle(args: argparse.Namespace) -> int:
 def cmd_import_run(args: argparse.Namespace) -> int:
     from workbench.training.run_import import import_run
 
+    from workbench.training.runs import get_run
+
     with _project(args.project) as store:
         run_id = import_run(store, args.run_dir)
-    print(f"imported {args.run_dir} as run {run_id}")
+        row = get_run(store, run_id)
+    folder = pathlib.Path(row.model_dir).parent if row is not None else "?"
+    print(f"imported {args.run_dir} as run {run_id} (copied to {folder})")
     return 0

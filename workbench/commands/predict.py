@@ -92,8 +92,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from workbench.training.metrics import format_report
 
     project = _project(args.project)
+    note_broken(project, args.run, args.task)
     summary = predict_job(project, args.run, args.split, task=args.task, refresh=args.refresh, device=args.device,
                           on_progress=_Progress(args.quiet))
+    if summary.skipped and not args.json:
+        print(f"note: {summary.skipped_note()}", file=sys.stderr)
     with Store(project) as store:
         run = open_run(store, summary.run_id)
         speed = (f"{summary.predicted} predicted in {summary.seconds:.1f} s ({summary.per_second:.0f}/s)"
@@ -126,7 +129,22 @@ def cmd_predict(args: argparse.Namespace) -> int:
 def _summary(s: Any) -> dict[str, Any]:
     return {"run_id": s.run_id, "task": s.task, "split": s.which, "documents": s.documents,
             "predicted": s.predicted, "cached": s.cached, "seconds": round(s.seconds, 3),
-            "per_second": round(s.per_second, 1)}
+            "per_second": round(s.per_second, 1), "skipped": s.skipped, "skipped_note": s.skipped_note()}
+
+
+def note_broken(project: pathlib.Path, run_id: int | None, task: str | None) -> None:
+    """With no --run, the newest loadable run is used: say on stderr which runs were passed over as
+    broken (a deleted or damaged model folder).  A broken --run is refused by open_run itself."""
+    if run_id is not None:
+        return
+    from workbench.inference.run_model import broken_note, run_choices
+    from workbench.store import Store
+
+    with Store(project) as store:
+        for choice in run_choices(store, task):
+            if choice.model is None:
+                print(f"note: {broken_note(choice)} (passed over; `workbench-cli runs {project}` lists every run)",
+                      file=sys.stderr)
 
 
 def _suggestion(pred: Any) -> dict[str, Any]:
@@ -153,6 +171,7 @@ def cmd_suspicious(args: argparse.Namespace) -> int:
                                             time_budget_s=args.time_budget, device=args.device)
         ranked = suspicious.kfold_job(project, args.task, settings, on_progress=_Progress(args.quiet))
     elif method == "dev":
+        note_broken(project, args.run, args.task)
         ranked = suspicious.dev_job(project, args.run, args.task, on_progress=_Progress(args.quiet))
     else:
         ranked = stored
@@ -180,6 +199,7 @@ def cmd_export_onnx(args: argparse.Namespace) -> int:
     from workbench.store import Store
 
     project = _project(args.project)
+    note_broken(project, args.run, args.task)
     with Store(project) as store:
         run = open_run(store, args.run, args.task)
     # the run's own onnx folder is this program's: an earlier export there is replaced without asking

@@ -21,7 +21,12 @@ from workbench.inference.run_model import RunModel, open_run
 from workbench.store import SPLITS, Document, Store
 
 CHUNK = 256
+CHUNK_CHARS = 1_000_000   # and at most this much text per chunk: memory stays bounded whatever the lengths
 ONNX_FROM = 500      # this many documents or more: predict through ONNX Runtime (exported once per run)
+# The model reads the first max_length word pieces of a document (a few thousand characters); the
+# rest still costs words, offsets and a row of probabilities per word (a 50 MB document: 148 s and
+# 9 GB).  Longer documents are skipped, by id, with a message.
+MAX_DOC_CHARS = 250_000
 WHICH = (*SPLITS[:3], "unlabeled", "all")
 
 
@@ -46,6 +51,16 @@ class PredictSummary:
     cached: int             # already cached (not predicted again)
     seconds: float          # model time for the new ones
     cancelled: bool = False
+    skipped: list[int] = dataclasses.field(default_factory=list)   # too long to predict (MAX_DOC_CHARS)
+
+    def skipped_note(self) -> str:
+        """One line naming the skipped documents ("" when none were)."""
+        if not self.skipped:
+            return ""
+        ids = ", ".join(map(str, self.skipped[:20])) + (", ..." if len(self.skipped) > 20 else "")
+        return (f"skipped {len(self.skipped)} document{'s' if len(self.skipped) > 1 else ''} longer than "
+                f"{MAX_DOC_CHARS:,} characters (id {ids}): the model reads only the start of a document; "
+                "split long documents to predict all of their text")
 
     @property
     def per_second(self) -> float:
@@ -72,13 +87,30 @@ def _documents(store: Store, ids: list[int]) -> list[Document]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-def _by_length(store: Store, ids: list[int]) -> list[int]:
+def _lengths(store: Store, ids: list[int]) -> dict[int, int]:
+    wanted = set(ids)
+    return {i: n for i, n in store.conn.execute("SELECT id, length(text) FROM documents") if i in wanted}
+
+
+def _by_length(ids: list[int], lengths: dict[int, int]) -> list[int]:
     """``ids`` shortest text first: each chunk then holds documents of about one length, so
     its batches carry little padding (2,000 CoNLL sentences through the int8 model: 448
     sentences/s sorted as a whole against 335/s sorted only inside chunks of 256)."""
-    wanted = set(ids)
-    lengths = {i: n for i, n in store.conn.execute("SELECT id, length(text) FROM documents") if i in wanted}
     return sorted(ids, key=lambda i: (lengths.get(i, 0), i))
+
+
+def _chunks(ids: list[int], lengths: dict[int, int]) -> list[list[int]]:
+    """Consecutive runs of at most CHUNK documents and CHUNK_CHARS characters (at least one each)."""
+    out: list[list[int]] = []
+    size = CHUNK_CHARS
+    for i in ids:
+        n = lengths.get(i, 0)
+        if not out or len(out[-1]) >= CHUNK or size + n > CHUNK_CHARS:
+            out.append([])
+            size = 0
+        out[-1].append(i)
+        size += n
+    return out
 
 
 def predict_into_cache(store: Store, run: RunModel, doc_ids: list[int], *, predictor: Any = None,
@@ -94,6 +126,11 @@ def predict_into_cache(store: Store, run: RunModel, doc_ids: list[int], *, predi
     todo = list(doc_ids) if refresh else cache.missing(store, run.run_id, doc_ids, exact=not int8)
     summary = PredictSummary(run.run_id, run.task, "", len(doc_ids), 0, len(doc_ids) - len(todo), 0.0)
     report = on_progress or (lambda p: None)
+    lengths = _lengths(store, todo)
+    summary.skipped = [i for i in todo if lengths.get(i, 0) > MAX_DOC_CHARS]
+    if summary.skipped:
+        todo = [i for i in todo if lengths.get(i, 0) <= MAX_DOC_CHARS]
+        report(JobProgress(0, len(todo), summary.skipped_note()))
     report(JobProgress(0, len(todo), f"{summary.cached} already predicted" if summary.cached else "Predicting"))
     if not todo:
         return summary
@@ -104,12 +141,11 @@ def predict_into_cache(store: Store, run: RunModel, doc_ids: list[int], *, predi
         if len(todo) >= ONNX_FROM:
             report(JobProgress(0, len(todo), "Preparing the fast CPU path (once per run)"))
             exact = predictor.use_onnx_runtime(int8=int8) != "int8"
-    todo = _by_length(store, todo)
-    for k in range(0, len(todo), CHUNK):
+    for chunk in _chunks(_by_length(todo, lengths), lengths):
         if cancelled is not None and cancelled():
             summary.cancelled = True
             break
-        docs = _documents(store, todo[k:k + CHUNK])
+        docs = _documents(store, chunk)
         t0 = time.perf_counter()
         preds = predictor.predict(docs, batch_size=batch_size, cancelled=cancelled)
         summary.seconds += time.perf_counter() - t0

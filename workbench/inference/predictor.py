@@ -3,7 +3,8 @@
 A :class:`Predictor` is used by one thread at a time: a batch job's worker, or
 the Review screen's explanation jobs, which run one after another on worker
 threads (never the UI thread).  Models load with ``from_pretrained`` from a
-local folder (safetensors only, never ``trust_remote_code``).
+local folder checked first (``training.model_folder``): safetensors only, and
+``trust_remote_code=False``, so a folder's own code is never run.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from workbench.spans import Token, first_pieces, piece_words, tokenize
 from workbench.store import Document
 from workbench.training.casing import cases_of, uses_word_case
 from workbench.training.device import pick_device
-from workbench.training.model import load_tokenizer, quiet_transformers
+from workbench.training.model import first_line, load_tokenizer, quiet_transformers
 from workbench.training.pooling import restore_pooling
 
 
@@ -51,12 +52,18 @@ class Predictor:
         self.model_dir = pathlib.Path(model_dir)
         if not (self.model_dir / "config.json").is_file():
             raise UserError(f"{self.model_dir}: no model here (config.json missing)")
+        # checked with plain file reads before transformers sees the folder: no code of its own
+        # (auto_map), safetensors weights, labels, tokenizer files
         self.task = model_task(self.model_dir)
         self.device = torch.device(pick_device(device or "auto").torch_device)
         cls = AutoModelForTokenClassification if self.task == "ner" else AutoModelForSequenceClassification
         self.tokenizer = load_tokenizer(str(self.model_dir))
-        with quiet_transformers():     # a mean-pooled model has no [CLS] pooler weights to load
-            self.model = cls.from_pretrained(str(self.model_dir), use_safetensors=True)
+        try:
+            with quiet_transformers():     # a mean-pooled model has no [CLS] pooler weights to load
+                self.model = cls.from_pretrained(str(self.model_dir), use_safetensors=True, trust_remote_code=False,
+                                                 local_files_only=True)
+        except (OSError, ValueError, RuntimeError) as exc:   # damaged weights, shapes that do not fit the config
+            raise UserError(f"{self.model_dir}: the model cannot be loaded ({first_line(exc)})") from exc
         restore_pooling(self.model)
         self.model.to(self.device).eval()
         cfg = self.model.config
@@ -73,6 +80,12 @@ class Predictor:
         for NER the first piece of each word (``spans.tokenize``) carries the word's label."""
         if not docs:
             return []
+        from workbench.inference.batch import MAX_DOC_CHARS   # (batch jobs skip such documents, by id)
+
+        for d in docs:
+            if len(d.text) > MAX_DOC_CHARS:
+                raise UserError(f"document {d.id} is too long to predict ({len(d.text):,} characters; the limit is "
+                                f"{MAX_DOC_CHARS:,}); split it into shorter documents")
         words = [tokenize(d.text, d.pretokenized) for d in docs]
         batch = self.tokenizer([d.text for d in docs], truncation=True, max_length=self.max_length,
                                return_offsets_mapping=True, return_special_tokens_mask=True,

@@ -328,6 +328,7 @@ class _Run:
             model.to("cpu")
             folder = run_folder(cfg, self.run_id, self.recorder.stem)
             with writing_run(folder):   # a full disk: a message, and no half-written folder
+                self.recorder.claim_folder(self.run_id, folder)   # marked: a kill while saving is cleaned up
                 save_model(model, self.tokenizer, folder / "model")
             model_dir = str(folder / "model")
         seconds = time.perf_counter() - self.t_wall

@@ -1,7 +1,9 @@
 """Base models: find them, refuse what is not a model, build the classifier, save it.
 
-Weights are read from safetensors only (``use_safetensors=True``) and
-``trust_remote_code`` is never set (DESIGN rule 6).  Runs on the training thread.
+Weights are read from safetensors only (``use_safetensors=True``) and every
+load passes ``trust_remote_code=False``; a local folder whose config names code
+of its own (``auto_map``) is refused before transformers reads it (DESIGN rule
+6).  Runs on the training thread.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from torch.nn import functional as F
 
 from workbench.errors import UserError
 from workbench.paths import default_base_model_dir
+from workbench.training.model_folder import REMOTE_CODE, refuse_remote_code
 from workbench.training.pooling import restore_pooling
 
 
@@ -30,6 +33,7 @@ def resolve_base_model(spec: str | os.PathLike | None) -> str:
             raise UserError(f"base model {text}: not a folder (pick the folder that holds config.json)")
         if not (path / "config.json").is_file():
             raise UserError(f"base model {text}: not a Hugging Face model folder (it has no config.json)")
+        refuse_remote_code(path, f"base model {text}")
         if not any(path.glob("*.safetensors")):
             raise UserError(
                 f"base model {text}: no .safetensors weights in the folder (pickled .bin weights are never loaded)"
@@ -65,9 +69,9 @@ def load_tokenizer(source: str) -> Any:
 
     try:
         with quiet_transformers():
-            tok = AutoTokenizer.from_pretrained(source)
+            tok = AutoTokenizer.from_pretrained(source, trust_remote_code=False)
     except Exception as exc:  # noqa: BLE001 - see load_model
-        raise UserError(f"base model {source}: cannot load its tokenizer ({_first_line(exc)})") from exc
+        raise UserError(f"base model {source}: cannot load its tokenizer ({first_line(exc)})") from exc
     if not getattr(tok, "is_fast", False):
         raise UserError(f"base model {source}: needs a fast tokenizer (tokenizer.json) for character offsets")
     if tok.pad_token is None:
@@ -87,18 +91,22 @@ def load_model(source: str, task: str, label_names: Sequence[str], tokenizer: An
     try:
         with quiet_transformers():
             config = AutoConfig.from_pretrained(source, num_labels=len(label_names), id2label=id2label,
-                                                label2id=label2id)
+                                                label2id=label2id, trust_remote_code=False)
             if getattr(config, "pad_token_id", None) is None:
                 config.pad_token_id = tokenizer.pad_token_id
-            model = auto.from_pretrained(source, config=config, use_safetensors=True, ignore_mismatched_sizes=True)
+            model = auto.from_pretrained(source, config=config, use_safetensors=True, ignore_mismatched_sizes=True,
+                                         trust_remote_code=False)
         restore_pooling(model)     # an earlier run's model, trained with mean pooling, keeps it
     except Exception as exc:  # noqa: BLE001 - safetensors, config and hub errors all mean "not a usable model"
-        raise UserError(f"base model {source}: cannot be loaded as a {task} model ({_first_line(exc)})") from exc
+        raise UserError(f"base model {source}: cannot be loaded as a {task} model ({first_line(exc)})") from exc
     return model
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """An exception's first line, for a message (transformers' refusal of remote code in our words)."""
     text = str(exc).strip().splitlines()
+    if text and "custom code" in text[0]:
+        return REMOTE_CODE
     return text[0][:300] if text else type(exc).__name__
 
 

@@ -7,10 +7,11 @@ figures go into its run card only (:class:`CardRecorder`), and
 """
 from __future__ import annotations
 
+import pathlib
 from typing import Any, Iterable
 
 from workbench.store import Store
-from workbench.training import runs
+from workbench.training import run_folders, runs
 
 Point = tuple[str, int, float, float]
 
@@ -27,6 +28,12 @@ class StoreRecorder:
 
     def add_points(self, run_id: int, points: Iterable[Point]) -> None:
         runs.add_points(self.store, run_id, points)
+
+    def claim_folder(self, run_id: int, folder: pathlib.Path) -> None:
+        """Mark the run's new folder as the app's and note it on the run row, before the model is
+        written: a run killed while saving leaves a folder the next open knows to be its own."""
+        run_folders.mark(folder, run_id=run_id, project=str(self.store.path))
+        runs.set_model_dir(self.store, run_id, str(folder / "model"))
 
     def finish(self, run_id: int, status: str, **figures: Any) -> None:
         runs.finish_run(self.store, run_id, status, **figures)
@@ -45,6 +52,9 @@ class CardRecorder:
 
     def add_points(self, run_id: int, points: Iterable[Point]) -> None:
         return None  # the loop keeps every point for the run card
+
+    def claim_folder(self, run_id: int, folder: pathlib.Path) -> None:
+        run_folders.mark(folder, run_id=run_id)
 
     def finish(self, run_id: int, status: str, **figures: Any) -> None:
         self.status, self.figures = status, figures
