@@ -78,6 +78,7 @@ class NerView(NerInput, QAbstractScrollArea):
         self._sugg_font = QFont(self._tag_font)
         self._tag_font.setBold(True)
         fm, tfm = QFontMetricsF(self._text_font), QFontMetricsF(self._tag_font)
+        self._tag_fm, self._sugg_fm = tfm, QFontMetricsF(self._sugg_font)
         self._text_h = fm.height()
         self._tag_h = tfm.height() + 4
         # Each line leaves room under the text for the span tags.
@@ -305,8 +306,8 @@ class NerView(NerInput, QAbstractScrollArea):
             for x0, text, color, is_current, suggested in sorted(tags, key=lambda t: t[0]):
                 draw = span_paint.suggestion_tag if suggested else span_paint.span_tag
                 # a tag wider than its word moves the next one right rather than covering it
-                right = draw(p, max(x0 - 2, right + 3), ty, self._tag_h,
-                             self._sugg_font if suggested else self._tag_font, text, color, is_current)
+                font, fm = (self._sugg_font, self._sugg_fm) if suggested else (self._tag_font, self._tag_fm)
+                right = draw(p, max(x0 - 2, right + 3), ty, self._tag_h, font, fm, text, color, is_current)
             p.setFont(self._text_font)
         p.end()
 

@@ -33,10 +33,10 @@ def suggestion_box(p: QPainter, rect: QRectF, color: QColor, current: bool) -> N
     p.drawRoundedRect(rect, 4, 4)
 
 
-def span_tag(p: QPainter, x: float, y: float, height: float, font: QFont, text: str, color: QColor,
-             current: bool) -> float:
-    """Draw the tag with its left edge at ``x``; returns its right edge."""
-    rect = QRectF(x, y, QFontMetricsF(font).horizontalAdvance(text) + 8, height)
+def span_tag(p: QPainter, x: float, y: float, height: float, font: QFont, fm: QFontMetricsF, text: str,
+             color: QColor, current: bool) -> float:
+    """Draw the tag with its left edge at ``x`` (``fm``: the metrics of ``font``); returns its right edge."""
+    rect = QRectF(x, y, fm.horizontalAdvance(text) + 8, height)
     back = color.darker(170) if current else color.darker(125)
     p.setFont(font)
     p.setPen(Qt.PenStyle.NoPen)
@@ -47,10 +47,10 @@ def span_tag(p: QPainter, x: float, y: float, height: float, font: QFont, text: 
     return rect.right()
 
 
-def suggestion_tag(p: QPainter, x: float, y: float, height: float, font: QFont, text: str, color: QColor,
-                   current: bool) -> float:
-    """Draw the tag with its left edge at ``x``; returns its right edge."""
-    rect = QRectF(x, y, QFontMetricsF(font).horizontalAdvance(text) + 10, height)
+def suggestion_tag(p: QPainter, x: float, y: float, height: float, font: QFont, fm: QFontMetricsF, text: str,
+                   color: QColor, current: bool) -> float:
+    """Draw the tag with its left edge at ``x`` (``fm``: the metrics of ``font``); returns its right edge."""
+    rect = QRectF(x, y, fm.horizontalAdvance(text) + 10, height)
     p.setFont(font)
     p.setPen(QPen(color.darker(170), 2.0 if current else 1.3, Qt.PenStyle.DashLine))
     p.setBrush(QColor("#ffffff"))
