@@ -16,12 +16,13 @@ from typing import Callable
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget,
+    QFileDialog, QInputDialog, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from ui.annotate.screen import AnnotateScreen
 from ui.project_events import DOCUMENTS, LABELS, ProjectEvents
 from ui.settings import UserSettings
+from ui.status_bar import StatusBar
 from workbench.paths import projects_dir
 from workbench.store import Store, StoreError
 
@@ -81,9 +82,8 @@ class MainWindow(QMainWindow):
             if _has_module(module):
                 self.add_lazy_screen(title, _import_factory(module, cls))
         self.tabs.currentChanged.connect(self._on_tab)
-        self._project_label = QLabel()
-        self._project_label.setObjectName("muted")
-        self.statusBar().addPermanentWidget(self._project_label)
+        self.setStatusBar(StatusBar())   # elides: a long message or path never widens the window
+        self._project_label = self.statusBar().project_label
         self._build_menus()
         self.resize(1280, 800)
         self.settings.restore_window(self)
