@@ -26,6 +26,14 @@ def _ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
+def _dev_venv() -> str:
+    """The virtual environment this test runs in, if ./dev.sh set it up (else dev.sh would
+    install into whatever Python this is)."""
+    if not list(pathlib.Path(sys.prefix).glob(".installed-*")):
+        pytest.skip(f"{sys.prefix} is not a virtual environment made by ./dev.sh (run ./dev.sh test)")
+    return sys.prefix
+
+
 def _fake_system(tmp: pathlib.Path, uid: int) -> tuple[dict[str, str], pathlib.Path]:
     """An environment whose ``ldd`` reports libxcb-icccm4 and libxcb-keysyms1 missing
     until the fake ``apt-get install`` has run, and whose ``id -u`` says ``uid``."""
@@ -51,7 +59,7 @@ case "$1" in install) touch {state}/installed ;; esac
     env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY", "XDG_SESSION_TYPE")}
     # A display that does not exist: the check must stop before Qt ever connects.
     env.update(PATH=f"{bin_dir}{os.pathsep}{env['PATH']}", DISPLAY=":97", WORKBENCH_HOME=str(tmp / "home"),
-               WORKBENCH_VENV=sys.prefix)
+               WORKBENCH_VENV=_dev_venv())
     return env, state
 
 
@@ -116,6 +124,7 @@ def test_readme_first_command_brings_up_a_real_window(tmp_path: pathlib.Path) ->
         pytest.skip(f"{' and '.join(missing)} not installed (apt-get install xvfb x11-utils); CI runs this test")
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "QT_QPA_PLATFORM")}
     env["WORKBENCH_HOME"] = str(tmp_path / "home")  # a first launch: the demo project is made
+    env["WORKBENCH_VENV"] = _dev_venv()
     probe = ROOT / "tests" / "ui" / "real_window_probe.py"
     result = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, str(probe),
                              str(tmp_path / "out")], cwd=ROOT, env=env, text=True, capture_output=True, timeout=400)
