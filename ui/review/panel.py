@@ -34,7 +34,7 @@ from ui.workers import Worker, start
 from workbench.inference.batch import predict_job
 from workbench.inference.errors import ERROR_KINDS, NER_KINDS, WRONG_CLASS
 from workbench.inference.review import ReviewSet, review_job
-from workbench.inference.run_model import RunModel, finished_runs
+from workbench.inference.run_model import RunModel, finished_runs, run_choices
 from workbench.spans import tokenize
 from workbench.store import Store, StoreError
 
@@ -199,12 +199,17 @@ class ReviewPanel(QWidget):
     def reload_runs(self) -> None:
         assert self.store is not None
         keep = self.run_box.currentData()
-        self.runs = finished_runs(self.store)
+        choices = run_choices(self.store)
+        self.runs = [c.model for c in choices if c.model is not None]
         self.run_box.blockSignals(True)
         self.run_box.clear()
-        for run in self.runs:
-            self.run_box.addItem(run.title, run.run_id)
-        i = self.run_box.findData(keep)
+        for c in choices:   # a broken run is listed, greyed out, with the reason
+            self.run_box.addItem(c.model.title if c.model else f"{c.row.title()} · broken: {c.short_problem}",
+                                 c.row.id)
+            if c.model is None:
+                self.run_box.model().item(self.run_box.count() - 1).setEnabled(False)
+        i = self.run_box.findData(keep if any(r.run_id == keep for r in self.runs) else
+                                  (self.runs[0].run_id if self.runs else None))
         self.run_box.setCurrentIndex(i if i >= 0 else 0)
         self.run_box.blockSignals(False)
         self.refresh()

@@ -109,6 +109,7 @@ class TrainPanel(QWidget):
         self.label_table = LabelTable()
         self.history = HistoryTable()
         self.history.selectionChangedRuns.connect(self._on_history_selection)
+        self.history.runsDeleted.connect(lambda _ids: self._refresh_counts())   # the base-model list names runs
         self.history_caption = QLabel("Run history: select one run to see it, two to compare them.")
         self.label_caption.setWordWrap(True)
         self.history_caption.setWordWrap(True)
@@ -203,7 +204,7 @@ class TrainPanel(QWidget):
 
     def refresh_history(self) -> None:
         if self.store is not None:
-            self.history.set_runs(run_store.list_runs(self.store))
+            self.history.show_project(self.store)
 
     # ---- device ------------------------------------------------------------------------
     def _detect_device(self) -> None:

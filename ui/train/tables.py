@@ -3,10 +3,16 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView, QHeaderView, QMenu, QMessageBox, QTableWidget, QTableWidgetItem, QWidget,
+)
 
+from workbench.errors import UserError
+from workbench.store import Store
+from workbench.training import run_folders
+from workbench.training import runs as run_store
 from workbench.training.runs import RunRow
 
 
@@ -84,10 +90,17 @@ def _heat(value: float) -> QColor:
 
 
 class HistoryTable(QTableWidget):
-    """Every past run of the project, newest first.  Select one to see it, two to compare."""
+    """Every past run of the project, newest first.  Select one to see it, two to compare.
+
+    A run whose model can no longer be loaded shows "broken" and why; one whose process was
+    killed, "interrupted".  Delete (the key, or the context menu) removes the selected runs
+    after a confirmation: their rows, curves and cached predictions, and their folders when
+    the app wrote them inside its runs folder (``workbench.training.runs.remove_run``).
+    """
 
     COLUMNS = ("run", "task", "status", "dev score", "epochs", "time", "base model", "started")
     selectionChangedRuns = Signal(list)     # the selected RunRows (at most two)
+    runsDeleted = Signal(list)              # ids of runs just deleted
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(0, len(self.COLUMNS), parent)
@@ -100,33 +113,72 @@ class HistoryTable(QTableWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         self.runs: list[RunRow] = []
+        self.problems: dict[int, str] = {}      # run id -> why its model cannot be loaded
+        self.full_problems: dict[int, str] = {}
+        self.store: Store | None = None
+        self.last_deleted: list[str] = []       # what the last deletion did, in words
         self.itemSelectionChanged.connect(self._on_selection)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._context_menu)
 
-    def set_runs(self, runs: Sequence[RunRow]) -> None:
+    def show_project(self, store: Store | None) -> None:
+        """List ``store``'s runs (marking killed ones interrupted first) with broken ones flagged."""
+        self.store = store
+        if store is None:
+            self.set_runs([])
+            return
+        from workbench.inference.run_model import run_choices
+
+        rows = run_store.list_runs(store)
+        broken = [c for c in run_choices(store) if c.model is None]
+        self.set_runs(rows, {c.row.id: c.short_problem for c in broken}, {c.row.id: c.problem for c in broken})
+
+    def set_runs(self, runs: Sequence[RunRow], problems: dict[int, str] | None = None,
+                 full_problems: dict[int, str] | None = None) -> None:
+        """``problems``: why a run is broken, short (the cell); ``full_problems``: with paths (the tooltip)."""
         keep = {r.id for r in self.selected_runs()}
         self.blockSignals(True)
         self.runs = list(runs)
+        self.problems = dict(problems or {})
+        self.full_problems = dict(full_problems or problems or {})
         self.setRowCount(len(self.runs))
         for i, run in enumerate(self.runs):
             score = run.dev_score
             summary = run.metrics.get("summary") or {}
             epochs = summary.get("epochs")
+            status, why, color = self._status(run)
             values = (
-                f"#{run.id}", run.task, run.status + (f": {run.error[:60]}" if run.error and run.status == "failed" else ""),
-                f"{score:.3f}" if score is not None else "-", f"{epochs:g}" if epochs is not None else "-",
+                f"#{run.id}", run.task, status + (f": {why[:60]}" if why else ""),
+                f"{score:.3f}" if isinstance(score, (int, float)) else "-",
+                f"{epochs:g}" if isinstance(epochs, (int, float)) else "-",
                 f"{run.seconds:.0f} s" if run.seconds else "-", _short_model(run.base_model),
                 run.started[:19].replace("T", " "),
             )
             for c, text in enumerate(values):
                 it = _item(text, align_right=c in (0, 3, 4, 5))
-                if run.status == "failed":
-                    it.setForeground(QColor("#b00020"))
-                it.setToolTip(run.error or text)
+                if color:
+                    it.setForeground(QColor(color))
+                full = self.full_problems.get(run.id) or why
+                it.setToolTip(f"{status}: {full}" if full else text)
                 self.setItem(i, c, it)
         for i, run in enumerate(self.runs):
             if run.id in keep:
                 self.selectRow(i)
         self.blockSignals(False)
+
+    def _status(self, run: RunRow) -> tuple[str, str, str]:
+        """What the status column says, why, and its colour."""
+        if run.id in self.problems:
+            return "broken", self.problems[run.id], "#b00020"
+        if run.status == "failed":
+            return "failed", run.error, "#b00020"
+        if run.status == "interrupted":
+            return "interrupted", run.error, "#9a5b00"
+        return run.status, "", ""
+
+    def status_text(self, row: int) -> str:
+        it = self.item(row, 2)
+        return it.text() if it else ""
 
     def selected_runs(self) -> list[RunRow]:
         rows = sorted({ix.row() for ix in self.selectionModel().selectedRows()}) if self.selectionModel() else []
@@ -143,6 +195,68 @@ class HistoryTable(QTableWidget):
 
     def _on_selection(self) -> None:
         self.selectionChangedRuns.emit(self.selected_runs()[:2])
+
+    # ---- deleting ---------------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.selected_runs():
+            self.delete_selected()
+            return
+        super().keyPressEvent(event)
+
+    def _context_menu(self, pos: QPoint) -> None:
+        row = self.rowAt(pos.y())
+        if row < 0:
+            return
+        if row not in {ix.row() for ix in self.selectionModel().selectedRows()}:
+            self.selectRow(row)
+        chosen = self.selected_runs()
+        menu = QMenu(self)
+        what = f"run #{chosen[0].id}" if len(chosen) == 1 else f"{len(chosen)} runs"
+        action = menu.addAction(f"Delete {what}…")
+        action.setEnabled(bool(chosen) and self.store is not None)
+        action.triggered.connect(self.delete_selected)
+        self.context_menu = menu     # (kept so a test can find it)
+        menu.popup(self.viewport().mapToGlobal(pos))
+
+    def delete_selected(self) -> None:
+        """Ask, then delete the selected runs.  A run still training is not offered."""
+        chosen = [r for r in self.selected_runs() if r.status != "running"]
+        if self.store is None or not chosen:
+            if self.selected_runs():
+                QMessageBox.information(self, "Delete runs", "A run that is still training cannot be deleted; "
+                                        "stop it first.")
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, "Delete runs", _confirm_text(chosen),
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.button(QMessageBox.StandardButton.Yes).setText("Delete")
+        if box.exec() != QMessageBox.StandardButton.Yes:
+            return
+        said: list[str] = []
+        for run in chosen:
+            try:
+                said += run_store.remove_run(self.store, run.id)
+            except UserError as exc:
+                said.append(str(exc))
+        self.last_deleted = said
+        self.show_project(self.store)
+        self.runsDeleted.emit([r.id for r in chosen])
+
+
+def _confirm_text(chosen: Sequence[RunRow]) -> str:
+    """What deleting these runs will do, folder by folder, before the user says yes."""
+    one = len(chosen) == 1
+    lines = [f"Delete {f'run #{chosen[0].id}' if one else f'{len(chosen)} runs'} from this project? "
+             f"{'Its' if one else 'Their'} curves, scores and cached predictions go with "
+             f"{'it' if one else 'them'}. This cannot be undone.", ""]
+    for run in chosen:
+        folder = run_folders.run_folder_of(run.model_dir)
+        if folder is None:
+            lines.append(f"#{run.id}: no model folder")
+            continue
+        why = run_folders.why_kept(folder, run.id, run.task)
+        lines.append(f"#{run.id}: its folder {folder} " + ("is deleted" if not why else f"stays on disk ({why})"))
+    return "\n".join(lines)
 
 
 def _short_model(name: str) -> str:

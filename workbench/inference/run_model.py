@@ -60,6 +60,14 @@ class RunChoice:
     model: RunModel | None
     problem: str = ""
 
+    @property
+    def short_problem(self) -> str:
+        """The problem without the model folder's path ("config.json: not valid JSON ..."), for a list."""
+        short = self.problem
+        for prefix in (f"{self.row.model_dir}/", f"{self.row.model_dir}: "):
+            short = short.replace(prefix, "")
+        return short
+
 
 def _choice(row: runs.RunRow) -> RunChoice:
     try:

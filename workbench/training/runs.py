@@ -164,7 +164,7 @@ def mark_interrupted(store: Store) -> list[str]:
         why = run_process_gone(pid, host or "", _epoch(started))
         if not why:
             continue
-        error = f"the run stopped unfinished: {why}"
+        error = why
         try:
             with store.transaction():
                 marked = store.conn.execute(
