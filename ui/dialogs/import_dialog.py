@@ -247,7 +247,9 @@ class ImportDialog(QDialog):
         self._preview_gen += 1  # whatever is still on its way is out of date
         gen = self._preview_gen
         if not path or not pathlib.Path(path).is_file():
-            self._set_status("Choose a file." if not path else f"No file at {path}.", error=bool(path))
+            where = pathlib.Path(path)
+            self._set_status("Choose a file." if not path else f"{path} is a folder: choose a file in it."
+                             if where.is_dir() else f"No file at {path}.", error=bool(path))
             return
         self._set_status("Reading the file…")
         worker = Worker(preview_job, path, self.fmt.currentData(), gen, self._guess_columns, **self.options())
