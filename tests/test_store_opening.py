@@ -29,7 +29,7 @@ def foreign_files(tmp: pathlib.Path) -> list[tuple[pathlib.Path, str]]:
     (tmp / "folder.db").mkdir()
     return [
         (sqlite_file(tmp / "other.db", "CREATE TABLE notes (x)", "INSERT INTO notes VALUES (1)"),
-         "not a workbench project (an SQLite database with other tables: notes)"),
+         "not a workbench project (an SQLite database whose tables are not a project's: notes)"),
         (tmp / "empty.db", "the file is empty (0 bytes), not a workbench project"),
         (sqlite_file(tmp / "docs.db", "CREATE TABLE documents (id INTEGER PRIMARY KEY, text TEXT)",
                      "INSERT INTO documents VALUES (1, 'mine')"), "not a workbench project"),

@@ -125,7 +125,7 @@ def identify(conn: sqlite3.Connection, path: pathlib.Path) -> int:
             why = "an empty SQLite database"
         else:
             shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
-            why = f"an SQLite database with other tables: {shown}"
+            why = f"an SQLite database whose tables are not a project's: {shown}"
         raise not_a_project(path, why)
     if version > len(schema.MIGRATIONS):
         raise schema.newer_version(path, version)
