@@ -1,5 +1,4 @@
 """The project file: what an annotator's actions leave in it, and what the screens read back."""
-import shutil
 import sqlite3
 
 import pytest
