@@ -151,8 +151,8 @@ def test_suspicious_labels_find_planted_errors_and_fix_one(qtbot, win):
     assert f"{len(shown)} of 40 checked documents look suspicious" in view.caption.text()
     assert view.table.horizontalHeaderItem(2).text() == "label's chance"      # p(gold) is in its tooltip
     assert "p(gold)" in view.table.horizontalHeaderItem(2).toolTip()
+    shot(panel, "review_suspicious")
     view.table.selectRow(2)
     view.table.setFocus()
     qtbot.keyClick(view.table, Qt.Key.Key_Return)
     assert win.annotate.session.doc_id == view.items[2].doc_id
-    shot(panel, "review_suspicious")

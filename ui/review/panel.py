@@ -71,6 +71,9 @@ class ReviewPanel(QWidget):
         self.run_box.currentIndexChanged.connect(self._run_tip)
         for s in SPLITS:
             self.split_box.addItem(s, s)
+        self.split_box.setToolTip("dev: the documents set aside to check training after each epoch\n"
+                                  "test: the documents kept for the final check\n"
+                                  "train: the documents the model learned from (it looks better there than it is)")
         self.refresh_button = QPushButton("Refresh")
         self.preannotate_button = QPushButton("Pre-annotate unlabeled")
         self.preannotate_button.setToolTip("Predict every unlabeled document with this run; the Annotate screen "
@@ -293,7 +296,11 @@ class ReviewPanel(QWidget):
             self.suspicious.show_for(self.store, self.project, rs.task, rs.run)
 
     def _run_tip(self) -> None:
+        """The chosen run's whole title in the tooltip, and an open list wide enough for every title."""
         self.run_box.setToolTip(self.run_box.currentText())
+        fm = self.run_box.fontMetrics()
+        widest = max((fm.horizontalAdvance(self.run_box.itemText(i)) for i in range(self.run_box.count())), default=0)
+        self.run_box.view().setMinimumWidth(widest + 40)
 
     def _fill_box(self, box: QComboBox, items: list[tuple[Any, str]]) -> None:
         keep = box.currentData() if box.count() else items[0][0]

@@ -70,24 +70,29 @@ class CurvesWidget(pg.GraphicsLayoutWidget):
         super().__init__(parent)
         self.setBackground("w")
         self.setMinimumHeight(220)
+        # short titles and series names (each plot's title says what is plotted): a narrow plot's
+        # legend must not cover the axis ("rain loss") nor its title push the next plot off
         self.loss_plot = self.addPlot(row=0, col=0, title="Loss")
         self.score_plot = self.addPlot(row=0, col=1, title="Dev score")
+        self.setToolTip("Loss: how far the model's probabilities are from your labels, on the training batches "
+                        "(train) and on the dev documents (dev); lower is better.\nDev score: F1 (and accuracy) on "
+                        "the dev documents after each epoch; higher is better.")
         for plot in (self.loss_plot, self.score_plot):
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setLabel("bottom", "epoch")
-            plot.addLegend(offset=(-10, 10))
+            plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 210))   # readable over curves
         self.score_plot.setYRange(0, 1, padding=0.02)
         self.data = {name: Series() for name in self.SERIES}
         self._ema = 0.0
         self._ema_n = 0
         self.items = {
-            "train_loss": self.loss_plot.plot(name="train loss", pen=pg.mkPen("#9ecae1", width=1)),
-            "train_smooth": self.loss_plot.plot(name="train loss (smoothed)", pen=pg.mkPen("#08519c", width=2)),
-            "dev_loss": self.loss_plot.plot(name="dev loss", pen=pg.mkPen("#e6550d", width=2), symbol="o",
+            "train_loss": self.loss_plot.plot(name="train", pen=pg.mkPen("#9ecae1", width=1)),
+            "train_smooth": self.loss_plot.plot(name="train, smoothed", pen=pg.mkPen("#08519c", width=2)),
+            "dev_loss": self.loss_plot.plot(name="dev", pen=pg.mkPen("#e6550d", width=2), symbol="o",
                                             symbolSize=7, symbolBrush="#e6550d"),
-            "dev_f1": self.score_plot.plot(name="dev F1", pen=pg.mkPen("#31a354", width=2), symbol="o",
+            "dev_f1": self.score_plot.plot(name="F1", pen=pg.mkPen("#31a354", width=2), symbol="o",
                                            symbolSize=7, symbolBrush="#31a354"),
-            "dev_accuracy": self.score_plot.plot(name="dev accuracy", symbol="t", symbolSize=7,
+            "dev_accuracy": self.score_plot.plot(name="accuracy", symbol="t", symbolSize=7,
                                                  pen=pg.mkPen("#756bb1", width=1, style=Qt.PenStyle.DashLine),
                                                  symbolBrush="#756bb1"),
         }
@@ -171,7 +176,7 @@ class CurvesWidget(pg.GraphicsLayoutWidget):
             f1 = points.get("dev_f1")
             if f1 is not None:
                 self._add(self.score_plot, f1["epoch"], f1["value"], pen=pg.mkPen(color, width=2), symbol="o",
-                          symbolSize=7, symbolBrush=color, name=f"{label} dev F1")
+                          symbolSize=7, symbolBrush=color, name=f"{label} F1")
 
     def _add(self, plot: pg.PlotItem, x: np.ndarray, y: np.ndarray, **style: object) -> None:
         self._overlay.append((plot, plot.plot(x, y, **style)))

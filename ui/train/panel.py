@@ -53,6 +53,7 @@ class TrainPanel(QWidget):
         self.task_box.currentIndexChanged.connect(self._refresh_counts)
         self.base_box = QComboBox()
         self.base_box.setEditable(True)
+        self.base_box.currentIndexChanged.connect(lambda _i: self._show_base_start())
         self.base_box.setToolTip("The bundled model, a model folder, an earlier run's model, or a hub id (online)")
         browse = QToolButton()
         browse.setText("…")
@@ -188,6 +189,13 @@ class TrainPanel(QWidget):
         if idx >= 0:
             self.base_box.setCurrentIndex(idx)
         self.base_box.blockSignals(False)
+        self._show_base_start()
+
+    def _show_base_start(self) -> None:
+        """A narrow box shows the start of the model's name (not "efault: MiniLM"); all of it in the tooltip."""
+        self.base_box.lineEdit().setCursorPosition(0)
+        self.base_box.setToolTip(f"{self.base_box.currentText()}\n\nThe bundled model, a model folder, an earlier "
+                                 "run's model, or a hub id (online)")
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Base model folder (with config.json)")
