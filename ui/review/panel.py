@@ -89,6 +89,7 @@ class ReviewPanel(QWidget):
         for w in (QLabel("Run"), self.run_box, QLabel("Split"), self.split_box, self.refresh_button):
             top.addWidget(w)
         top.addStretch(1)
+        top.setStretchFactor(self.run_box, 3)     # the run's title gets the room first (up to its maximum)
         for w in (self.progress, self.cancel_button, self.preannotate_button):
             top.addWidget(w)
 
@@ -339,13 +340,14 @@ class ReviewPanel(QWidget):
         words = getattr(pred, "words", None) or []
         if rs.task == "ner":
             self.view.set_document(doc.text, words, r.verdicts if r else [])
-            head = f"<b>Document {doc_id}</b> · {len(r.errors) if r else 0} errors · loss {r.loss:.3f}" if r else ""
+            n = len(r.errors) if r else 0
+            head = f"<b>Document {doc_id}</b> · {n} error{'' if n == 1 else 's'} · loss {r.loss:.3f}" if r else ""
         else:
             words = tokenize(doc.text, doc.pretokenized)
             self.view.set_document(doc.text, words, [])
             mark = "✓" if pred.label == gold else "✗"
-            head = (f"<b>Document {doc_id}</b> · gold <b>{gold}</b> · model <b>{pred.label}</b> "
-                    f"({pred.confidence:.2f}) {mark}")
+            head = (f"<b>Document {doc_id}</b> · your label <b>{gold}</b> · model <b>{pred.label}</b> "
+                    f"({pred.confidence:.0%} sure) {mark}")
         self.doc_header.setText(head)
         self.tokens.show_prediction(pred, gold)
         word = self.tokens.errors[0] if self.tokens.errors else (0 if words and rs.task == "ner" else None)

@@ -118,7 +118,7 @@ class TrainPanel(QWidget):
         tables = QSplitter(Qt.Orientation.Horizontal)
         tables.addWidget(_boxed(self.label_caption, self.label_table))
         tables.addWidget(_boxed(self.history_caption, self.history))
-        tables.setSizes([380, 620])
+        tables.setSizes([450, 550])        # the per-label table's five columns fit at 1280 px
         right_split = QSplitter(Qt.Orientation.Vertical)
         right_split.addWidget(self.curves)
         right_split.addWidget(tables)
