@@ -16,7 +16,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from workbench.errors import UserError
-from workbench.store import Store
+from workbench.store import Store, StoreError
 from workbench.store.project import now
 from workbench.training import run_folders
 from workbench.training.processes import host_name, run_process_gone
@@ -157,6 +157,8 @@ def mark_interrupted(store: Store) -> list[str]:
     the machine restarted); a model folder it was writing is removed when the app wrote it
     inside its runs folder, else left and named in the run's error.  Returns one line per run
     marked.  Cheap when nothing runs; a read-only project is left as it is."""
+    if getattr(store, "read_only", False):
+        return []
     rows = store.conn.execute("SELECT id, task, pid, host, started, model_dir FROM runs WHERE status = 'running'"
                               ).fetchall()
     said = []
@@ -170,7 +172,7 @@ def mark_interrupted(store: Store) -> list[str]:
                 marked = store.conn.execute(
                     "UPDATE runs SET status = 'interrupted', error = ?, finished = ?, model_dir = ''"
                     " WHERE id = ? AND status = 'running'", (error, now(), run_id)).rowcount
-        except sqlite3.OperationalError:     # a read-only project: show it as it is, touch nothing
+        except (sqlite3.OperationalError, StoreError):   # cannot write now (read-only, full disk): touch nothing
             return said
         folder = run_folders.run_folder_of(model_dir)
         if marked and folder is not None:    # (another process that marked it first cleans up)
