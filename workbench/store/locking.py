@@ -17,9 +17,9 @@ from workbench.store.errors import StoreError, is_busy
 # for up to this long before it reports SQLITE_BUSY.
 BUSY_TIMEOUT_S = 30.0
 # How long a writer waits in all before it gives up with a message.  The longest
-# lock this app takes is an import's publish transaction: about 1.2 s per 100,000
-# documents on the development machine, so some 15 s for a million, and a slow disk
-# may take several times that.  Five minutes covers it with a wide margin, while a
+# lock this app takes is an import's publish transaction: 1-2 s per 100,000
+# documents on the development machine, so some 10-20 s for a million, and a slow
+# disk may take several times that.  Five minutes covers it with a wide margin, while a
 # lock that is never released (another program left in a transaction, a hung
 # process) still ends in a message instead of a window that waits forever.
 WRITE_WAIT_S = 300.0
