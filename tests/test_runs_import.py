@@ -87,13 +87,18 @@ CARDS = {
     "config is a list": {"config": ["epochs", 2]},
     "epochs in the summary is text": {"summary": {"epochs": "two"}},
     "max_length is text": {"config": {"max_length": "long"}},
+    "a lone surrogate as the base model": '"base_model": "\\ud800"',
+    "nested 100,000 levels deep": "[" * 100_000 + "]" * 100_000,
 }
 
 
 @pytest.mark.parametrize("shape", sorted(CARDS))
 def test_bad_run_card_is_refused_and_leaves_nothing(shape, project, run_dir, workbench_home):
     change = CARDS[shape]
-    if isinstance(change, str):
+    if isinstance(change, str) and change.startswith('"'):     # one raw JSON field, spliced into the card
+        text = (run_dir / "run_card.json").read_text()
+        (run_dir / "run_card.json").write_text(text.replace('"base_model": ', change + ', "was": ', 1))
+    elif isinstance(change, str):
         (run_dir / "run_card.json").write_text(change)
     else:
         edit_card(run_dir, **change)

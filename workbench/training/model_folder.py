@@ -40,7 +40,7 @@ def read_json(path: pathlib.Path, name: str | None = None) -> Any:
     if not path.is_file():
         raise UserError(f"{shown}: not a regular file")
     if path.stat().st_size > MAX_JSON_BYTES:
-        raise UserError(f"{shown}: too large for a settings file ({path.stat().st_size:,} bytes)")
+        raise UserError(f"{shown}: too large for this kind of file ({path.stat().st_size:,} bytes)")
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -50,7 +50,7 @@ def read_json(path: pathlib.Path, name: str | None = None) -> Any:
     try:
         return json.loads(text)
     except RecursionError as exc:
-        raise UserError(f"{shown}: nested too deeply to be a settings file") from exc
+        raise UserError(f"{shown}: its JSON is nested too deeply") from exc
     except ValueError as exc:   # JSONDecodeError; also integers too long to convert
         where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
         msg = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)

@@ -147,6 +147,17 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
+def _is_text(v: Any) -> bool:
+    """A string that can be stored: JSON's "\\ud800" (a lone surrogate) is a str that is not text."""
+    if not isinstance(v, str):
+        return False
+    try:
+        v.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def read_card(run_dir: pathlib.Path) -> dict[str, Any]:
     """run_card.json, checked field by field (each bad one is named); fields the app does not
     use are ignored, missing optional ones read as empty."""
@@ -163,10 +174,10 @@ def read_card(run_dir: pathlib.Path) -> dict[str, Any]:
     for field in ("labels", "label_names"):
         value = card.get(field)
         if field in card or field == "labels":
-            if not isinstance(value, list) or not value or not all(isinstance(x, str) and x for x in value):
+            if not isinstance(value, list) or not value or not all(_is_text(x) and x for x in value):
                 raise bad(field, "a list of label names")
     for field in ("base_model", "device", "created"):
-        if field in card and not isinstance(card[field], str):
+        if field in card and not _is_text(card[field]):
             raise bad(field, "text")
     for field in ("config", "data", "metrics", "summary"):
         if card.get(field) is None:
@@ -198,7 +209,7 @@ def read_card(run_dir: pathlib.Path) -> dict[str, Any]:
     if not isinstance(points, list):
         raise bad("points", "a list")
     for i, p in enumerate(points):
-        if not (isinstance(p, list) and len(p) == 4 and isinstance(p[0], str) and _is_int(p[1])
+        if not (isinstance(p, list) and len(p) == 4 and _is_text(p[0]) and _is_int(p[1])
                 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in p[2:])):
             raise bad(f"points[{i}]", "[series name, step, epoch, value]")
     card["points"] = points
