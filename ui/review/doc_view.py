@@ -19,7 +19,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QMouseEvent, QPainter, Q
 from PySide6.QtWidgets import QAbstractScrollArea, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ui.annotate.text_layout import DocLayout
-from ui.review.styles import GOLD_LINE, GOLD_NAME, KIND_STYLE, KIND_TIPS, heat_color, kind_edge, kind_fill
+from ui.review.styles import GOLD_LINE, GOLD_NAME, KIND_STYLE, KIND_TIPS, heat_color, kind_edge
 from workbench.inference.errors import CORRECT, FALSE_NEGATIVE, FALSE_POSITIVE, WRONG_BOUNDARY, WRONG_TYPE, Verdict
 from workbench.spans import Token
 

@@ -34,7 +34,7 @@ from ui.workers import Worker, start
 from workbench.inference.batch import predict_job
 from workbench.inference.errors import ERROR_KINDS, NER_KINDS, WRONG_CLASS
 from workbench.inference.review import ReviewSet, review_job
-from workbench.inference.run_model import RunModel, finished_runs, run_choices
+from workbench.inference.run_model import RunModel, run_choices
 from workbench.spans import tokenize
 from workbench.store import Store, StoreError
 
