@@ -80,8 +80,8 @@ def refuse_remote_code(folder: str | pathlib.Path, shown: str | None = None) -> 
     return config
 
 
-def _check_safetensors(path: pathlib.Path, shown: str) -> None:
-    """The file starts as safetensors do: an 8-byte header length, then a JSON object."""
+def _check_safetensors(path: pathlib.Path, shown: str, parse: bool = True) -> None:
+    """The file starts as safetensors do: an 8-byte header length, then (``parse``) a JSON object."""
     if not path.is_file():
         raise UserError(f"{shown}: not a regular file")
     size = path.stat().st_size
@@ -90,6 +90,8 @@ def _check_safetensors(path: pathlib.Path, shown: str) -> None:
         n = struct.unpack("<Q", head)[0] if len(head) == 8 else -1
         if n <= 1 or n > min(size - 8, MAX_HEADER_BYTES):
             raise UserError(f"{shown}: not a safetensors file (it is {size:,} bytes and has no valid header)")
+        if not parse:
+            return
         try:
             header = json.loads(f.read(n).decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -98,12 +100,12 @@ def _check_safetensors(path: pathlib.Path, shown: str) -> None:
         raise UserError(f"{shown}: not a safetensors file (its header is not a JSON object)")
 
 
-def check_weights(folder: pathlib.Path, shown: str) -> None:
+def check_weights(folder: pathlib.Path, shown: str, thorough: bool = True) -> None:
     """Weights as safetensors (one file, or shards listed in an index); pickled weights are refused."""
     single = folder / "model.safetensors"
     index = folder / "model.safetensors.index.json"
     if single.exists() or single.is_symlink():
-        _check_safetensors(single, f"{shown}/model.safetensors")
+        _check_safetensors(single, f"{shown}/model.safetensors", thorough)
         return
     if index.exists() or index.is_symlink():
         listing = _json_object(index, f"{shown}/model.safetensors.index.json")
@@ -116,7 +118,7 @@ def check_weights(folder: pathlib.Path, shown: str) -> None:
                 raise UserError(f"{shown}/model.safetensors.index.json: {name!r} is not a shard file name")
             if not shard.exists():
                 raise UserError(f"{shown}/{name}: missing (listed in model.safetensors.index.json)")
-            _check_safetensors(shard, f"{shown}/{name}")
+            _check_safetensors(shard, f"{shown}/{name}", thorough)
         return
     pickled = sorted({p.name for pattern in PICKLE_PATTERNS for p in folder.glob(pattern)})
     if pickled:
@@ -129,7 +131,8 @@ def check_weights(folder: pathlib.Path, shown: str) -> None:
 def check_model_folder(folder: str | pathlib.Path, shown: str | None = None, *, thorough: bool = False) -> ModelInfo:
     """A trained token or sequence classifier that the app can load: config.json with its
     architecture and labels, safetensors weights, a fast tokenizer, no code of its own.
-    ``thorough`` also parses tokenizer.json (megabytes: on import, not on every listing)."""
+    ``thorough`` also parses tokenizer.json and the weights' header (megabytes: on import and
+    before loading, not on every listing)."""
     folder = pathlib.Path(folder)
     shown = shown or str(folder)
     if not folder.is_dir():
@@ -145,7 +148,7 @@ def check_model_folder(folder: str | pathlib.Path, shown: str | None = None, *, 
     if not isinstance(config.get("model_type"), str) or not config["model_type"]:
         raise UserError(f"{shown}/config.json: 'model_type' is missing")
     names = _label_names(config, f"{shown}/config.json")
-    check_weights(folder, shown)
+    check_weights(folder, shown, thorough)
     for name in ("tokenizer.json", "tokenizer_config.json"):
         path = folder / name
         if not path.exists() and not path.is_symlink():
