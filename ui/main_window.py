@@ -180,8 +180,12 @@ class MainWindow(QMainWindow):
             self.setWindowTitle(APP_TITLE)
             self._project_label.setText("")
             return
-        self.setWindowTitle(f"{self.store.name} — {APP_TITLE}")
+        read_only = " (read-only)" if self.store.read_only else ""
+        self.setWindowTitle(f"{self.store.name}{read_only} — {APP_TITLE}")
         self._project_label.setText(str(self.project_path))
+        if self.store.read_only:
+            self.statusBar().showMessage(f"Opened read-only: {self.store.read_only_reason}. You can look and "
+                                         "export; to label, copy the project to a folder you can write to.")
 
     # ---- menus -------------------------------------------------------------------------
     def _build_menus(self) -> None:

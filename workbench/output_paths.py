@@ -22,8 +22,8 @@ that is a SQLite database or the project is refused.  The new content is built i
 staging folder inside the target and moved into place when complete; a failure removes the
 staging folder (and the target, if this call made it).
 
-Run folders (training): always a new folder under the output root (a taken name gets ``-2``,
-...); if saving the model or card fails, that folder, all of it ours, is removed.
+Run folders (training) are made new and marked in :mod:`workbench.training.run_folders`; this
+module only checks their root (:func:`check_output_root`).
 
 An OS error while writing (full disk, no permission, read-only file system) becomes a UserError
 naming the path and the problem.  Any thread may call these functions.
@@ -394,35 +394,3 @@ def check_output_root(root: PathLike | None) -> None:
     real = _resolve(root)
     if real.exists() and not real.is_dir():
         raise UserError(f"{os.fspath(root)} is not a folder; the output folder is where run folders are made")
-
-
-def new_run_folder(root: PathLike, name: str) -> pathlib.Path:
-    """Make a new folder ``root/name`` (``name-2``, ... when taken); never an existing one."""
-    check_output_root(root)
-    root = pathlib.Path(root)
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise write_error(root, exc) from None
-    for i in range(1, 1000):
-        folder = root / (name if i == 1 else f"{name}-{i}")
-        try:
-            folder.mkdir()
-            return folder
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            raise write_error(folder, exc) from None
-    raise UserError(f"{root}: too many run folders named {name}")
-
-
-@contextlib.contextmanager
-def writing_run(folder: pathlib.Path) -> Iterator[None]:
-    """Wrap writes into a run folder made by :func:`new_run_folder`: on failure it is removed whole."""
-    try:
-        yield
-    except BaseException as exc:
-        shutil.rmtree(folder, ignore_errors=True)
-        if is_write_failure(exc) and not isinstance(exc, UserError):
-            raise write_error(folder, exc) from None
-        raise

@@ -125,6 +125,22 @@ def person(qtbot, window) -> Driver:
 
 
 @pytest.fixture
+def person_on(qtbot):
+    """Open the main window on a project of the test's choosing: ``person_on(path)``."""
+    opened = []
+
+    def open_on(path: pathlib.Path, width: int = 1280, height: int = 800) -> Driver:
+        win = open_main_window(qtbot, path, width, height)
+        opened.append(win)
+        win.annotate.view.setFocus()
+        return Driver(qtbot, win)
+
+    yield open_on
+    for win in opened:
+        win.close()
+
+
+@pytest.fixture
 def unlabeled_doc(person) -> int:
     """An unlabeled demo document with a product and an organisation in it, opened."""
     for doc_id in person.screen.panel.model.ids():

@@ -17,7 +17,7 @@ from inference_support import trained
 
 pytestmark = pytest.mark.ui
 CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
-NOTES = pathlib.Path("/work/notes/shots")
+NOTES = pathlib.Path(__file__).resolve().parents[2] / "shots"   # looked at by hand; git ignores it
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 from inference_support import trained
 
 pytestmark = pytest.mark.ui
-NOTES = pathlib.Path("/work/notes/shots")
+NOTES = pathlib.Path(__file__).resolve().parents[2] / "shots"   # looked at by hand; git ignores it
 K, M = Qt.Key, Qt.KeyboardModifier
 
 

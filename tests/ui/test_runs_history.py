@@ -15,7 +15,7 @@ import pytest
 from runs_support import make_project, make_run_folder
 
 pytestmark = pytest.mark.ui
-SHOTS = pathlib.Path(os.environ.get("WORKBENCH_SHOTS", "/work/notes/shots"))
+SHOTS = pathlib.Path(os.environ.get("WORKBENCH_SHOTS", pathlib.Path(__file__).resolve().parents[2] / "shots"))
 
 
 @pytest.fixture(scope="module")

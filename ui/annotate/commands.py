@@ -5,7 +5,8 @@ the key handler returns (DESIGN rule 4).
 A command remembers the task status from before the edit as well as the labels:
 undoing the only edit on an accepted document gives back an accepted document,
 not a draft.  Commands know the session only as a :class:`Writer`, so this
-module does not import the session.
+module does not import the session.  A write the store refuses makes the command
+obsolete: QUndoStack then drops it, so the stack never holds an edit the file lacks.
 """
 from __future__ import annotations
 
@@ -28,9 +29,11 @@ class DocState:
 
 
 class Writer(Protocol):
-    def write_spans(self, doc_id: int, spans: list[Span], status: str) -> None: ...
-    def write_sentiment(self, doc_id: int, name: str | None, status: str) -> None: ...
-    def write_state(self, doc_id: int, state: DocState) -> None: ...
+    """Each write returns False when the store refused it (nothing changed)."""
+
+    def write_spans(self, doc_id: int, spans: list[Span], status: str) -> bool: ...
+    def write_sentiment(self, doc_id: int, name: str | None, status: str) -> bool: ...
+    def write_state(self, doc_id: int, state: DocState) -> bool: ...
 
 
 class SpansEdit(QUndoCommand):
@@ -44,10 +47,12 @@ class SpansEdit(QUndoCommand):
         self.after = list(after)
 
     def redo(self) -> None:
-        self.session.write_spans(self.doc_id, self.after, "draft")
+        if not self.session.write_spans(self.doc_id, self.after, "draft"):
+            self.setObsolete(True)
 
     def undo(self) -> None:
-        self.session.write_spans(self.doc_id, self.before, self.before_status)
+        if not self.session.write_spans(self.doc_id, self.before, self.before_status):
+            self.setObsolete(True)
 
 
 class SentimentEdit(QUndoCommand):
@@ -60,10 +65,13 @@ class SentimentEdit(QUndoCommand):
         self.before, self.before_status, self.after = before, before_status, after
 
     def redo(self) -> None:
-        self.session.write_sentiment(self.doc_id, self.after, "draft" if self.after is not None else "unlabeled")
+        status = "draft" if self.after is not None else "unlabeled"
+        if not self.session.write_sentiment(self.doc_id, self.after, status):
+            self.setObsolete(True)
 
     def undo(self) -> None:
-        self.session.write_sentiment(self.doc_id, self.before, self.before_status)
+        if not self.session.write_sentiment(self.doc_id, self.before, self.before_status):
+            self.setObsolete(True)
 
 
 class AcceptEdit(QUndoCommand):
@@ -75,7 +83,9 @@ class AcceptEdit(QUndoCommand):
         self.session, self.doc_id, self.before, self.after = session, doc_id, before, after
 
     def redo(self) -> None:
-        self.session.write_state(self.doc_id, self.after)
+        if not self.session.write_state(self.doc_id, self.after):
+            self.setObsolete(True)
 
     def undo(self) -> None:
-        self.session.write_state(self.doc_id, self.before)
+        if not self.session.write_state(self.doc_id, self.before):
+            self.setObsolete(True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from ui.annotate import keys
 from ui.annotate.chips import ChipBar
@@ -118,6 +118,7 @@ class AnnotateScreen(QWidget):
         self.session.spansChanged.connect(lambda: self.view.set_spans(self.session.spans))
         self.session.sentimentChanged.connect(lambda: self.sentiment_bar.set_current(self.session.sentiment))
         self.session.statusChanged.connect(self._on_status)
+        self.session.writeFailed.connect(self._on_write_failed)
         # Counts are one query over the whole project; a burst of edits refreshes them once.
         self._counts_timer = QTimer(self, singleShot=True, interval=300)
         self._counts_timer.timeout.connect(self.refresh_counts)
@@ -269,6 +270,8 @@ class AnnotateScreen(QWidget):
         if not self.session.accept(shown.spans, shown.sentiment):
             self.message.emit("Choose a class first (nothing to accept).")
             return
+        if self.session.failed_write:      # not saved: stay on the document, the message says why
+            return
         taken = []
         if shown.spans and "ner" in self.session.tasks:
             taken.append(f"{len(shown.spans)} suggested entit{'ies' if len(shown.spans) != 1 else 'y'}")
@@ -278,9 +281,18 @@ class AnnotateScreen(QWidget):
             self.message.emit(f"Document {doc_id} accepted with {' and '.join(taken)}.")
         self._go_next_unlabeled()
 
+    def _on_write_failed(self, why: str) -> None:
+        """A read-only project says so on the status bar at every refused key; any other refusal
+        (a full disk, a lock never released) is rare and means work was not saved: a dialog."""
+        if self.store is not None and self.store.read_only:
+            self.message.emit(f"Not saved: this project is open read-only ({self.store.read_only_reason}).")
+            return
+        QMessageBox.warning(self, "Not saved", f"This change was not saved:\n\n{why}")
+
     def skip_and_next(self) -> None:
         self.session.skip()
-        self._go_next_unlabeled()
+        if not self.session.failed_write:
+            self._go_next_unlabeled()
 
     def _go_next_unlabeled(self) -> None:
         target = next_unlabeled(self.store, self.panel, self.session.doc_id or 0)

@@ -5,19 +5,25 @@ intents (label these characters, delete that span, choose this class, accept),
 the session turns them into undo commands whose ``redo`` writes to the store at
 once, then tells the widgets what changed.  One undo stack per document, kept in
 a QUndoGroup, so going back to a document brings its history back too.
+
+A write the store refuses (a read-only project, a full disk, a lock held past the
+store's wait) changes nothing on screen: the command is dropped from the stack and
+``writeFailed`` says why, so what the user sees is always what the file holds.
 """
 from __future__ import annotations
 
 import collections
 import contextlib
-from typing import Iterator, Sequence
+import sqlite3
+from typing import Any, Callable, Iterator, Sequence
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoGroup, QUndoStack
 
 from ui.annotate.commands import AcceptEdit, DocState, SentimentEdit, SpansEdit
 from workbench.spans import Span, Token, place_span, tokenize
-from workbench.store import Document, Store
+from workbench.store import Document, Store, StoreError
+from workbench.store.errors import read_only as read_only_error
 
 MAX_STACKS = 200  # documents whose undo history is kept
 
@@ -27,6 +33,7 @@ class AnnotationSession(QObject):
     spansChanged = Signal()
     sentimentChanged = Signal()
     statusChanged = Signal(int)     # a document's labels or status changed in the store
+    writeFailed = Signal(str)       # the store refused a write; nothing changed
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -39,6 +46,7 @@ class AnnotationSession(QObject):
         self.spans: list[Span] = []
         self.sentiment: str | None = None
         self.status: dict[str, str] = {}
+        self.failed_write = ""          # why the last intent's write was refused ("" when it landed)
 
     # ---- project and document ---------------------------------------------------
     def set_store(self, store: Store | None) -> None:
@@ -119,19 +127,42 @@ class AnnotationSession(QObject):
         if self.doc is None or "sentiment" not in self.tasks or name == self.sentiment:
             return
         cmd = SentimentEdit(self, self.doc.id, self.sentiment, self.status.get("sentiment", "unlabeled"), name)
-        self._stack(self.doc.id).push(cmd)
+        self._push(cmd)
 
     def replace_spans(self, new: Sequence[Span], text: str) -> None:
         """The open document's spans become ``new``, as one undo step."""
         assert self.doc is not None
         cmd = SpansEdit(self, self.doc.id, self.spans, self.status.get("ner", "unlabeled"), new, text)
-        self._stack(self.doc.id).push(cmd)
+        self._push(cmd)
 
     def push(self, command: QUndoCommand) -> None:
         """Run ``command`` and put it on the open document's undo stack (for edits that are not
         labels, such as rejecting a model suggestion)."""
         assert self.doc is not None
+        self._push(command)
+
+    def _push(self, command: QUndoCommand) -> None:
+        """Run ``command`` on the open document's stack; a read-only project is refused up front
+        (no command that cannot be undone lands on the stack)."""
+        assert self.doc is not None
+        self.failed_write = ""
+        if self.store is not None and self.store.read_only:
+            self._refused(read_only_error(self.store.path, self.store.read_only_reason))
+            return
         self._stack(self.doc.id).push(command)
+
+    def _refused(self, exc: BaseException) -> None:
+        self.failed_write = str(exc)
+        self.writeFailed.emit(self.failed_write)
+
+    def _saved(self, write: Callable[[], Any]) -> bool:
+        """Run a store write; False (and ``writeFailed``) when the store refuses it."""
+        try:
+            write()
+        except (StoreError, sqlite3.Error) as exc:
+            self._refused(exc)
+            return False
+        return True
 
     @contextlib.contextmanager
     def group(self, text: str) -> Iterator[None]:
@@ -165,46 +196,66 @@ class AnnotationSession(QObject):
         after = DocState(tuple(sorted(spans, key=lambda s: s.start)), "accepted" if has_ner else None,
                          sentiment, "accepted" if take_class else None)
         if after != before:
-            self._stack(self.doc.id).push(AcceptEdit(self, self.doc.id, before, after, "accept the document"))
+            self._push(AcceptEdit(self, self.doc.id, before, after, "accept the document"))
         return True
 
     def skip(self) -> None:
         if self.doc is None or self.store is None:
             return
-        with self.store.transaction():
-            for task in self.tasks:
-                self.store.set_status(self.doc.id, task, "skipped", annotator=self.annotator)
-                self.status[task] = "skipped"
-        self.statusChanged.emit(self.doc.id)
+        doc_id, store = self.doc.id, self.store
+        self.failed_write = ""
+
+        def write() -> None:
+            with store.transaction():
+                for task in self.tasks:
+                    store.set_status(doc_id, task, "skipped", annotator=self.annotator)
+
+        if self._saved(write):
+            self.status.update({task: "skipped" for task in self.tasks})
+            self.statusChanged.emit(doc_id)
 
     # ---- writes (only undo commands call these) ---------------------------------------
-    def write_spans(self, doc_id: int, spans: list[Span], status: str) -> None:
+    def write_spans(self, doc_id: int, spans: list[Span], status: str) -> bool:
         assert self.store is not None
-        clean = self.store.set_spans(doc_id, spans, status=status, annotator=self.annotator)
+        store, out = self.store, []
+        if not self._saved(lambda: out.extend(store.set_spans(doc_id, spans, status=status, annotator=self.annotator))):
+            return False
+        clean = out
         if self.doc is not None and doc_id == self.doc.id:
             self.spans = list(clean)
             self.status["ner"] = status
             self.spansChanged.emit()
         self.statusChanged.emit(doc_id)
+        return True
 
-    def write_sentiment(self, doc_id: int, name: str | None, status: str) -> None:
+    def write_sentiment(self, doc_id: int, name: str | None, status: str) -> bool:
         assert self.store is not None
-        self.store.set_sentiment(doc_id, name, status=status, annotator=self.annotator)
+        store = self.store
+        if not self._saved(lambda: store.set_sentiment(doc_id, name, status=status, annotator=self.annotator)):
+            return False
         if self.doc is not None and doc_id == self.doc.id:
             self.sentiment = name
             self.status["sentiment"] = status
             self.sentimentChanged.emit()
         self.statusChanged.emit(doc_id)
+        return True
 
-    def write_state(self, doc_id: int, state: DocState) -> None:
+    def write_state(self, doc_id: int, state: DocState) -> bool:
         """Both tasks at once (accepting, and undoing it); a task whose status is None is left alone."""
         assert self.store is not None
-        with self.store.transaction():
-            if state.ner_status is not None:
-                clean = self.store.set_spans(doc_id, state.spans, status=state.ner_status, annotator=self.annotator)
-            if state.sentiment_status is not None:
-                self.store.set_sentiment(doc_id, state.sentiment, status=state.sentiment_status,
-                                         annotator=self.annotator)
+        store, clean = self.store, []
+
+        def write() -> None:
+            with store.transaction():
+                if state.ner_status is not None:
+                    clean.extend(store.set_spans(doc_id, state.spans, status=state.ner_status,
+                                                 annotator=self.annotator))
+                if state.sentiment_status is not None:
+                    store.set_sentiment(doc_id, state.sentiment, status=state.sentiment_status,
+                                        annotator=self.annotator)
+
+        if not self._saved(write):
+            return False
         if self.doc is not None and doc_id == self.doc.id:
             if state.ner_status is not None:
                 self.spans, self.status["ner"] = list(clean), state.ner_status
@@ -213,3 +264,4 @@ class AnnotationSession(QObject):
                 self.sentiment, self.status["sentiment"] = state.sentiment, state.sentiment_status
                 self.sentimentChanged.emit()
         self.statusChanged.emit(doc_id)
+        return True

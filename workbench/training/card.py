@@ -7,15 +7,15 @@ import pathlib
 
 import torch
 
-from workbench.output_paths import new_run_folder
 from workbench.paths import runs_dir
 from workbench.training.config import TrainConfig
 from workbench.training.data import Splits
+from workbench.training.run_folders import new_run_folder
 from workbench.training.events import RunResult
 
 
 def run_folder(cfg: TrainConfig, run_id: int, stem: str) -> pathlib.Path:
-    """Make the run's folder: always a new one (output_paths.new_run_folder), never an existing one."""
+    """Make the run's folder: always a new one (run_folders.new_run_folder), never an existing one."""
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     root = cfg.output_dir or runs_dir()
     return new_run_folder(root, f"{stem}-run{run_id}-{cfg.task}-{stamp}")

@@ -20,7 +20,6 @@ import numpy as np
 import torch
 
 from workbench.errors import UserError
-from workbench.output_paths import writing_run
 from workbench.store import Store
 from workbench.training.averaging import WeightAverage, scored_weights
 from workbench.training.batching import Batcher
@@ -41,6 +40,7 @@ from workbench.training.model import (
 from workbench.training.optimizer import make_optimizer
 from workbench.training.pooling import base_pools_by_mean, use_mean_pooling
 from workbench.training.recorder import StoreRecorder
+from workbench.training.run_folders import writing_run
 from workbench.training.schedule import LinearSchedule, steps_that_fit
 
 REPORT_EVERY_S = 0.25      # at most this often a "step" report (and a curve point)

@@ -9,20 +9,54 @@ store; safe on any thread.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import pathlib
 import re
 import shutil
-from typing import Any
+from typing import Any, Iterator
 
-from workbench.output_paths import new_run_folder, write_error
+from workbench.errors import UserError
+from workbench.output_paths import PathLike, check_output_root, is_write_failure, write_error
 from workbench.paths import runs_dir
 
 MARKER = ".textworkbench-run"
 _APP = "TextWorkbench"
 # folders of runs trained before the marker existed: "<project>-run<id>-<task>-<stamp or 'imported'>"
 _LEGACY = re.compile(r"^.+-run(\d+)-(ner|sentiment)-(\d{8}-\d{6}|imported)$")
+
+
+def new_run_folder(root: PathLike, name: str) -> pathlib.Path:
+    """Make a new folder ``root/name`` (``name-2``, ... when taken); never an existing one."""
+    check_output_root(root)
+    root = pathlib.Path(root)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_error(root, exc) from None
+    for i in range(1, 1000):
+        folder = root / (name if i == 1 else f"{name}-{i}")
+        try:
+            folder.mkdir()
+            return folder
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise write_error(folder, exc) from None
+    raise UserError(f"{root}: too many run folders named {name}")
+
+
+@contextlib.contextmanager
+def writing_run(folder: pathlib.Path) -> Iterator[None]:
+    """Wrap writes into a run folder made by :func:`new_run_folder`: on failure it is removed whole."""
+    try:
+        yield
+    except BaseException as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        if is_write_failure(exc) and not isinstance(exc, UserError):
+            raise write_error(folder, exc) from None
+        raise
 
 
 def mark(folder: pathlib.Path, **about: Any) -> None:
