@@ -139,6 +139,7 @@ def test_smoke_test_passes_from_source(tmp_path):
     result = json.loads(report.read_text(encoding="utf-8"))
     assert result == _last_json(out.stdout)
     assert result["smoke_test"] == "passed" and result["train_steps"] >= 1 and result["labels"] >= 3
+    assert "files_s" in result     # the import, export guard and backup ran
     assert result["time_to_window_s"] > 0
 
 
@@ -200,7 +201,7 @@ def test_deb_builds_unpacks_and_passes_the_smoke_test(tmp_path, request):
     smoke_s = time.perf_counter() - t1
     assert smoke.returncode == 0, (smoke.stdout + smoke.stderr)[-6000:]
     result = json.loads(report.read_text(encoding="utf-8"))
-    assert result["smoke_test"] == "passed" and result["frozen"] is True
+    assert result["smoke_test"] == "passed" and result["frozen"] is True and "files_s" in result
 
     # PyInstaller links some libraries into _internal/ by symlink: count each file once.
     bundle_mb = sum(f.lstat().st_size for f in (unpacked / "opt" / PKG).rglob("*")

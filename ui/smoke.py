@@ -166,6 +166,40 @@ def _predict(model_dir: str, timings: dict[str, Any], device: str) -> None:
     timings["labels"] = len(predictor.labels)
 
 
+def _files(project: pathlib.Path, home: pathlib.Path, timings: dict[str, Any]) -> None:
+    """The file paths the installed app must get right: an import (staged in a temporary table,
+    published in one transaction), an export through the output guard, the guard refusing the
+    project itself as a target, and a backup copy that passes SQLite's check."""
+    from workbench.errors import UserError
+    from workbench.formats import export_file, import_file
+    from workbench.store import Store
+    from workbench.store.backups import backup_project
+
+    t = time.perf_counter()
+    source = home / "smoke-import.jsonl"
+    source.write_text(json.dumps({"text": DEMO_SENTENCE, "spans": [{"start": 0, "end": 11, "label": "PER"}]}) + "\n",
+                      encoding="utf-8")
+    out = home / "smoke-export.jsonl"
+    with Store(project) as store:
+        before = store.document_count()
+        report = import_file(store, source)
+        if report.documents != 1 or store.document_count() != before + 1:
+            raise RuntimeError(f"the import added {store.document_count() - before} documents, not 1")
+        written = export_file(store, out, "jsonl")
+        if written != before + 1 or len(out.read_text(encoding="utf-8").splitlines()) != written:
+            raise RuntimeError(f"the export wrote {written} documents, not {before + 1}")
+        try:
+            export_file(store, project, "jsonl", overwrite=True)
+        except UserError:
+            pass
+        else:
+            raise RuntimeError("an export onto the project itself was not refused")
+    backup = backup_project(project)
+    if backup is None or not backup.is_file():
+        raise RuntimeError("no backup copy was made")
+    timings["files_s"] = round(time.perf_counter() - t, 2)
+
+
 def _wait_for_workers() -> bool:
     """A screen's worker thread still running at exit aborts the process (also on failure)."""
     try:
@@ -198,6 +232,8 @@ def run_smoke_test(*, report: pathlib.Path | None = None, timeout: float = 900.0
         result = _train(app, project, timings, device)
         state["step"] = "predict"
         _predict(result.model_dir, timings, device)
+        state["step"] = "import, export, backup"
+        _files(project, home, timings)
         state["step"] = "close"
         window.close()
         app.processEvents()
