@@ -148,7 +148,9 @@ def test_cli_predict_suspicious_export(project, tmp_path, capsys):
     assert {"sentiment", "confidence", "doc_id"} <= set(data["documents"][0])
     assert main(["suspicious", str(project), "--task", "ner", "--top", "3", "--json", "--quiet"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["method"] == "dev" and len(data["documents"]) == 3
+    assert data["method"] == "dev" and len(data["documents"]) == min(3, data["suspicious"])
+    assert data["suspicious"] < data["scored"]       # documents where the model agrees are not listed
+    assert all(d["score"] < 0.5 or d["gold"] != d["pred"] for d in data["documents"])
     scores = [d["score"] for d in data["documents"]]
     assert scores == sorted(scores)
     assert main(["export-onnx", str(project), "--task", "sentiment", "--out", str(tmp_path / "onnx")]) == 0

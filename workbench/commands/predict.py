@@ -175,15 +175,18 @@ def cmd_suspicious(args: argparse.Namespace) -> int:
         ranked = suspicious.dev_job(project, args.run, args.task, on_progress=_Progress(args.quiet))
     else:
         ranked = stored
+    shown = suspicious.flagged(ranked)     # disagreements and doubted labels; "O vs O, p=0.99" is not news
+    top = shown[: args.top]
     with Store(project) as store:
-        texts = {s.doc_id: store.document(s.doc_id).text for s in ranked[: args.top]}
-    top = ranked[: args.top]
+        texts = {s.doc_id: store.document(s.doc_id).text for s in top}
     if args.json:
-        print(json.dumps({"task": args.task, "method": method, "scored": len(ranked), "documents": [
-            {"doc_id": s.doc_id, "score": round(s.score, 5), "source": s.source, **s.detail} for s in top]}))
+        print(json.dumps({"task": args.task, "method": method, "scored": len(ranked), "suspicious": len(shown),
+                          "documents": [{"doc_id": s.doc_id, "score": round(s.score, 5), "source": s.source,
+                                         **s.detail} for s in top]}))
         return 0
     source = top[0].source if top else method
-    print(f"{len(ranked)} labeled {args.task} documents scored ({source}); most suspicious first:")
+    print(f"{len(shown)} of {len(ranked)} checked {args.task} documents look suspicious ({source})"
+          + ("; most suspicious first:" if top else "."))
     for rank, s in enumerate(top, 1):
         d = s.detail
         what = (f"{d.get('word', '')!r}: gold {d.get('gold')} / model {d.get('pred')}" if args.task == "ner"
