@@ -182,3 +182,21 @@ def test_review_lists_a_broken_run_greyed_out_with_its_reason(qtbot, project):
     finally:
         w.shutdown()
         wait_all()
+
+
+def test_review_with_only_broken_runs_says_why_nothing_can_be_reviewed(qtbot, project):
+    from ui.review.panel import ReviewPanel
+    from ui.workers import wait_all
+    from workbench.store import Store
+    from workbench.training import runs
+
+    with Store(project) as store:
+        pathlib.Path(runs.get_run(store, 1).model_dir, "config.json").write_text("not json")
+    w = ReviewPanel(project)
+    qtbot.addWidget(w)
+    try:
+        assert w.run is None and w.run_box.count() == 2
+        assert "broken" in w.summary.text() and "No finished run yet" not in w.summary.text()
+    finally:
+        w.shutdown()
+        wait_all()

@@ -228,7 +228,9 @@ class ReviewPanel(QWidget):
         run = self.run
         self._run_tip()
         if run is None or self.project is None:
-            self.summary.setText("No finished run yet: train one on the Train screen, then come back.")
+            self.summary.setText("No run can be reviewed: the runs listed are broken (their reasons are in the list)"
+                                 " — train again on the Train screen." if self.run_box.count() else
+                                 "No finished run yet: train one on the Train screen, then come back.")
             self.preannotate_button.setEnabled(False)
             return
         self.preannotate_button.setEnabled(True)
