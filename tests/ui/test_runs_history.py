@@ -93,6 +93,9 @@ def test_broken_and_interrupted_runs_are_shown_as_such(panel, project):
     assert "config.json: not valid JSON" in history.item(row_of(panel, 2), 2).toolTip()
     assert history.status_text(row_of(panel, 3)).startswith("interrupted: ")
     assert "has ended" in history.item(row_of(panel, 3), 2).toolTip()
+    offered = [panel.base_box.itemText(i) for i in range(panel.base_box.count())]
+    assert any(t.startswith("Run #1 ") for t in offered)                 # a new run can start from run 1's model,
+    assert not any(t.startswith("Run #2 ") for t in offered)             # not from the broken one's
     SHOTS.mkdir(parents=True, exist_ok=True)
     panel.grab().save(str(SHOTS / "train_history_broken_interrupted.png"))
     with sqlite3.connect(project) as conn:    # the interrupted status is in the project, not only on screen

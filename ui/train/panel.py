@@ -22,10 +22,12 @@ from ui.train.jobs import device_job, train_job
 from ui.train.knobs import Knobs
 from ui.train.tables import HistoryTable, LabelTable
 from ui.workers import Worker, start
+from workbench.errors import UserError
 from workbench.store import Store, StoreError
 from workbench.training import runs as run_store
 from workbench.training.config import TrainConfig
 from workbench.training.events import Progress
+from workbench.training.model_folder import check_model_folder
 from workbench.training.runs import RunRow
 
 TASK_NAMES = {"ner": "Entities (NER)", "sentiment": "Sentiment"}
@@ -182,7 +184,7 @@ class TrainPanel(QWidget):
         self.base_box.addItem("Default: MiniLM-L6 (bundled)", "default")
         task = self.task_box.currentData()
         for run in run_store.list_runs(self.store, task) if self.store is not None else []:
-            if run.status == "done" and run.model_dir and pathlib.Path(run.model_dir).is_dir():
+            if run.status == "done" and run.model_dir and _loadable(run.model_dir):
                 score = f" (dev {run.dev_score:.3f})" if run.dev_score is not None else ""
                 self.base_box.addItem(f"Run #{run.id} model{score}", run.model_dir)
         idx = self.base_box.findText(text)
@@ -381,6 +383,15 @@ class TrainPanel(QWidget):
         self.label_table.show_report((a.metrics or {}).get("dev"))
         self.label_caption.setText(f"Comparing #{a.id} (blue, dev {_fmt(sa)}) with #{b.id} (red, dev {_fmt(sb)}); "
                                    f"table: #{a.id}")
+
+
+def _loadable(model_dir: str) -> bool:
+    """A run's saved model can start a new run (a broken one is not offered; the history says why)."""
+    try:
+        check_model_folder(model_dir)
+    except (UserError, OSError):
+        return False
+    return True
 
 
 def _boxed(caption: QLabel, widget: QWidget) -> QWidget:
