@@ -1,7 +1,7 @@
 """A small project with two finished runs (NER and sentiment) for the inference and review tests.
 
 Template sentences with a WordPiece vocab that holds all their words, a 2-layer
-BERT base model from ``workbench.training.tiny``, trained by the project's own
+BERT base model from ``tests/tiny_bert.py``, trained by the project's own
 engine in a few seconds so its predictions are right on the hand-checked
 cases.  Built once per test session (:func:`trained`); tests copy the project
 file before they change it.
@@ -76,7 +76,7 @@ def make_project(path: pathlib.Path, n: int = 200, unlabeled: int = 30, seed: in
 
 
 def tiny_base(folder: pathlib.Path) -> pathlib.Path:
-    from workbench.training.tiny import make_tiny_bert
+    from tiny_bert import make_tiny_bert
 
     return make_tiny_bert(folder, WORDS)
 

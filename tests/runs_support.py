@@ -16,7 +16,7 @@ from typing import Any
 
 from workbench.spans import bio_label_names
 from workbench.store import Store
-from workbench.training.tiny import TOY_WORDS, make_tiny_bert, toy_ner_docs, toy_sentiment_docs
+from tiny_bert import TOY_WORDS, make_tiny_bert, toy_ner_docs, toy_sentiment_docs
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -34,7 +34,7 @@ def make_run_folder(dest: pathlib.Path, task: str = "ner", labels: tuple[str, ..
     """A finished run folder for ``task`` predicting ``labels``."""
     from transformers import AutoModelForSequenceClassification, AutoModelForTokenClassification, AutoTokenizer
 
-    from workbench.training.model import quiet_transformers
+    from workbench.modeling.loading import quiet_transformers
 
     base = make_tiny_bert(dest.parent / f".{dest.name}-base", TOY_WORDS)
     names = bio_label_names(labels) if task == "ner" else list(labels)

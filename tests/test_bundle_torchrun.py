@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from workbench.store import Store
-from workbench.training.tiny import TOY_WORDS, make_tiny_bert, toy_ner_docs
+from tiny_bert import TOY_WORDS, make_tiny_bert, toy_ner_docs
 
 TORCHRUN = shutil.which("torchrun", path=str(pathlib.Path(sys.executable).parent)) or shutil.which("torchrun")
 

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from workbench.training.dropout import ByteDropout, use_byte_dropout
-from workbench.training.tiny import TOY_WORDS, make_tiny_bert
+from tiny_bert import TOY_WORDS, make_tiny_bert
 
 
 def test_drops_a_tenth_and_keeps_the_mean():

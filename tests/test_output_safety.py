@@ -18,7 +18,7 @@ import pytest
 
 from workbench.cli import main
 from workbench.store import NewDocument, Store
-from workbench.training.tiny import TOY_WORDS, make_tiny_bert, toy_ner_docs
+from tiny_bert import TOY_WORDS, make_tiny_bert, toy_ner_docs
 
 
 def make_project(path: pathlib.Path, n: int = 12, words: int = 0) -> pathlib.Path:

@@ -10,7 +10,7 @@ import pytest
 from workbench.store import Store
 from workbench.training.config import TrainConfig
 from workbench.training.loop import train
-from workbench.training.tiny import TOY_WORDS, make_tiny_bert, toy_sentiment_docs
+from tiny_bert import TOY_WORDS, make_tiny_bert, toy_sentiment_docs
 
 
 @pytest.fixture(scope="module")

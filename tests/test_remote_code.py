@@ -11,8 +11,8 @@ import shutil
 import pytest
 
 from runs_support import ROOT, cli, make_project, make_run_folder, runs_table
-from workbench.training.model_folder import REMOTE_CODE
-from workbench.training.tiny import TOY_WORDS, make_tiny_bert
+from workbench.modeling.model_folder import REMOTE_CODE
+from tiny_bert import TOY_WORDS, make_tiny_bert
 
 
 def make_evil(folder: pathlib.Path, marker: pathlib.Path, classifier: bool) -> pathlib.Path:

@@ -19,7 +19,7 @@ from workbench.store import Store
 from workbench.store import schema
 from workbench.training import run_folders, runs
 from workbench.training.processes import host_name
-from workbench.training.tiny import TOY_WORDS, make_tiny_bert
+from tiny_bert import TOY_WORDS, make_tiny_bert
 
 
 def dead_pid() -> int:

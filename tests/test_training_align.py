@@ -15,7 +15,7 @@ O, BP, IP, BL, IL, X = 0, 1, 2, 3, 4, IGNORE
 def tokenizer(tmp_path_factory):
     from transformers import AutoTokenizer
 
-    from workbench.training.tiny import make_tiny_bert
+    from tiny_bert import make_tiny_bert
 
     folder = make_tiny_bert(tmp_path_factory.mktemp("tok"), ["john", "lives", "in", "paris", "don", "go", "to",
                                                             "new", "york", "mary", "anne", "smith", "zurich"],

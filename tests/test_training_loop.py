@@ -12,7 +12,7 @@ from workbench.store import Store
 from workbench.training import runs
 from workbench.training.config import TrainConfig
 from workbench.training.loop import TrainingDiverged, train
-from workbench.training.tiny import TOY_WORDS, make_tiny_bert, toy_ner_docs, toy_sentiment_docs
+from tiny_bert import TOY_WORDS, make_tiny_bert, toy_ner_docs, toy_sentiment_docs
 
 
 @pytest.fixture(scope="module")

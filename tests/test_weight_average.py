@@ -14,7 +14,7 @@ from workbench.store import Store, queries
 from workbench.training.averaging import WeightAverage
 from workbench.training.config import TrainConfig, defaults_for
 from workbench.training.loop import train
-from workbench.training.tiny import TOY_WORDS, make_tiny_bert, toy_sentiment_docs
+from tiny_bert import TOY_WORDS, make_tiny_bert, toy_sentiment_docs
 
 
 def test_average_follows_the_weights_and_swaps_back():

@@ -9,10 +9,10 @@ import pytest
 from workbench.spans import Span, tokenize
 from workbench.store import NewDocument, Store
 from workbench.tag_decoding import decode_bio
-from workbench.training.casing import CAPITALIZED, LOWER, NONE, UPPER, piece_cases, word_case
+from workbench.modeling.casing import CAPITALIZED, LOWER, NONE, UPPER, piece_cases, word_case
 from workbench.training.config import TrainConfig
 from workbench.training.loop import train
-from workbench.training.tiny import CITIES, NAMES, TOY_WORDS, make_tiny_bert
+from tiny_bert import CITIES, NAMES, TOY_WORDS, make_tiny_bert
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def test_word_shapes():
 
 
 def test_every_piece_gets_the_case_of_its_word(tiny):
-    from workbench.training.model import load_tokenizer
+    from workbench.modeling.loading import load_tokenizer
 
     tok = load_tokenizer(str(tiny))
     text = "Lena visited BRNO ."
@@ -84,7 +84,7 @@ def test_an_uncased_model_learns_names_that_only_capitals_mark(tmp_path, tiny):
 
 
 def test_sentiment_and_cased_models_are_left_alone(tmp_path, tiny):
-    from workbench.training.tiny import toy_sentiment_docs
+    from tiny_bert import toy_sentiment_docs
 
     project = tmp_path / "s.db"
     with Store.create(project, ["sentiment"], [], ["negative", "positive"]) as store:

@@ -58,7 +58,7 @@ def make_run(store, root: pathlib.Path, task: str) -> int:
     """The bundled base with a fresh head, saved like a finished run and registered in ``store``."""
     from workbench.paths import default_base_model_dir
     from workbench.training import runs
-    from workbench.training.model import load_model, load_tokenizer, save_model
+    from workbench.modeling.loading import load_model, load_tokenizer, save_model
 
     names = TAGS if task == "ner" else ["negative", "positive"]
     source = str(default_base_model_dir())

@@ -13,7 +13,7 @@ import pytest
 from stall_meter import StallMeter
 from workbench.store import Store
 from workbench.training import runs
-from workbench.training.tiny import TOY_WORDS, make_tiny_bert, toy_ner_docs
+from tiny_bert import TOY_WORDS, make_tiny_bert, toy_ner_docs
 
 pytestmark = pytest.mark.ui
 SHOTS = pathlib.Path(__file__).resolve().parents[2] / "shots"

@@ -21,10 +21,10 @@ from workbench.inference.records import NerPrediction, Prediction, SentimentPred
 from workbench.inference.run_model import model_task
 from workbench.spans import Token, first_pieces, piece_words, tokenize
 from workbench.store import Document
-from workbench.training.casing import cases_of, uses_word_case
-from workbench.training.device import pick_device
-from workbench.training.model import first_line, load_tokenizer, quiet_transformers
-from workbench.training.pooling import restore_pooling
+from workbench.modeling.casing import cases_of, uses_word_case
+from workbench.modeling.device import pick_device
+from workbench.modeling.loading import first_line, load_tokenizer, quiet_transformers
+from workbench.modeling.pooling import restore_pooling
 
 
 @dataclasses.dataclass

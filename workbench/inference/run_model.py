@@ -1,7 +1,7 @@
 """A finished run, as inference needs it: its model folder, task, labels and max length.
 
 Reads the run row that training wrote (``workbench.training.runs``) and checks
-the model folder (``workbench.training.model_folder``): a run whose folder is
+the model folder (``workbench.modeling.model_folder``): a run whose folder is
 gone or damaged is listed as broken, with the reason, never raised from a
 listing.  Loads no weights.  Any thread, with a Store opened on that thread.
 """
@@ -13,7 +13,7 @@ import pathlib
 from workbench.errors import UserError
 from workbench.store import Store
 from workbench.training import runs
-from workbench.training.model_folder import check_model_folder
+from workbench.modeling.model_folder import check_model_folder
 
 
 def model_task(model_dir: str | pathlib.Path) -> str:

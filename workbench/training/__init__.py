@@ -26,7 +26,7 @@ _LAZY = {
     "GPU_DEFAULTS": "workbench.training.config",
     "Progress": "workbench.training.events",
     "RunResult": "workbench.training.events",
-    "pick_device": "workbench.training.device",
+    "pick_device": "workbench.modeling.device",
 }
 
 __all__ = sorted(_LAZY)

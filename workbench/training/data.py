@@ -21,7 +21,7 @@ from workbench.errors import UserError
 from workbench.spans import Token, bio_label_names, first_pieces, piece_words, spans_to_bio, tokenize
 from workbench.store import Store
 from workbench.store import queries
-from workbench.training.casing import piece_cases
+from workbench.modeling.casing import piece_cases
 
 IGNORE = -100
 TRAIN_SPLITS = ("train", "unassigned")

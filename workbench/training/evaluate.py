@@ -18,7 +18,7 @@ from torch.nn import functional as F
 
 from workbench.training.batching import Batcher
 from workbench.training.data import IGNORE
-from workbench.training.device import DeviceInfo
+from workbench.modeling.device import DeviceInfo
 from workbench.tag_decoding import decode_bio
 from workbench.training.metrics import ner_report, sentiment_report
 

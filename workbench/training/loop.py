@@ -24,21 +24,21 @@ from workbench.store import Store
 from workbench.training.averaging import WeightAverage, scored_weights
 from workbench.training.batching import Batcher
 from workbench.training.card import run_folder, write_card
-from workbench.training.casing import add_word_case, keep_trainable
+from workbench.modeling.casing import add_word_case, keep_trainable
 from workbench.training.config import TrainConfig, defaults_for
 from workbench.training.curves import RunLog
 from workbench.training.data import Splits, encode, load_splits
-from workbench.training.device import DeviceInfo, pick_device, with_precision
+from workbench.modeling.device import DeviceInfo, pick_device, with_precision
 from workbench.training.distributed import Dist
 from workbench.training.dropout import use_byte_dropout
 from workbench.training.evaluate import Patience, autocast, dev_sample, evaluate
 from workbench.training.events import CancelFn, Progress, ProgressFn, RunResult
+from workbench.modeling.loading import load_model, load_tokenizer, resolve_base_model, save_model
 from workbench.training.model import (
-    finalize_embeddings, freeze_lower_layers, load_model, load_tokenizer, prepare_embeddings, resolve_base_model,
-    restore_state, save_model, set_dropout, trainable_state,
+    finalize_embeddings, freeze_lower_layers, prepare_embeddings, restore_state, set_dropout, trainable_state,
 )
 from workbench.training.optimizer import make_optimizer
-from workbench.training.pooling import base_pools_by_mean, use_mean_pooling
+from workbench.modeling.pooling import base_pools_by_mean, use_mean_pooling
 from workbench.training.recorder import StoreRecorder
 from workbench.training.run_folders import writing_run
 from workbench.training.schedule import LinearSchedule, steps_that_fit

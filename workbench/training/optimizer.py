@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from workbench.training.config import TrainConfig
-from workbench.training.device import DeviceInfo
+from workbench.modeling.device import DeviceInfo
 
 
 def make_optimizer(model: torch.nn.Module, cfg: TrainConfig, device: DeviceInfo) -> torch.optim.Optimizer:

@@ -25,7 +25,7 @@ from workbench.spans import bio_label_names
 from workbench.store import Store
 from workbench.store.project import now
 from workbench.training import run_folders
-from workbench.training.model_folder import check_model_folder, read_json
+from workbench.modeling.model_folder import check_model_folder, read_json
 from workbench.training.processes import host_name
 
 MAX_FILES = 10_000         # a run folder holds a dozen files; more is not a run folder
