@@ -3,16 +3,21 @@
 CUDA trains in mixed precision: bf16 where the GPU supports it, else fp16 with
 a gradient scaler.  MPS and CPU train in fp32 (this project's measurements: the
 CPUs it targets have no fast bf16, and fp16 on MPS is not stable for training).
-Safe on any thread.
+Safe on any thread.  torch is imported when a device is picked, not with this module: the
+device and precision choices below are read by the command line and the Train screen at start.
 """
 from __future__ import annotations
 
 import dataclasses
 import os
-
-import torch
+from typing import TYPE_CHECKING
 
 from workbench.errors import UserError
+
+if TYPE_CHECKING:
+    import torch
+
+DEVICES = ("auto", "cpu", "cuda", "mps")          # what a user may ask for: auto = CUDA > MPS > CPU
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,6 +31,8 @@ class DeviceInfo:
 
     @property
     def precision(self) -> str:
+        import torch
+
         if self.amp_dtype is torch.bfloat16:
             return "bf16"
         if self.amp_dtype is torch.float16:
@@ -34,6 +41,8 @@ class DeviceInfo:
 
 
 def _mps_available() -> bool:
+    import torch
+
     mps = getattr(torch.backends, "mps", None)
     return bool(mps and mps.is_available())
 
@@ -54,9 +63,11 @@ def cpu_threads() -> int:
 
 def pick_device(preference: str = "auto") -> DeviceInfo:
     """Resolve ``auto|cpu|cuda|mps`` to a device, or raise UserError for one that is not here."""
+    import torch
+
     pref = (preference or "auto").lower()
-    if pref not in ("auto", "cpu", "cuda", "mps"):
-        raise UserError(f"unknown device {preference!r}; use auto, cpu, cuda or mps")
+    if pref not in DEVICES:
+        raise UserError(f"unknown device {preference!r}; use {', '.join(DEVICES[:-1])} or {DEVICES[-1]}")
     if pref == "cuda" and not torch.cuda.is_available():
         raise UserError("no CUDA GPU is available here (use --device auto or cpu)")
     if pref == "mps" and not _mps_available():
@@ -85,6 +96,8 @@ def with_precision(device: DeviceInfo, precision: str = "auto") -> DeviceInfo:
 
     Mixed precision is a CUDA feature here: asking for bf16 or fp16 elsewhere is refused.
     """
+    import torch
+
     if precision not in PRECISIONS:
         raise UserError(f"unknown precision {precision!r}; use {', '.join(PRECISIONS)}")
     if precision == "auto" or precision == device.precision:
