@@ -44,7 +44,7 @@ def test_flipped_labels_rank_on_top(tmp_path, task, n):
     flipped = _flip_project(project, task, n=n)
     base = tiny_base(tmp_path / "base")
     settings = KFoldSettings(k=3, base_model=str(base), epochs=12, lr=3e-3, batch_size=16, device="cpu",
-                             embeddings="full", patience=0, train_overrides=TINY_OVERRIDES)
+                             embeddings="full", patience=0, **TINY_OVERRIDES)
     seen = []
     with one_cpu():
         ranked = kfold_job(project, task, settings, on_progress=seen.append)

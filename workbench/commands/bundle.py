@@ -5,36 +5,25 @@ import argparse
 import pathlib
 
 from workbench.errors import UserError
+from workbench.training import config_fields
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("export-bundle", help="pack a task's labeled data to train elsewhere (no project needed)")
+    p = sub.add_parser("export-bundle", help="pack a task's labeled data to train elsewhere (no project needed)",
+                       description="Pack a task's labeled data, its label maps and the training settings into a "
+                                   "folder that trains anywhere with train-bundle.")
     p.add_argument("project")
     p.add_argument("out", help="a new or empty folder")
     p.add_argument("--overwrite", action="store_true",
                    help="replace an earlier bundle in OUT (only the files it wrote)")
-    p.add_argument("--task", required=True, choices=["ner", "sentiment"])
-    p.add_argument("--base-model", default="default", help="'default', a local model folder (copied), or a hub id")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--lr", type=float)
-    p.add_argument("--max-length", type=int)
-    p.add_argument("--max-train-docs", type=int)
-    p.add_argument("--seed", type=int, default=13)
+    config_fields.add_arguments(p, "export-bundle")
     p.set_defaults(func=cmd_export_bundle)
 
-    p = sub.add_parser("train-bundle", help="train from a bundle; runs unchanged under torchrun --nproc_per_node=K")
+    p = sub.add_parser("train-bundle", help="train from a bundle; runs unchanged under torchrun --nproc_per_node=K",
+                       description="Train from a bundle with its settings; a setting given here replaces the "
+                                   "bundle's ('auto': the measured default for the task and the device).")
     p.add_argument("bundle")
-    p.add_argument("--output-dir", type=pathlib.Path, help="where the run folder goes (default: BUNDLE/runs)")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int, help="per process: the global batch is K times this")
-    p.add_argument("--lr", type=float)
-    p.add_argument("--max-length", type=int)
-    p.add_argument("--seed", type=int)
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    p.add_argument("--patience", type=int)
-    p.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16"],
-                   help="auto: bf16 on GPUs that have it, else fp16 with a scaler; fp32 everywhere else")
+    config_fields.add_arguments(p, "train-bundle")
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--json", action="store_true", help="end with one JSON line (rank 0)")
     p.set_defaults(func=cmd_train_bundle)
@@ -57,9 +46,7 @@ def cmd_export_bundle(args: argparse.Namespace) -> int:
     from workbench.training.bundle import export_bundle
     from workbench.training.config import TrainConfig
 
-    config = TrainConfig(store_path=pathlib.Path(args.project), task=args.task, base_model=args.base_model,
-                         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, max_length=args.max_length,
-                         max_train_docs=args.max_train_docs, seed=args.seed)
+    config = TrainConfig(store_path=pathlib.Path(args.project), **config_fields.values(args, "export-bundle"))
     with _project(args.project) as store:
         meta = export_bundle(store, args.out, config, overwrite=args.overwrite)
     c = meta["counts"]
@@ -78,10 +65,8 @@ def cmd_train_bundle(args: argparse.Namespace) -> int:
     meta, splits = read_bundle(args.bundle)
     dist = distributed.from_env()
     try:
-        config = bundle_config(args.bundle, meta, output_dir=args.output_dir or pathlib.Path(args.bundle) / "runs",
-                               epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, max_length=args.max_length,
-                               seed=args.seed, device=args.device, patience=args.patience,
-                               precision=args.precision)
+        given = {"output_dir": pathlib.Path(args.bundle) / "runs", **config_fields.values(args, "train-bundle")}
+        config = bundle_config(args.bundle, meta, **given)
         main = dist is None or dist.is_main
         result = train_splits(config, splits, CardRecorder(), dist=dist,
                               on_progress=Printer(quiet=args.quiet or not main))

@@ -18,6 +18,7 @@ import time
 from typing import Any
 
 from workbench.errors import UserError
+from workbench.training import config_fields
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,13 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="kfold: train k models now; dev: a run's dev predictions; auto (default): the stored "
                         "k-fold scores if any, else the newest run's dev split")
     p.add_argument("--run", type=int, help="--method dev: which run (default: the newest of --task)")
-    p.add_argument("--folds", type=int, default=3, help="--method kfold: k (default 3)")
-    p.add_argument("--base-model", default="default", help="--method kfold: base model to fine-tune")
-    p.add_argument("--epochs", type=int, help="--method kfold: epochs per fold")
-    p.add_argument("--time-budget", type=float, metavar="SECONDS", help="--method kfold: per fold")
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--json", action="store_true")
+    kfold = p.add_argument_group("k-fold training (--method kfold)",
+                                 "k models, each trained on all but one fold; settings as for train")
+    kfold.add_argument("--folds", type=int, default=3, help="k (default 3)")
+    config_fields.add_arguments(kfold, "k-fold")
     p.set_defaults(func=cmd_suspicious)
 
     p = sub.add_parser("export-onnx", help="export a run's model to ONNX and check it against torch")
@@ -167,8 +167,7 @@ def cmd_suspicious(args: argparse.Namespace) -> int:
     if method == "auto":
         method = "stored" if stored else "dev"
     if method == "kfold":
-        settings = suspicious.KFoldSettings(k=args.folds, base_model=args.base_model, epochs=args.epochs,
-                                            time_budget_s=args.time_budget, device=args.device)
+        settings = suspicious.KFoldSettings(k=args.folds, **config_fields.values(args, "k-fold"))
         ranked = suspicious.kfold_job(project, args.task, settings, on_progress=_Progress(args.quiet))
     elif method == "dev":
         note_broken(project, args.run, args.task)

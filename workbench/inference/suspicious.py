@@ -23,7 +23,8 @@ import random
 import shutil
 import sqlite3
 import tempfile
-from typing import Any, Callable, Sequence
+import types
+from typing import Any, Callable, Mapping, Sequence
 
 from workbench.inference import cache
 from workbench.inference.batch import JobProgress, predict_into_cache
@@ -33,6 +34,8 @@ from workbench.inference.review import build_review, gold_labels
 from workbench.inference.run_model import RunModel, open_run
 from workbench.spans import spans_to_bio
 from workbench.store import Store
+from workbench.training import config_fields
+from workbench.training.config import TrainConfig
 
 # Below this probability of the gold label the model thinks the label is more likely wrong than
 # right: worth a look even where its own top choice is the gold one (a close call).
@@ -98,21 +101,33 @@ def dev_job(project: str | pathlib.Path, run_id: int | None, task: str | None = 
         return from_run(store, run, split)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, init=False)
 class KFoldSettings:
+    """How many folds, which documents, and the training settings every fold uses.
+
+    ``train`` holds any setting that k-fold offers (config_fields.names("k-fold"): the same
+    ones ``suspicious --method kfold`` has flags for), given as keywords; the rest keep
+    TrainConfig's defaults.  Fold i trains with seed + i."""
+
     k: int = 3
-    base_model: str = "default"
-    epochs: int | None = None
-    time_budget_s: float | None = None     # per fold
-    batch_size: int | None = None
-    lr: float | None = None
-    max_length: int | None = None
     max_docs: int | None = None            # score only the first N labeled documents (id order)
-    seed: int = 13
-    device: str = "auto"
-    embeddings: str = "sparse"
-    patience: int = 2
-    train_overrides: dict[str, Any] = dataclasses.field(default_factory=dict)   # more TrainConfig fields
+    train: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    def __init__(self, k: int = 3, max_docs: int | None = None, **train: Any) -> None:
+        unknown = sorted(set(train) - set(config_fields.names("k-fold")))
+        if unknown:
+            raise TypeError(f"KFoldSettings: not a k-fold training setting: {', '.join(unknown)}")
+        object.__setattr__(self, "k", k)
+        object.__setattr__(self, "max_docs", max_docs)
+        object.__setattr__(self, "train", types.MappingProxyType(dict(train)))
+
+    @property
+    def seed(self) -> int:
+        return int(self.train.get("seed", TrainConfig.seed))   # the class attribute: the default
+
+    def fold_config(self, project: pathlib.Path, task: str, fold: int, output_dir: pathlib.Path) -> TrainConfig:
+        """The training config of fold ``fold`` (0-based) on the project copy ``project``."""
+        return TrainConfig(project, task, **{**self.train, "seed": self.seed + fold}, output_dir=output_dir)
 
 
 def folds(doc_ids: Sequence[int], k: int, seed: int) -> list[list[int]]:
@@ -138,7 +153,7 @@ def kfold_job(project: str | pathlib.Path, task: str, settings: KFoldSettings = 
     final scores, when ``save``), so runs and models of the folds leave no trace.
     Returns [] when cancelled.  Any thread; minutes on CPU for the default base model.
     """
-    from workbench.training import TrainConfig, train   # torch loads here
+    from workbench.training import train   # torch loads here
 
     if settings.k < 2:
         raise ValueError("k-fold needs k >= 2")
@@ -169,11 +184,7 @@ def kfold_job(project: str | pathlib.Path, task: str, settings: KFoldSettings = 
                 report(JobProgress(int((i + 0.9 * getattr(p, "fraction", 0.0)) * scale), settings.k * scale,
                                    f"fold {i + 1} of {settings.k}: {p.message or 'training'}"))
 
-            cfg = TrainConfig(copy, task, base_model=settings.base_model, epochs=settings.epochs,
-                              batch_size=settings.batch_size, lr=settings.lr, max_length=settings.max_length,
-                              seed=settings.seed + i, device=settings.device, time_budget_s=settings.time_budget_s,
-                              embeddings=settings.embeddings, patience=settings.patience,
-                              output_dir=tmp / f"runs{i}", **settings.train_overrides)
+            cfg = settings.fold_config(copy, task, i, tmp / f"runs{i}")
             result = train(cfg, on_progress=fold_progress, cancelled=cancelled)
             if result.status != "done" or not result.model_dir:
                 return []

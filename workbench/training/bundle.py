@@ -14,7 +14,6 @@ No Qt; may run on any thread that owns its Store.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import json
 import pathlib
@@ -26,6 +25,7 @@ from workbench.output_paths import check_folder, writing_folder
 from workbench.spans import Token
 from workbench.store import Store
 from workbench.strict_json import dumps as strict_json
+from workbench.training import config_fields
 from workbench.training.config import TrainConfig
 from workbench.training.data import Example, Splits, load_splits
 
@@ -35,11 +35,8 @@ SPLIT_NAMES = ("train", "dev", "test")
 
 
 def _config_json(config: TrainConfig) -> dict[str, Any]:
-    """The fields a bundle carries (project-bound ones are left out)."""
-    raw = dataclasses.asdict(config)
-    for key in ("store_path", "output_dir", "max_train_docs", "device"):
-        raw.pop(key, None)
-    return raw
+    """The fields a bundle carries (project- and machine-bound ones are left out)."""
+    return config_fields.bundle_values(config)
 
 
 def export_bundle(store: Store, out: str | pathlib.Path, config: TrainConfig, *,
@@ -141,16 +138,19 @@ def read_bundle(folder: str | pathlib.Path) -> tuple[dict[str, Any], Splits]:
 
 
 def bundle_config(folder: str | pathlib.Path, meta: dict[str, Any], **overrides: Any) -> TrainConfig:
-    """The bundle's training config with the command line's overrides (None leaves a value)."""
+    """The bundle's training config with the command line's ``overrides`` (None there: "auto").
+
+    Reads the config of any bundle this format version wrote: keys a later version added are
+    left out, a value of the wrong type is refused (UserError naming bundle.json and the key)."""
     folder = pathlib.Path(folder)
-    raw = dict(meta["config"])
-    fields = {f.name for f in dataclasses.fields(TrainConfig)}
-    raw = {k: v for k, v in raw.items() if k in fields}
+    where = str(folder / "bundle.json")
+    raw = meta.get("config")
+    if not isinstance(raw, dict):
+        raise UserError(f"{where}: 'config' must be an object of training settings")
+    carried = set(config_fields.carried())
+    values = {k: config_fields.from_json(k, v, f"{where}: config") for k, v in raw.items() if k in carried}
+    values.setdefault("task", meta.get("task"))
     if meta.get("base_model_dir"):
-        raw["base_model"] = str(folder / meta["base_model_dir"])
-    raw.update({k: v for k, v in overrides.items() if v is not None})
-    raw.setdefault("store_path", folder / "bundle.json")
-    raw["store_path"] = pathlib.Path(raw["store_path"])
-    if raw.get("output_dir") is not None:
-        raw["output_dir"] = pathlib.Path(raw["output_dir"])
-    return TrainConfig(**raw)
+        values["base_model"] = str(folder / meta["base_model_dir"])
+    values.update(overrides)
+    return TrainConfig(store_path=folder / "bundle.json", **values)

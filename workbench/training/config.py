@@ -9,11 +9,11 @@ from __future__ import annotations
 import dataclasses
 import math
 import pathlib
-from typing import Any
+from typing import Any, Callable, Mapping
 
 from workbench.errors import UserError
+from workbench.modeling.device import DEVICES, PRECISIONS
 from workbench.output_paths import check_output_root
-from workbench.store import TASKS
 
 EMBEDDING_MODES = ("sparse", "full", "frozen")
 # Batches drawn together and sorted by length (batching.py): 100 gives 1.6% padding on CoNLL
@@ -76,44 +76,180 @@ def defaults_for(device_kind: str, task: str | None = None) -> Defaults:
     return dataclasses.replace(base, **TASK_DEFAULTS.get((kind, task or ""), {}))
 
 
+def task_names() -> tuple[str, ...]:
+    """The tasks a config may name: ``--task``'s choices, :meth:`TrainConfig.check`, the "auto"
+    descriptions.  The one place this module reads them."""
+    from workbench.store.models import TASKS
+
+    return TASKS
+
+
+COMMANDS = ("train", "train-bundle", "export-bundle", "k-fold")   # where a setting can be offered
+
+
+@dataclasses.dataclass(frozen=True)
+class Setting:
+    """How one TrainConfig field is offered to people: its words, its command-line flag, its knob.
+
+    Kept as the field's metadata; workbench/training/config_fields.py turns it into argparse
+    arguments and into the Train screen's knob descriptions.  ``None`` is the one "auto" value:
+    a field whose ``auto`` says what None does may be left as None (typed and shown as
+    ``none_word``)."""
+
+    help: str                            # plain words: the knob's tooltip and the CLI's help
+    term: str = ""                       # technical words added to the CLI's help only
+    label: str = ""                      # the knob's row label
+    knob: str = ""                       # "basic" or "advanced" (a row of the Train screen); "" none
+    no_knob: str = ""                    # why a setting a user may change has no knob
+    internal: str = ""                   # why no user sets it (no flag, no knob)
+    auto: str = ""                       # what None does, in words ("" : None is not a value)
+    recipe: bool = False                 # None takes the measured recipe's value (Defaults): show its figures
+    none_word: str = "auto"              # how None is typed and shown ("auto", "none", "all")
+    none_number: float | None = None     # a number the CLI also reads as None (--max-eval-docs 0)
+    shown: tuple[tuple[Any, str], ...] = ()   # words for some values in the "auto" descriptions
+    choices: tuple[Any, ...] | Callable[[], tuple[Any, ...]] = ()   # a callable is read when asked
+    choice_words: tuple[str, ...] = ()   # the knob's words for the choices
+    range: tuple[float, float] | None = None   # a spin box's bounds, in the knob's unit; None: a text box
+    step: float = 1
+    decimals: int = 2
+    unit: tuple[str, float] = ("", 1)    # the knob's suffix and its size in the field's unit (min = 60 s)
+    special: str = ""                    # the knob's word for its lowest value, or its check box text
+    flag: str = ""                       # the CLI flag when not the name's (--time-budget)
+    metavar: str = ""
+    commands: tuple[str, ...] = COMMANDS
+    notes: Mapping[str, str] = dataclasses.field(default_factory=dict)   # per command, added to the help
+    bound: str = ""                      # "project" or "machine": not carried in a training bundle
+
+
+def _s(default: Any = dataclasses.MISSING, **setting: Any) -> Any:
+    """A TrainConfig field with its Setting as metadata."""
+    return dataclasses.field(default=default, metadata={"setting": Setting(**setting)})
+
+
+_WHY_FLAG_ONLY = "a setting for experiments; the measured default suits the app's users (docs/training-defaults.md)"
+_BY_TASK = "by task and device (the measured recipe)"
+
+
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
-    """One run.  ``None`` means "the default for this device"."""
+    """One run.  ``None`` means "auto": the measured default for the task and the device.
 
-    store_path: pathlib.Path
-    task: str
-    base_model: str = "default"          # "default", a local model folder, or a hub id when online
-    epochs: int | None = None
-    batch_size: int | None = None
-    lr: float | None = None
-    max_length: int | None = None
-    warmup_ratio: float | None = None
-    weight_decay: float = 0.01
-    grad_clip: float = 1.0
-    grad_accum: int = 1
-    patience: int = 2                    # epochs without a better dev score before stopping
-    seed: int = 13
-    device: str = "auto"
-    max_train_docs: int | None = None    # the first N train documents in import order
-    time_budget_s: float | None = None   # plan the schedule so training ends within this many seconds
-    embeddings: str = "sparse"           # sparse: tune only the rows the data uses; full; frozen
-    dropout: float | None = None         # None: the device default; negative: the base model's own
-    freeze_layers: int | None = None     # None: the device default
-    head_lr_scale: float | None = None   # None: the device default
-    weight_average: float | None = None  # decay of the weights' moving average (averaging.py); None: default, 0: off
-    length_group: int | None = None      # batches sorted by length together (batching.py); None: the default
-    dev_fraction: float = 0.1            # hold-out when the project has no dev split
-    max_eval_docs: int | None = 1000     # per-epoch dev scoring sample (the final score uses all of dev)
-    output_dir: pathlib.Path | None = None
-    min_docs: int = 5                    # fewer labeled training documents than this: refuse
-    precision: str = "auto"              # auto (bf16 or fp16 on CUDA, else fp32), fp32, bf16, fp16
-    word_case: bool = True               # NER on a lowercasing model: feed each word's case (casing.py)
-    pooling: str = "auto"                # sentiment: auto (the base model's own), cls or mean (pooling.py)
+    The fields are in the order the command line's help and the Train screen show them."""
+
+    store_path: pathlib.Path = _s(
+        help="the project file", internal="the command's PROJECT argument; the app's open project",
+        bound="project")
+    task: str = _s(
+        help="which labels to learn", choices=task_names, commands=("train", "export-bundle"),
+        no_knob="the Train screen's Task box")
+    base_model: str = _s(
+        "default", help="the model to start from: 'default' (the bundled one), a local model folder, "
+                        "or a hub id (online)",
+        commands=("train", "export-bundle", "k-fold"), no_knob="the Train screen's Base model box",
+        notes={"export-bundle": "a model folder is copied into the bundle"})
+    epochs: int | None = _s(
+        None, label="Epochs", knob="basic", range=(1, 200), auto="by data size, more passes for small projects",
+        help="passes over the training documents; training stops early when the dev score stops improving",
+        notes={"k-fold": "per fold"})
+    time_budget_s: float | None = _s(   # training/schedule.py
+        None, label="Time limit", knob="basic", range=(1, 24 * 60), decimals=0, unit=(" min", 60), auto="no limit",
+        none_word="none", flag="--time-budget", metavar="SECONDS",
+        help="plan the schedule so that the whole run (with its dev scoring) ends within this time",
+        notes={"k-fold": "per fold"})
+    lr: float | None = _s(
+        None, recipe=True, label="Learning rate", knob="advanced", auto=_BY_TASK, help="peak learning rate")
+    batch_size: int | None = _s(
+        None, recipe=True, label="Batch size", knob="advanced", range=(1, 1024), auto=_BY_TASK,
+        help="documents per training step", notes={"train-bundle": "per process: the global batch is K times this"})
+    max_length: int | None = _s(
+        None, recipe=True, label="Max length", knob="advanced", range=(8, 4096), auto="by device",
+        help="word pieces per document (longer ones are cut)")
+    warmup_ratio: float | None = _s(
+        None, recipe=True, label="Warm-up ratio", knob="advanced", range=(0, 0.5), step=0.01, auto="by device",
+        help="share of the steps over which the learning rate rises to its peak")
+    weight_decay: float = _s(
+        0.01, label="Weight decay", knob="advanced", range=(0, 1), step=0.005, decimals=3,
+        help="pulls the weights a little toward zero at every step", term="AdamW's decoupled weight decay")
+    grad_accum: int = _s(
+        1, label="Grad. accumulation", knob="advanced", range=(1, 64),
+        help="steps whose gradients are added up before the weights change (a larger batch in the same memory)",
+        term="gradient accumulation steps")
+    patience: int = _s(
+        2, label="Early-stop patience", knob="advanced", range=(0, 50), special="never stop early",
+        help="stop when the dev score has not improved for this many epochs (a tie counts as improved only "
+             "when the dev loss fell by at least 0.01); 0: never stop early")
+    seed: int = _s(
+        13, label="Seed", knob="advanced", range=(0, 2**31 - 1),
+        help="the random seed: the same seed, data and settings train the same model",
+        notes={"k-fold": "fold i trains with seed + i"})
+    freeze_layers: int | None = _s(
+        None, recipe=True, label="Frozen lower layers", knob="advanced", range=(0, 48), auto=_BY_TASK,
+        help="lower transformer blocks left as pretrained (with the embeddings): faster steps")
+    dropout: float | None = _s(
+        None, recipe=True, label="Dropout", knob="advanced", range=(0, 0.9), step=0.05, auto=_BY_TASK,
+        shown=((None, "the model's own"),), term="a negative value: the base model's own",
+        help="share of the model's units switched off at random while it trains, against overfitting")
+    weight_average: float | None = _s(   # training/averaging.py
+        None, recipe=True, label="Weight averaging", knob="advanced", range=(0, 0.999), step=0.005, decimals=3,
+        auto=_BY_TASK, shown=((0.0, "off"),), metavar="DECAY",
+        help="score and keep a moving average of the weights, with this decay per step (0: off)")
+    embeddings: str = _s(   # training/model.py
+        "sparse", label="Word embeddings", knob="advanced", choices=EMBEDDING_MODES,
+        choice_words=("only words in my data (fast)", "all words", "leave as they are"),
+        help="which word vectors training may change: only those of word pieces in the training data "
+             "(sparse), all (full), or none (frozen); ignored while the lower layers are frozen",
+        term="rows of the embedding matrix")
+    word_case: bool = _s(   # modeling/casing.py
+        True, label="Word case", knob="advanced", special="given to the model (NER)",
+        help="give the model each word's case: an uncased model cannot see capitals, the strongest clue "
+             "to a name (CoNLL: +3.6 F1 points)", term="NER on a lowercasing base model")
+    device: str = _s(
+        "auto", label="Device", knob="advanced", choices=DEVICES,
+        choice_words=("auto (GPU if present)", "CPU", "CUDA GPU", "Apple GPU (MPS)"),
+        help="where to train: auto takes a CUDA GPU, else an Apple GPU, else the CPU",
+        commands=("train", "train-bundle", "k-fold"), bound="machine")
+    grad_clip: float = _s(
+        1.0, help="largest length of the gradient; longer ones are scaled down (0: off)",
+        term="clipping by global norm", no_knob=_WHY_FLAG_ONLY)
+    head_lr_scale: float | None = _s(
+        None, recipe=True, auto=_BY_TASK, no_knob=_WHY_FLAG_ONLY,
+        help="the new classification head's learning rate, in units of the learning rate")
+    length_group: int | None = _s(   # training/batching.py
+        None, recipe=True, auto=_BY_TASK, metavar="N", no_knob=_WHY_FLAG_ONLY,
+        help="draw each batch from a pool of N batches sorted by length (1: random batches)")
+    precision: str = _s(
+        "auto", choices=PRECISIONS,
+        no_knob="auto takes the fastest format that trains well on this GPU; the flag is for a GPU whose "
+                "bf16 misbehaves",
+        help="number format on a CUDA GPU: auto takes bf16 where the GPU has it, else fp16 with a "
+             "gradient scaler; fp32 everywhere else")
+    pooling: str = _s(   # modeling/pooling.py
+        "auto", choices=POOLING_MODES, no_knob="auto follows how the base model was trained",
+        help="sentiment: classify from the first piece ([CLS]) or the mean of all pieces "
+             "(auto: as the base model was trained)")
+    max_train_docs: int | None = _s(
+        None, auto="every train document", none_word="all", commands=("train", "export-bundle"), bound="project",
+        help="train on the first N train documents in import order", metavar="N",
+        no_knob="for measurements; the app trains on every labeled document")
+    dev_fraction: float = _s(
+        0.1, help="share of the training documents held out to check progress when the project has no dev split",
+        no_knob="the Annotate screen's dev split decides; this only covers a project without one")
+    max_eval_docs: int | None = _s(
+        1000, auto="all of dev", none_word="all", none_number=0, metavar="N",
+        help="dev documents scored after each epoch (the final score uses all of dev); 0: all",
+        no_knob="only speeds up large dev sets; the final score always uses all of dev")
+    output_dir: pathlib.Path | None = _s(
+        None, commands=("train", "train-bundle"), bound="project", metavar="FOLDER",
+        help="where run folders go", no_knob="the app keeps runs in its data folder",
+        notes={"train": "default: the data folder's runs", "train-bundle": "default: BUNDLE/runs"})
+    min_docs: int = _s(
+        5, help="fewer labeled training documents than this: refuse",
+        internal="a floor: fewer documents cannot train a model worth keeping")
 
     def check(self) -> None:
         """Raise UserError for values that cannot work (before anything is loaded)."""
-        if self.task not in TASKS:
-            raise UserError(f"unknown task {self.task!r}; use {' or '.join(TASKS)}")
+        if self.task not in task_names():
+            raise UserError(f"unknown task {self.task!r}; use {' or '.join(task_names())}")
         positive = {"epochs": self.epochs, "batch size": self.batch_size, "max length": self.max_length,
                     "gradient accumulation": self.grad_accum, "max train docs": self.max_train_docs}
         for name, value in positive.items():
@@ -171,3 +307,11 @@ class TrainConfig:
         out["store_path"] = str(self.store_path)
         out["output_dir"] = str(self.output_dir) if self.output_dir else None
         return out
+
+
+def setting(name: str) -> Setting:
+    """How TrainConfig's field ``name`` is offered (KeyError for a name that is not a field)."""
+    return _SETTINGS[name]
+
+
+_SETTINGS: dict[str, Setting] = {f.name: f.metadata["setting"] for f in dataclasses.fields(TrainConfig)}
