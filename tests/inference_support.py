@@ -68,7 +68,7 @@ def make_project(path: pathlib.Path, n: int = 200, unlabeled: int = 30, seed: in
         s_text, cls = sentiment_sentence(rng)
         labeled = i < n
         docs.append(NewDocument(f"{text} {s_text}", spans=spans if labeled else None,
-                                sentiment=cls if labeled else None,
+                                classes={"sentiment": cls} if labeled else {},
                                 split="train" if i < n * 0.8 else "dev" if labeled else "unassigned"))
     with Store.create(path, ["ner", "sentiment"], NER_LABELS, CLASSES) as store:
         store.add_documents(docs)

@@ -89,12 +89,12 @@ def do_import(db: str, path: str, pause: str) -> None:
 
         staging.ImportStage.publish = announced
 
-    def progress(done: int, total: int) -> None:
-        say(progress=done)
+    def progress(p) -> None:  # noqa: ANN001 - a workbench.jobs.Progress
+        say(progress=p.done)
         time.sleep(float(pause))     # a slow disk or network share: the file takes long to read
 
     with Store(db) as store:
-        report = import_file(store, path, "jsonl", add_labels=True, on_progress=progress)
+        report = import_file(store, path, "jsonl", add_labels=True, progress=progress)
     say(documents=report.documents, first=report.first_id, last=report.last_id)
 
 

@@ -61,7 +61,7 @@ def test_planted_label_errors_are_in_the_project_as_the_generator_says(tmp_path)
             doc_id = ids[ext]
             if what.startswith("sentiment"):
                 old, _, new = what.removeprefix("sentiment ").partition(" written as ")
-                assert store.annotation(doc_id, "sentiment").sentiment == new != old
+                assert store.annotation(doc_id, "sentiment").choice == new != old
                 continue
             ann = store.annotation(doc_id, "ner")
             text = store.document(doc_id).text

@@ -72,14 +72,14 @@ def test_doccano_jsonl_is_understood(project, tmp_path):
                    + json.dumps({"text": "Great phone", "label": ["positive"]}) + "\n")
     report = import_file(project, src)
     assert project.annotation(report.first_id, "ner").spans == (Span(0, 8, "PER"), Span(14, 19, "ORG"))
-    assert project.annotation(report.last_id, "sentiment").sentiment == "positive"
+    assert project.annotation(report.last_id, "sentiment").choice == "positive"
 
 
 def test_sst2_tsv_imports_with_a_label_map_and_exports_to_csv(project, tmp_path):
     sst = shared_file("sst2", "dev.tsv")
     report = import_file(project, sst, "csv", header=False, text_column="1", label_column="0",
                          label_map={"0": "negative", "1": "positive"}, split="dev")
-    assert report.documents == 872 and report.sentiment_labeled == 872
+    assert report.documents == 872 and report.labeled["sentiment"] == 872
     lines = [l.rstrip("\n").split("\t", 1) for l in open(sst, encoding="utf-8") if l.strip()]
     got = [(ann["sentiment"], doc.text) for doc, ann in queries.iter_documents(project)]
     assert got == [({"0": "negative", "1": "positive"}[lab], text) for lab, text in lines]
@@ -92,7 +92,7 @@ def test_csv_with_header_and_new_classes(project, tmp_path):
     with pytest.raises(FormatError, match=r"reviews.csv:2: unknown sentiment class 'good'"):
         import_file(project, src, text_column="review", label_column="stars")
     report = import_file(project, src, text_column="review", label_column="stars", add_labels=True)
-    assert report.new_classes == ("good", "bad")
+    assert report.new_labels["sentiment"] == ("good", "bad")
     doc = project.document(report.first_id)
     assert doc.text == "Battery life is great, truly" and doc.meta == {"id": "1"}
 

@@ -217,5 +217,5 @@ def test_csv_line_endings_are_kept_inside_quotes_and_cr_ends_a_row(project, tmp_
     mac = write(tmp_path / "mac.csv", b"text,label,\rgood day,positive,\rbad day,negative,\r")
     report = import_file(project, mac, label_column="label")
     assert report.documents == 2 and project.document(report.last_id).text == "bad day"
-    assert project.annotation(report.last_id, "sentiment").sentiment == "negative"
+    assert project.annotation(report.last_id, "sentiment").choice == "negative"
     assert_round_trips(project, tmp_path, "jsonl")

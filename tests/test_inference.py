@@ -6,7 +6,8 @@ import pytest
 
 from inference_support import one_cpu, trained
 from workbench.inference.attention import attention_row, piece_words, rollout, word_scores
-from workbench.inference.records import NerPrediction, ScoredSpan, scored_spans, uncertainty
+from workbench.inference.records import uncertainty
+from workbench.tasks.entity_predictions import NerPrediction, ScoredSpan, scored_spans
 from workbench.spans import Span, Token, tokenize
 
 
@@ -82,10 +83,13 @@ def test_sentiment_prediction_and_batch_order(runs):
 
 
 def test_predict_stops_when_cancelled(runs):
+    from workbench.jobs import Cancelled
+
     calls = []
-    out = runs["sentiment"].predict([doc("good", i) for i in range(10)], batch_size=2,
-                                    on_batch=calls.append, cancelled=lambda: len(calls) >= 2)
-    assert out == [] and len(calls) == 2
+    with pytest.raises(Cancelled):
+        runs["sentiment"].predict([doc("good", i) for i in range(10)], batch_size=2,
+                                  progress=calls.append, cancelled=lambda: len(calls) >= 2)
+    assert len(calls) == 2 and [(p.done, p.total) for p in calls] == [(2, 10), (4, 10)]
 
 
 # ---- attention ------------------------------------------------------------------------------

@@ -8,9 +8,10 @@ import pytest
 
 from inference_support import copy_project, one_cpu, trained
 from workbench.inference import cache
-from workbench.inference.batch import JobProgress, predict_job, select_documents, suggestion_run
+from workbench.inference.batch import predict_job, select_documents, suggestion_run
 from workbench.inference.review import build_review, review_job
 from workbench.inference.run_model import finished_runs, open_run
+from workbench.jobs import Cancelled, Progress
 from workbench.store import Store
 
 
@@ -33,8 +34,8 @@ def test_review_of_dev_reproduces_the_training_report(project):
 
 def test_cache_round_trip_and_text_change(project):
     run_id = trained()["ner"].run_id
-    progress: list[JobProgress] = []
-    first = predict_job(project, run_id, "dev", on_progress=progress.append)
+    progress: list[Progress] = []
+    first = predict_job(project, run_id, "dev", progress=progress.append)
     assert first.predicted == 40 and first.cached == 0 and progress[-1].done == 40
     again = predict_job(project, run_id, "dev")
     assert again.predicted == 0 and again.cached == 40
@@ -113,9 +114,10 @@ def test_cancel_keeps_finished_chunks(project, monkeypatch):
 
     monkeypatch.setattr(batch, "CHUNK", 10)
     seen = []
-    summary = predict_job(project, trained()["ner"].run_id, "train", on_progress=seen.append,
-                          cancelled=lambda: len(seen) >= 3)
-    assert summary.cancelled and 0 < summary.predicted < 160
+    with pytest.raises(Cancelled) as stopped:
+        predict_job(project, trained()["ner"].run_id, "train", progress=seen.append, cancelled=lambda: len(seen) >= 3)
+    summary = stopped.value.partial      # what it kept, counted
+    assert 0 < summary.predicted < 160 and "kept" in str(stopped.value)
     with Store(project) as store:
         n = store.conn.execute("SELECT count(*) FROM predictions").fetchone()[0]
     assert n == summary.predicted
@@ -191,7 +193,7 @@ def test_a_suggestion_from_the_int8_copy_is_predicted_again_once_labeled(project
         (exact,) = set(store.conn.execute("SELECT exact FROM predictions WHERE run_id = ?", (run_id,)))
         assert exact == (0,)                              # suggestions came from the int8 copy
         doc_id = select_documents(store, "sentiment", "unlabeled")[0]
-        store.set_sentiment(doc_id, "positive", status="accepted")
+        store.set_class(doc_id, "sentiment", "positive", status="accepted")
         store.set_split([doc_id], "dev")
     scored = predict_job(project, run_id, "dev")          # scoring dev needs the exact model
     assert scored.predicted >= 1

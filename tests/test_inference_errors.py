@@ -5,10 +5,11 @@ import numpy as np
 import pytest
 
 from workbench.inference.errors import (
-    CORRECT, FALSE_NEGATIVE, FALSE_POSITIVE, WRONG_BOUNDARY, WRONG_CLASS, WRONG_TYPE, compare_spans, confusion,
-    review_ner, review_sentiment,
+    CORRECT, FALSE_NEGATIVE, FALSE_POSITIVE, WRONG_BOUNDARY, WRONG_CLASS, WRONG_TYPE, confusion,
 )
-from workbench.inference.records import NerPrediction, SentimentPrediction
+from workbench.tasks import NER, SENTIMENT
+from workbench.tasks.class_predictions import ClassPrediction
+from workbench.tasks.entity_predictions import NerPrediction, compare_spans
 from workbench.spans import Span, tokenize
 
 TEXT = "Alice Smith met Bob at Acme Corp in Paris today"
@@ -67,7 +68,7 @@ def _ner_pred(text, tags_probs):
 
 def test_review_row_loss_confidence_and_suspicion():
     pred = _ner_pred("Bob joined Acme", [("B-PER", 0.9), ("O", 0.6), ("B-PER", 0.5)])
-    r = review_ner(pred, [Span(0, 3, "PER"), Span(11, 15, "ORG")])
+    r = NER.review(pred, [Span(0, 3, "PER"), Span(11, 15, "ORG")])
     assert r.kinds == {WRONG_TYPE} and r.labels == {"ORG", "PER"}
     assert r.confidence == pytest.approx(pred.confidences.min())
     # the worst gold word is "Acme" (B-ORG got only the 0.01 floor)
@@ -77,11 +78,11 @@ def test_review_row_loss_confidence_and_suspicion():
 
 def test_sentiment_review_and_confusion():
     names = ["negative", "neutral", "positive"]
-    a = review_sentiment(SentimentPrediction(1, names, np.array([0.7, 0.2, 0.1], np.float32)), "positive")
-    b = review_sentiment(SentimentPrediction(2, names, np.array([0.1, 0.1, 0.8], np.float32)), "positive")
+    a = SENTIMENT.review(ClassPrediction(1, names, np.array([0.7, 0.2, 0.1], np.float32)), "positive")
+    b = SENTIMENT.review(ClassPrediction(2, names, np.array([0.1, 0.1, 0.8], np.float32)), "positive")
     assert a.kinds == {WRONG_CLASS} and b.kinds == set()
     assert a.gold_confidence == pytest.approx(0.1) and a.loss == pytest.approx(-np.log(0.1))
-    got, counts, cells = confusion([a, b], names, "sentiment")
+    got, counts, cells = confusion([a, b], names, SENTIMENT)
     assert got == names
     assert counts[2, 0] == 1 and counts[2, 2] == 1 and counts.sum() == 2
     assert cells[("positive", "negative")] == [1]
@@ -89,8 +90,8 @@ def test_sentiment_review_and_confusion():
 
 def test_ner_confusion_has_an_O_row_and_column():
     pred = _ner_pred("Bob joined Acme", [("B-PER", 0.9), ("B-ORG", 0.6), ("O", 0.5)])
-    r = review_ner(pred, [Span(0, 3, "PER"), Span(11, 15, "ORG")])
-    names, counts, cells = confusion([r], ["PER", "ORG"], "ner")
+    r = NER.review(pred, [Span(0, 3, "PER"), Span(11, 15, "ORG")])
+    names, counts, cells = confusion([r], ["PER", "ORG"], NER)
     assert names == ["PER", "ORG", "O"]
     assert counts[0, 0] == 1          # Bob correct
     assert counts[2, 1] == 1          # "joined" predicted ORG: false positive (gold O)

@@ -27,7 +27,7 @@ def _flip_project(path, task, n=120, rate=0.05, seed=1):
             text, cls = sentiment_sentence(rng)
             if i in flipped_rows:
                 cls = CLASSES[1 - CLASSES.index(cls)]
-            docs.append(NewDocument(text, sentiment=cls, split="train"))
+            docs.append(NewDocument(text, classes={"sentiment": cls}, split="train"))
         else:
             text, spans = ner_sentence(rng)
             if i in flipped_rows:   # the organisation is labeled as a place
@@ -47,7 +47,7 @@ def test_flipped_labels_rank_on_top(tmp_path, task, n):
                              embeddings="full", patience=0, **TINY_OVERRIDES)
     seen = []
     with one_cpu():
-        ranked = kfold_job(project, task, settings, on_progress=seen.append)
+        ranked = kfold_job(project, task, settings, progress=seen.append)
     assert len(ranked) == n and seen[-1].done == seen[-1].total
     ids = [s.doc_id for s in ranked]
     p = precision_at(ids, flipped)
@@ -69,15 +69,21 @@ def test_folds_partition_the_documents():
 
 
 def test_kfold_cancel_returns_nothing(tmp_path):
+    from workbench.jobs import Cancelled
+
     project = tmp_path / "flip.db"
     _flip_project(project, "sentiment", n=30)
-    assert kfold_job(project, "sentiment", KFoldSettings(base_model=str(tmp_path)), cancelled=lambda: True) == []
+    with pytest.raises(Cancelled, match="nothing was stored") as stopped:
+        kfold_job(project, "sentiment", KFoldSettings(base_model=str(tmp_path)), cancelled=lambda: True)
+    assert stopped.value.partial is None
+    with Store(project) as store:
+        assert cache.load_suspicion(store, "sentiment") == []
 
 
 def _ner_prediction(doc_id: int, text: str, rows: list[list[float]]):
     import numpy as np
 
-    from workbench.inference.records import NerPrediction
+    from workbench.tasks.entity_predictions import NerPrediction
     from workbench.spans import tokenize
 
     words = tokenize(text)
@@ -90,18 +96,19 @@ def test_only_disagreements_and_doubted_labels_are_flagged_most_suspicious_first
     import numpy as np
 
     from workbench.inference.cache import Suspicion
-    from workbench.inference.records import SentimentPrediction
-    from workbench.inference.suspicious import flagged, looks_suspicious, score
+    from workbench.inference.suspicious import flagged, looks_suspicious
+    from workbench.tasks import NER, SENTIMENT
+    from workbench.tasks.class_predictions import ClassPrediction
 
     sure = [0.99, 0.005, 0.005]
-    agree = score(_ner_prediction(1, "we met ann", [sure, sure, [0.003, 0.995, 0.002]]), [Span(7, 10, "PER")], "dev")
+    agree = NER.suspicion(_ner_prediction(1, "we met ann", [sure, sure, [0.003, 0.995, 0.002]]), [Span(7, 10, "PER")], "dev")
     # the model tags "bob" as a person, the gold says nothing: a disagreement on one word
-    missed = score(_ner_prediction(2, "we met bob", [sure, sure, [0.2, 0.79, 0.01]]), [], "dev")
+    missed = NER.suspicion(_ner_prediction(2, "we met bob", [sure, sure, [0.2, 0.79, 0.01]]), [], "dev")
     # the model agrees with the gold "O" but only just: a doubted label
-    close = score(_ner_prediction(3, "we met cy", [sure, sure, [0.45, 0.40, 0.15]]), [], "dev")
+    close = NER.suspicion(_ner_prediction(3, "we met cy", [sure, sure, [0.45, 0.40, 0.15]]), [], "dev")
     names = ["negative", "positive"]
-    calm = score(SentimentPrediction(4, names, np.array([0.03, 0.97], np.float32)), "positive", "dev")
-    flip = score(SentimentPrediction(5, names, np.array([0.9, 0.1], np.float32)), "positive", "dev")
+    calm = SENTIMENT.suspicion(ClassPrediction(4, names, np.array([0.03, 0.97], np.float32)), "positive", "dev")
+    flip = SENTIMENT.suspicion(ClassPrediction(5, names, np.array([0.9, 0.1], np.float32)), "positive", "dev")
     items = [agree, missed, close, calm, flip]
     assert agree.detail["gold"] == "O" and agree.detail["pred"] == "O" and agree.score > 0.9   # O vs O
     assert [s.doc_id for s in flagged(items)] == [5, 2, 3]      # lowest probability of the gold label first

@@ -170,7 +170,7 @@ def test_exports_keep_the_users_umask(tmp_path, capsys):
 def test_nan_and_infinity_in_metadata_are_exported_as_valid_json(tmp_path, capsys):
     project = tmp_path / "p.db"
     with Store.create(project, ["ner", "sentiment"], ["PER"], ["negative", "positive"]) as store:
-        store.add_documents([NewDocument("Ann slept .", split="train", sentiment="positive",
+        store.add_documents([NewDocument("Ann slept .", split="train", classes={"sentiment": "positive"},
                                          meta={"score": math.nan, "hi": math.inf, "deep": [{"lo": -math.inf}, 1.5]})])
     assert run(capsys, "export", project, tmp_path / "out.jsonl", "--format", "jsonl")[0] == 0
 

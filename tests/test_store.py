@@ -29,12 +29,12 @@ def test_a_new_project_remembers_tasks_labels_and_keys(project):
 def test_labeling_a_document_is_saved_at_once(project):
     (doc,) = add(project, "Tim Cook runs Apple.")
     project.set_spans(doc, [Span(0, 8, "PER")], annotator="ann")
-    project.set_sentiment(doc, "positive", status="accepted", annotator="ann")
+    project.set_class(doc, "sentiment", "positive", status="accepted", annotator="ann")
     # a second connection (another thread or process) sees it without any save step
     with Store.open(project.path) as other:
         ner = other.annotation(doc, "ner")
         assert (ner.status, ner.spans, ner.annotator) == ("draft", (Span(0, 8, "PER"),), "ann")
-        assert other.annotation(doc, "sentiment").sentiment == "positive"
+        assert other.annotation(doc, "sentiment").choice == "positive"
 
 
 def test_bad_spans_are_refused_and_change_nothing(project):
@@ -60,7 +60,7 @@ def test_next_unlabeled_skips_done_documents_and_wraps(project):
 
 def test_counts_filters_and_search(project):
     ids = project.add_documents([
-        NewDocument("Tim Cook runs Apple.", spans=[Span(0, 8, "PER"), Span(14, 19, "ORG")], sentiment="positive",
+        NewDocument("Tim Cook runs Apple.", spans=[Span(0, 8, "PER"), Span(14, 19, "ORG")], classes={"sentiment": "positive"},
                     split="train"),
         NewDocument("Shares of Apple fell.", spans=[Span(10, 15, "ORG")], split="dev"),
         NewDocument("Nothing to see here.", split="test"),
@@ -79,7 +79,7 @@ def test_counts_filters_and_search(project):
     assert queries.document_ids(project, DocFilter(status="labeled", split="dev")) == ids[1:2]
     rows = queries.doc_rows(project, ids[::-1])
     assert [r.id for r in rows] == ids[::-1]
-    assert (rows[-1].entity_count, rows[-1].sentiment, rows[-1].preview) == (2, "positive", "Tim Cook runs Apple.")
+    assert (rows[-1].entity_count, rows[-1].classes.get("sentiment"), rows[-1].preview) == (2, "positive", "Tim Cook runs Apple.")
 
 
 def test_renaming_a_label_reaches_existing_annotations(project):

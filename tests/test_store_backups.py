@@ -52,7 +52,7 @@ def test_a_backup_is_a_whole_project_made_while_another_connection_writes(tmp_pa
         while len(written) < 20:
             pass
         steps: list[tuple[int, int]] = []
-        made = backups.backup_project(project, on_progress=lambda done, total: steps.append((done, total)))
+        made = backups.backup_project(project, progress=lambda p: steps.append((p.done, p.total)))
     finally:
         stop.set()
         worker.join()

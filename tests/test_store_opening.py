@@ -89,7 +89,7 @@ def test_a_schema_3_project_from_an_earlier_version_opens_upgraded(tmp_path: pat
         assert schema.application_id(store.conn) == schema.APPLICATION_ID     # marked as ours from now on
         assert store.name == "old project" and store.label_names("ner") == ["PER"]
         assert store.annotation(1, "ner").spans == (Span(0, 12, "PER"),)
-        assert store.annotation(1, "sentiment").sentiment == "good"
+        assert store.annotation(1, "sentiment").choice == "good"
         assert store.document_count() == 2
     with sqlite3.connect(tmp_path / "old.db.bak-v3") as conn:                 # the copy made before upgrading
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 3

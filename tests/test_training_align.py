@@ -4,7 +4,9 @@ from __future__ import annotations
 import pytest
 
 from workbench.spans import Span, bio_label_names, spans_to_bio, tokenize
-from workbench.training.data import IGNORE, Example, align_pieces, encode
+from workbench.tasks.base import IGNORE, Example
+from workbench.tasks.ner import align_pieces
+from workbench.training.data import encode
 
 NAMES = bio_label_names(["PER", "LOC"])          # O B-PER I-PER B-LOC I-LOC
 L2I = {n: i for i, n in enumerate(NAMES)}

@@ -8,6 +8,7 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
+from workbench.jobs import Cancelled
 from workbench.store import Store
 from workbench.training import runs
 from workbench.training.config import TrainConfig
@@ -37,8 +38,9 @@ def config(project: pathlib.Path, tiny: pathlib.Path, **kw) -> TrainConfig:
 
 def test_overfits_twenty_sentences_and_writes_model_card_and_store_rows(tmp_path, tiny, workbench_home):
     project = ner_project(tmp_path / "p.db")
-    events = []
-    result = train(config(project, tiny), on_progress=events.append)
+    reports = []
+    result = train(config(project, tiny), progress=reports.append)
+    events = [r.detail for r in reports]     # the run's own figures ride on the one Progress type
     assert result.status == "done" and result.message == "reached the planned 25 epochs"
     assert result.dev["f1"] == 1.0 and result.dev["micro"]["f1"] == 1.0
     assert set(result.dev["per_label"]) == {"PER", "LOC"}
@@ -47,6 +49,7 @@ def test_overfits_twenty_sentences_and_writes_model_card_and_store_rows(tmp_path
     steps = [e for e in events if e.kind == "step"]
     assert steps and all(e.loss is not None and e.lr > 0 and e.eta_s is not None for e in steps)
     assert [e.kind for e in events].count("epoch") == 25 and events[-1].kind == "done"
+    assert all(r.done == e.step and r.total == e.total_steps for r, e in zip(reports, events))
     # the model folder: safetensors model + tokenizer that load as a stock token classifier
     model_dir = pathlib.Path(result.model_dir)
     assert model_dir.is_relative_to(workbench_home)
@@ -90,7 +93,9 @@ def test_cancel_takes_effect_within_one_step(tmp_path, tiny):
         calls["n"] += 1
         return calls["n"] > 5
 
-    result = train(config(project, tiny), cancelled=cancelled)
+    with pytest.raises(Cancelled) as stopped:     # the one way a job says it was stopped
+        train(config(project, tiny), cancelled=cancelled)
+    result = stopped.value.partial               # the run is still a run: its result rides on it
     assert result.status == "cancelled" and result.steps == 5
     assert result.model_dir == "" and "no model saved" in result.message
     with Store(project) as store:
@@ -147,8 +152,9 @@ def test_flat_dev_score_stops_the_run_early_and_says_why(tmp_path, tiny):
     """Dev holds the training sentences, so F1 reaches 1.0 within a few epochs and stays there
     while the dev loss keeps falling a little: the run must stop, not use all 25 epochs."""
     project = ner_project(tmp_path / "p.db")
-    events = []
-    result = train(config(project, tiny, epochs=25, patience=2), on_progress=events.append)
+    reports = []
+    result = train(config(project, tiny, epochs=25, patience=2), progress=reports.append)
+    events = [r.detail for r in reports]
     assert result.status == "done"
     assert result.message == "stopped early: no gain in dev F1 for 2 epochs"
     assert result.epochs_done < 25 and len(result.history) < 25

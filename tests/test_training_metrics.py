@@ -6,14 +6,14 @@ import pytest
 import torch
 
 from workbench.training.batching import Batcher
-from workbench.training.metrics import format_report, ner_report, sentiment_report
+from workbench.tasks.metrics import class_report, entity_report, format_report
 from workbench.training.schedule import LinearSchedule, steps_that_fit
 
 
 def test_ner_report_is_entity_level_per_type_with_micro_and_macro():
     gold = [["B-PER", "I-PER", "O", "B-LOC"], ["B-ORG", "O", "B-MISC", "I-MISC"]]
     pred = [["B-PER", "I-PER", "O", "B-ORG"], ["B-ORG", "O", "B-MISC", "O"]]
-    r = ner_report(gold, pred)
+    r = entity_report(gold, pred, "ner")
     assert r["per_label"]["PER"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 1}
     assert r["per_label"]["LOC"]["recall"] == 0.0 and r["per_label"]["LOC"]["support"] == 1
     assert r["per_label"]["ORG"]["precision"] == 0.5 and r["per_label"]["ORG"]["recall"] == 1.0
@@ -28,7 +28,7 @@ def test_ner_report_is_entity_level_per_type_with_micro_and_macro():
 
 
 def test_sentiment_report_accuracy_macro_f1_and_confusion():
-    r = sentiment_report([0, 0, 1, 1, 2], [0, 1, 1, 1, 0], ["neg", "pos", "neu"])
+    r = class_report([0, 0, 1, 1, 2], [0, 1, 1, 1, 0], ["neg", "pos", "neu"], "sentiment")
     assert r["accuracy"] == pytest.approx(3 / 5)
     assert r["confusion"] == [[1, 1, 0], [0, 2, 0], [1, 0, 0]]
     assert r["per_label"]["pos"]["precision"] == pytest.approx(2 / 3) and r["per_label"]["pos"]["recall"] == 1.0

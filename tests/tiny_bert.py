@@ -75,5 +75,5 @@ def toy_sentiment_docs(n: int = 20, split: str | None = "train", offset: int = 0
     for i in range(offset, offset + n):
         good = i % 2 == 0
         text = f"the film with {NAMES[i % len(NAMES)]} was {'great' if good else 'awful'}"
-        docs.append(NewDocument(text=text, split=split, sentiment="positive" if good else "negative"))
+        docs.append(NewDocument(text=text, split=split, classes={"sentiment": "positive" if good else "negative"}))
     return docs

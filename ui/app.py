@@ -94,11 +94,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'wrote' if ok else 'could not write'} {args.screenshot}")
         return 0 if ok else 1
     window.annotate.view.setFocus(Qt.FocusReason.OtherFocusReason)
-    from ui.workers import wait_all
+    from ui.workers import cancel_all, wait_all
 
-    # A worker still running at exit (an import, a preview) is waited for: Qt aborts
-    # the process if a running QThread is destroyed.
-    app.aboutToQuit.connect(lambda: wait_all(60_000))
+    # A job still running at exit (a training run, an import) is asked to stop and waited
+    # for: Qt aborts the process if a running QThread is destroyed.
+    app.aboutToQuit.connect(lambda: (cancel_all(), wait_all(60_000)))
     return app.exec()
 
 

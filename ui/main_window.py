@@ -23,6 +23,7 @@ from ui.annotate.screen import AnnotateScreen
 from ui.project_events import DOCUMENTS, LABELS, ProjectEvents
 from ui.settings import UserSettings
 from ui.status_bar import StatusBar
+from ui.workers import JobHost
 from workbench.paths import projects_dir
 from workbench.store import Store, StoreError
 
@@ -65,6 +66,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or UserSettings()
         self.store: Store | None = None
         self.project_path: pathlib.Path | None = None
+        self.backups = JobHost(self)     # the daily copy of the project (one at a time)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
@@ -153,21 +155,15 @@ class MainWindow(QMainWindow):
 
     def _back_up_soon(self, path: pathlib.Path) -> None:
         """The daily automatic copy of the project (workbench/store/backups.py) on a worker
-        thread: opening never waits for it; another project or closing the window stops it."""
-        from ui.workers import Worker, start
+        thread: opening never waits for it; another project (a new start replaces it) or
+        closing the window stops it, and a stopped copy keeps nothing."""
         from workbench.store.backups import auto_backup
 
-        self._stop_backup()
-        self._backup = Worker(auto_backup, path)
-        start(self._backup)
+        self.backups.start(auto_backup, path, on_failed=lambda exc: self.statusBar().showMessage(
+            f"The automatic backup of the project could not be made: {exc}", 10000))
 
     def _stop_backup(self) -> None:
-        worker = getattr(self, "_backup", None)
-        if worker is not None:
-            try:
-                worker.cancel()
-            except RuntimeError:   # it had finished and Qt has deleted it
-                pass
+        self.backups.drop()
 
     def reload_project(self) -> None:
         """The project file changed underneath (an import): refresh every view of it."""
@@ -209,7 +205,7 @@ class MainWindow(QMainWindow):
         self._menu_action(edit, "Undo\tCtrl+Z", None, self.annotate.undo_action.trigger)
         self._menu_action(edit, "Redo\tCtrl+Shift+Z", None, self.annotate.redo_action.trigger)
         edit.addSeparator()
-        self._menu_action(edit, "Edit &labels…", None, lambda: self.annotate.edit_labels("ner"))
+        self._menu_action(edit, "Edit &labels…", None, lambda: self.annotate.edit_labels())
         self._menu_action(edit, "&Annotator name…", None, self._ask_annotator)
         help_menu = bar.addMenu("&Help")
         self._menu_action(help_menu, "&Keyboard shortcuts", None, self.annotate.show_shortcuts)

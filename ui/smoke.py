@@ -112,27 +112,26 @@ def _open_window(timings: dict[str, Any], started: float, shot: pathlib.Path | N
 
 
 def _train(app: Any, project: pathlib.Path, timings: dict[str, Any], device: str) -> Any:
-    """One optimizer step of NER on 8 demo documents, on the worker thread the UI uses."""
-    from ui.workers import Worker, start
-    from workbench.training import TrainConfig, train
+    """One optimizer step of NER on 8 demo documents, through the job host and the training
+    job the Train button uses."""
+    from ui.workers import JobHost
+    from workbench.training import TrainConfig
+    from workbench.training.jobs import train_job
 
     config = TrainConfig(store_path=project, task="ner", base_model="default", epochs=1, batch_size=8,
                          max_train_docs=8, max_eval_docs=8, patience=0, device=device)
     outcome: dict[str, Any] = {}
     reports: list[Any] = []
-    worker = Worker(train, config)
-    worker.progress.connect(reports.append)
-    worker.done.connect(lambda result: outcome.setdefault("result", result))
-    worker.failed.connect(lambda exc: outcome.setdefault("error", exc))
-    # Connected before the start: a run that fails at once ends before a later
-    # connection could see it.  These callbacks run on the worker's thread (bare
-    # lambdas) and only fill a dict.
-    worker.finished.connect(lambda: outcome.setdefault("finished", True))
+    host = JobHost()
+    host.ended.connect(lambda: outcome.setdefault("finished", True))
     t = time.perf_counter()
-    thread = start(worker)
+    host.start(train_job, config, on_progress=reports.append,
+               on_done=lambda result: outcome.setdefault("result", result),
+               on_failed=lambda exc: outcome.setdefault("error", exc),
+               on_cancelled=lambda exc: outcome.setdefault("error", exc))
     _pump(app, lambda: "finished" in outcome, timeout=600)
     # Then the thread itself must end: one still running at exit aborts the process.
-    if not thread.wait(30_000):
+    if not host.wait(30_000):
         raise RuntimeError("the training thread did not end after its work finished")
     if "error" in outcome:
         raise outcome["error"]

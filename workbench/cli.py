@@ -14,6 +14,7 @@ import sys
 from typing import Sequence
 
 from workbench.errors import UserError
+from workbench.jobs import Cancelled
 from workbench.store import StoreError
 from workbench.store.errors import describe
 
@@ -44,6 +45,10 @@ def _run(args: argparse.Namespace) -> int:
         project = getattr(args, "project", "")
         print(f"error: {describe(project, exc) if project else f'database problem: {exc}'}", file=sys.stderr)
         return 1
+    except Cancelled as exc:
+        # not an error (workbench/jobs.py): the user stopped it; the exit code of Ctrl+C
+        print(f"cancelled: {exc}" if str(exc) != "cancelled" else "cancelled", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

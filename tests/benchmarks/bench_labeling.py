@@ -176,7 +176,7 @@ def make_big_project(path: pathlib.Path, n: int) -> None:
             rec = {"text": f"{d.text} (#{i})"}
             if i % 5 == 0 and d.spans is not None:
                 rec["spans"] = [{"start": s.start, "end": s.end, "label": s.label} for s in d.spans]
-                rec["sentiment"] = d.sentiment
+                rec["sentiment"] = d.classes.get("sentiment")
             fh.write(json.dumps(rec) + "\n")
     store = Store.create(path, ("ner", "sentiment"), DEMO_NER_LABELS, DEMO_CLASSES)
     import_file(store, corpus, "jsonl")
@@ -235,8 +235,8 @@ def bench_big(app: QApplication, tmp: pathlib.Path, n: int) -> None:
         model = QStandardItemModel(0, 7)
         for i in range(0, len(ids), 1000):
             for r in doc_rows(store, ids[i:i + 1000]):
-                model.appendRow([QStandardItem(str(v)) for v in (r.id, r.ner_status, r.sentiment_status,
-                                                                  r.sentiment or "", r.entity_count, r.split, r.preview)])
+                model.appendRow([QStandardItem(str(v)) for v in (r.id, r.statuses.get("ner"), r.statuses.get("sentiment"),
+                                                                  r.classes.get("sentiment", ""), r.entity_count, r.split, r.preview)])
         view_ = QTableView()
         view_.setModel(model)
         view_.show()

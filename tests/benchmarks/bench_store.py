@@ -87,7 +87,7 @@ def main() -> None:
         t = time.perf_counter()
         store.set_spans(doc, [Span(0, 3, "ORG")], annotator="bench")
         write_times.append(time.perf_counter() - t)
-    sent_times = timed(lambda: store.set_sentiment(rng.randint(1, args.docs), "positive", annotator="bench"), 500)
+    sent_times = timed(lambda: store.set_class(rng.randint(1, args.docs), "sentiment", "positive", annotator="bench"), 500)
     count_times = timed(lambda: queries.counts(store), 20)
     list_times = timed(lambda: queries.document_ids(store, DocFilter(task="ner", status="unlabeled")), 10)
     search_times = timed(lambda: queries.document_ids(store, DocFilter(search="Nadella europe")), 10)

@@ -54,7 +54,8 @@ def main() -> None:
     from workbench.inference import cache
     from workbench.inference.batch import predict_into_cache
     from workbench.inference.run_model import open_run
-    from workbench.inference.suspicious import KFoldSettings, kfold_job, precision_at, rank, score
+    from workbench.inference.suspicious import KFoldSettings, kfold_job, precision_at, rank
+    from workbench import tasks as task_registry
     from workbench.store import NewDocument, Store
     from workbench.training import TrainConfig, train
 
@@ -64,7 +65,7 @@ def main() -> None:
         rows = [ln.split("\t", 1) for ln in DATA.read_text(encoding="utf-8").splitlines() if "\t" in ln][: args.n]
         flip_rows = set(rng.sample(range(len(rows)), round(len(rows) * args.rate)))
         true = [CLASSES[int(label)] for label, _ in rows]
-        docs = [NewDocument(text, sentiment=CLASSES[1 - int(label)] if i in flip_rows else CLASSES[int(label)],
+        docs = [NewDocument(text, classes={"sentiment": CLASSES[1 - int(label)] if i in flip_rows else CLASSES[int(label)]},
                             split="train") for i, (label, text) in enumerate(rows)]
         project = tmp / "sst2-flipped.db"
         store = Store.create(project, ["sentiment"], [], CLASSES)
@@ -105,7 +106,7 @@ def main() -> None:
             print(f"  {p.message} ({p.fraction:.0%}, {time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
 
     ranked = kfold_job(project, task, KFoldSettings(k=args.k, epochs=args.epochs, seed=args.seed),
-                       on_progress=progress)
+                       progress=progress)
     out["kfold"] = {**figures([s.doc_id for s in ranked]), "seconds": round(time.perf_counter() - t0, 1)}
     if task == "sentiment":
         truth = dict(zip(ids, true))
@@ -119,8 +120,8 @@ def main() -> None:
             run = open_run(store, result.run_id)
             predict_into_cache(store, run, ids)
             preds = cache.load(store, run.run_id, task, run.label_names, ids)
-            gold = {d: (docs[i].sentiment if task == "sentiment" else list(docs[i].spans)) for i, d in enumerate(ids)}
-            in_sample = rank([score(preds[d], gold[d], "in-sample") for d in ids])
+            gold = {d: (docs[i].classes.get("sentiment") if task == "sentiment" else list(docs[i].spans)) for i, d in enumerate(ids)}
+            in_sample = rank([task_registry.get(task).suspicion(preds[d], gold[d], "in-sample") for d in ids])
         out["peer_in_sample"] = {**figures([s.doc_id for s in in_sample]),
                                  "seconds": round(time.perf_counter() - t1, 1)}
     kp = out["kfold"]["precision_at_flips"]

@@ -11,6 +11,6 @@ def open_review(qtbot, w, task: str):  # noqa: ANN001, ANN201 - pytest-qt object
     panel = w.screen("Review")
     run_id = trained()[task].run_id
     panel.run_box.setCurrentIndex(panel.run_box.findData(run_id))
-    qtbot.waitUntil(lambda: panel.worker is None and panel.review is not None
+    qtbot.waitUntil(lambda: not panel.jobs.busy and panel.review is not None
                     and panel.review.run.run_id == run_id, timeout=60_000)
     return panel

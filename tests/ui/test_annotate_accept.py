@@ -38,7 +38,7 @@ def open_suggested(win, qtbot, spans: int = 3, skip: int = 0) -> int:
         if win.store.annotation(doc_id, "ner").status != "unlabeled":
             continue
         screen.open_doc(doc_id)
-        if len(layer.spans) >= spans and layer.sentiment is not None:
+        if len(layer.spans) >= spans and layer.classes.get("sentiment") is not None:
             if found == skip:
                 screen.view.setFocus()
                 qtbot.wait(20)
@@ -49,12 +49,13 @@ def open_suggested(win, qtbot, spans: int = 3, skip: int = 0) -> int:
 
 def shown(win) -> tuple[set[tuple[int, int, str]], str | None]:
     layer = win.annotate.suggestions
-    return {(s.start, s.end, s.label) for s in layer.spans}, layer.sentiment[0] if layer.sentiment else None
+    cls = layer.classes.get("sentiment")
+    return {(s.start, s.end, s.label) for s in layer.spans}, cls[0] if cls else None
 
 
 def stored(win, doc_id: int) -> tuple[set[tuple[int, int, str]], str, str | None, str]:
     ner, sent = win.store.annotation(doc_id, "ner"), win.store.annotation(doc_id, "sentiment")
-    return {(s.start, s.end, s.label) for s in ner.spans}, ner.status, sent.sentiment, sent.status
+    return {(s.start, s.end, s.label) for s in ner.spans}, ner.status, sent.choice, sent.status
 
 
 def key(qtbot, win, k, mods=Qt.KeyboardModifier.NoModifier) -> None:
@@ -97,9 +98,9 @@ def test_what_the_user_did_wins_over_the_suggestions(qtbot, win) -> None:
     key(qtbot, win, {"PER": Qt.Key.Key_1, "ORG": Qt.Key.Key_2, "LOC": Qt.Key.Key_3}[own])
     view.set_token_selection(view.token_at(second.start), view.token_at(second.start))
     key(qtbot, win, Qt.Key.Key_X)
-    cls = layer.sentiment[0]
+    cls = layer.classes.get("sentiment")[0]
     key(qtbot, win, Qt.Key.Key_Q if cls == "positive" else Qt.Key.Key_W)
-    assert layer.sentiment is None and not screen.sentiment_bar.chip(cls).suggested
+    assert layer.classes.get("sentiment") is None and not screen.class_bars["sentiment"].chip(cls).suggested
     key(qtbot, win, Qt.Key.Key_Return)
     spans, ner_status, sentiment, sent_status = stored(win, doc_id)
     assert spans == {(first.start, first.end, own)} | {(s.start, s.end, s.label) for s in rest}
@@ -129,7 +130,7 @@ def test_suggestion_decisions_undo_and_redo_like_any_edit(qtbot, win) -> None:
     after_y = ({first}, "draft", None, "unlabeled")
     assert stored(win, doc_id) == after_y
     assert shown(win) == ({second, *rest}, cls)
-    assert screen.sentiment_bar.chip(cls).suggested is not None
+    assert screen.class_bars["sentiment"].chip(cls).suggested is not None
     key(qtbot, win, Qt.Key.Key_PageDown)                  # leaving and coming back shows the same
     key(qtbot, win, Qt.Key.Key_PageUp)
     assert screen.session.doc_id == doc_id
@@ -156,7 +157,7 @@ def test_rejecting_the_suggested_class_is_undoable(qtbot, win) -> None:
         key(qtbot, win, Qt.Key.Key_X)
     cls = shown(win)[1]
     key(qtbot, win, Qt.Key.Key_X)
-    assert shown(win) == (set(), None) and not screen.sentiment_bar.chip(cls).suggested
+    assert shown(win) == (set(), None) and not screen.class_bars["sentiment"].chip(cls).suggested
     key(qtbot, win, Qt.Key.Key_Z, CTRL)
     assert shown(win)[1] == cls
     key(qtbot, win, Qt.Key.Key_X)
@@ -171,9 +172,9 @@ def test_suggestions_are_readable_at_a_glance(qtbot, win) -> None:
     screen = win.annotate
     open_suggested(win, qtbot)
     layer = screen.suggestions
-    cls, conf = layer.sentiment
+    cls, conf = layer.classes.get("sentiment")
     qtbot.wait(50)                                        # let the layouts settle
-    chip = screen.sentiment_bar.chip(cls)
+    chip = screen.class_bars["sentiment"].chip(cls)
     assert chip.display_name() == f"{cls}? {conf:.2f}"    # the suggested class on its button
     assert chip.width() >= chip.sizeHint().width()
     # The hint wraps inside its own room: all of it visible, none of it under "Next:".

@@ -8,19 +8,19 @@ pytestmark = pytest.mark.ui
 
 
 def test_sentiment_keys_choose_highlight_and_clear(person, unlabeled_doc) -> None:
-    bar = person.screen.sentiment_bar
+    bar = person.screen.class_bars["sentiment"]
     person.key(Qt.Key.Key_E)                        # positive
-    assert person.store.annotation(unlabeled_doc, "sentiment").sentiment == "positive"
+    assert person.store.annotation(unlabeled_doc, "sentiment").choice == "positive"
     assert person.status("sentiment") == "draft"
     assert bar.chip("positive").isChecked() and not bar.chip("negative").isChecked()
     person.key(Qt.Key.Key_Q)                        # negative replaces it
-    assert person.store.annotation(unlabeled_doc, "sentiment").sentiment == "negative"
+    assert person.store.annotation(unlabeled_doc, "sentiment").choice == "negative"
     assert bar.chip("negative").isChecked() and not bar.chip("positive").isChecked()
     person.qtbot.mouseClick(bar.chip("negative"), Qt.MouseButton.LeftButton)   # clicking the choice clears it
     ann = person.store.annotation(unlabeled_doc, "sentiment")
-    assert (ann.sentiment, ann.status) == (None, "unlabeled")
+    assert (ann.choice, ann.status) == (None, "unlabeled")
     person.key(Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert person.store.annotation(unlabeled_doc, "sentiment").sentiment == "negative"
+    assert person.store.annotation(unlabeled_doc, "sentiment").choice == "negative"
 
 
 def test_enter_accepts_both_tasks_and_moves_to_next_unlabeled(person, unlabeled_doc) -> None:
@@ -29,7 +29,7 @@ def test_enter_accepts_both_tasks_and_moves_to_next_unlabeled(person, unlabeled_
     person.key(Qt.Key.Key_W)                        # neutral
     person.key(Qt.Key.Key_Return)
     ner, sent = (person.store.annotation(unlabeled_doc, t) for t in ("ner", "sentiment"))
-    assert (ner.status, sent.status, sent.sentiment) == ("accepted", "accepted", "neutral")
+    assert (ner.status, sent.status, sent.choice) == ("accepted", "accepted", "neutral")
     assert len(ner.spans) == 1
     nxt = person.doc_id
     assert nxt > unlabeled_doc and person.status("ner", nxt) == "unlabeled"
@@ -132,5 +132,5 @@ def test_list_row_shows_new_status_at_once(person, unlabeled_doc) -> None:
     model = person.screen.panel.model
     row = model.row_of(unlabeled_doc)
     person.key(Qt.Key.Key_Return)
-    assert model.doc_row(row).ner_status == "accepted"
+    assert model.doc_row(row).statuses.get("ner") == "accepted"
     assert model.data(model.index(row, 2), Qt.ItemDataRole.ToolTipRole) == "Sentiment: unlabeled"

@@ -96,7 +96,7 @@ def test_tab_from_the_search_box_goes_to_the_text_not_into_the_list(person, unla
 def test_a_click_in_the_list_leaves_the_labeling_keys_working(person, unlabeled_doc) -> None:
     panel, model = person.screen.panel, person.screen.panel.model
     row = next(r for r in range(model.row_of(unlabeled_doc) + 1, model.rowCount())
-               if model.doc_row(r).ner_status == "unlabeled")
+               if model.doc_row(r).statuses.get("ner") == "unlabeled")
     rect = panel.table.visualRect(model.index(row, 6))
     person.qtbot.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     clicked = model.id_at(row)

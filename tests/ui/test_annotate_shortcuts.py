@@ -94,15 +94,15 @@ def _state(win):  # noqa: ANN202
     doc = s.session.doc_id
     ner, sent = win.store.annotation(doc, "ner"), win.store.annotation(doc, "sentiment")
     stack = s.session.undo_group.activeStack()
-    return (doc, s.view.token_range(), ner.spans, ner.status, sent.sentiment, sent.status,
+    return (doc, s.view.token_range(), ner.spans, ner.status, sent.choice, sent.status,
             (stack.index(), stack.count()) if stack else None,
-            [(p.start, p.end, p.label) for p in s.suggestions.spans], s.suggestions.sentiment,
+            [(p.start, p.end, p.label) for p in s.suggestions.spans], s.suggestions.classes.get("sentiment"),
             QApplication.focusWidget(), s.panel.search.text(), s.view.verticalScrollBar().value(),
             win.tabs.currentIndex(), bool(help_dialogs()))
 
 
 def _labels(win, doc: int):  # noqa: ANN202
-    return [(a.spans, a.sentiment, a.status) for a in (win.store.annotation(doc, t) for t in ("ner", "sentiment"))]
+    return [(a.spans, a.choice, a.status) for a in (win.store.annotation(doc, t) for t in ("ner", "sentiment"))]
 
 
 def test_every_key_the_screen_reacts_to_is_in_the_help(qtbot, trained_window) -> None:

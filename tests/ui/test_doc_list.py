@@ -15,7 +15,7 @@ def big_store(tmp_path: pathlib.Path):
 
     store = Store.create(tmp_path / "big.db", ["ner", "sentiment"], ["ORG"], ["bad", "good"])
     store.add_documents(NewDocument(f"Review {i}: the Aria {i % 7} from Norvik is {'good' if i % 2 else 'bad'}.",
-                                    sentiment="good" if i % 3 == 0 else None) for i in range(20_000))
+                                    classes={"sentiment": "good"} if i % 3 == 0 else {}) for i in range(20_000))
     yield store
     store.close()
 

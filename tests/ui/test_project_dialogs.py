@@ -21,8 +21,8 @@ def test_new_project_dialog_creates_and_opens(person, tmp_path: pathlib.Path) ->
     dialog.name.clear()
     person.qtbot.keyClicks(dialog.name, "Support tickets")
     dialog.location.setText(str(tmp_path / "tickets.db"))
-    dialog.sentiment.setChecked(False)
-    dialog.labels.setText("PRODUCT, ISSUE, VERSION")
+    dialog.task_boxes["sentiment"].setChecked(False)
+    dialog.label_edits["ner"].setText("PRODUCT, ISSUE, VERSION")
     person.shot(dialog, "new_project_dialog")
     dialog.create()
     assert dialog.created == tmp_path / "tickets.db"
@@ -31,7 +31,7 @@ def test_new_project_dialog_creates_and_opens(person, tmp_path: pathlib.Path) ->
         assert store.name == "Support tickets"
     assert person.win.open_project(dialog.created)
     assert person.win.windowTitle().startswith("Support tickets")
-    assert not person.screen.sentiment_bar.isVisible() and person.view.isVisible()
+    assert "sentiment" not in person.screen.class_bars and person.view.isVisible()
     assert person.screen.header.text().startswith("This project has no documents")
 
 
@@ -40,8 +40,8 @@ def test_new_project_refuses_bad_input(person) -> None:
 
     dialog = NewProjectDialog(person.win)
     person.qtbot.addWidget(dialog)
-    dialog.ner.setChecked(False)
-    dialog.sentiment.setChecked(False)
+    dialog.task_boxes["ner"].setChecked(False)
+    dialog.task_boxes["sentiment"].setChecked(False)
     dialog.create()
     assert dialog.created is None and "at least one task" in dialog.error.text()
 
@@ -69,7 +69,7 @@ def test_import_shows_preview_then_imports_with_labels(person, tmp_path: pathlib
     person.shot(dialog, "import_dialog")
     with person.qtbot.waitSignal(dialog.imported, timeout=10000):
         person.qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
-    assert dialog.report.documents == 31 and dialog.report.ner_labeled == 30
+    assert dialog.report.documents == 31 and dialog.report.labeled["ner"] == 30
     assert person.store.document_count() == before + 31
     assert person.screen.panel.model.rowCount() == before + 31     # the list reloaded
     assert person.screen.panel.count_label.text() == f"{before + 31} documents"
@@ -164,7 +164,7 @@ def _sentiments(store, texts: list[str]) -> list[tuple[str, str | None]]:
     from workbench.store.queries import document_ids
 
     found = {store.document(i).text: i for i in document_ids(store)}
-    return [(store.annotation(found[t], "sentiment").status, store.annotation(found[t], "sentiment").sentiment)
+    return [(store.annotation(found[t], "sentiment").status, store.annotation(found[t], "sentiment").choice)
             if t in found else ("missing", None) for t in texts]
 
 
@@ -200,7 +200,7 @@ def test_enter_right_after_typing_imports_with_the_same_guesses(person, tmp_path
     with person.qtbot.waitSignal(dialog.imported, timeout=10000):
         person.qtbot.keyClick(dialog.file, Qt.Key.Key_Enter)   # the keypad's Enter, before any preview
     assert browsed == []
-    assert dialog.report.documents == 2 and dialog.report.sentiment_labeled == 2
+    assert dialog.report.documents == 2 and dialog.report.labeled["sentiment"] == 2
     assert person.store.document_count() == before + 2
 
 
@@ -244,7 +244,7 @@ def test_recent_files_annotator_and_geometry_persist(qtbot, demo_path: pathlib.P
     assert again.height() == 520
     assert again.annotate.session.annotator == "maya"
     again.open_project(other)
-    again.annotate.toggle_sentiment("good")
+    again.annotate.toggle_class("sentiment", "good")
     assert again.store.annotation(1, "sentiment").annotator == "maya" if again.store.document_count() else True
 
 

@@ -57,14 +57,14 @@ def test_errors_confusion_tokens_and_explanations(qtbot, win):
                      pos=panel.view.word_rect(1).center().toPoint())
     assert panel.view.selected == 1 and panel.tokens.currentRow() == 1
     panel.explain.mode_box.setCurrentIndex(panel.explain.mode_box.findData("attention"))
-    qtbot.waitUntil(lambda: panel.view._heat is not None and not panel.explain._busy, timeout=30_000)
+    qtbot.waitUntil(lambda: panel.view._heat is not None and not panel.explain.jobs.busy, timeout=30_000)
     assert 0.5 < float(panel.view._heat.sum()) <= 1.0 + 1e-6
     assert "not what mattered" in panel.legend.note.text()
     assert panel.explain.layer_box.count() == 3 and panel.explain.head_box.count() == 3   # all + 2 each
     panel.explain.layer_box.setCurrentIndex(2)
-    qtbot.waitUntil(lambda: "layer 2" in panel.legend.note.text() and not panel.explain._busy, timeout=30_000)
+    qtbot.waitUntil(lambda: "layer 2" in panel.legend.note.text() and not panel.explain.jobs.busy, timeout=30_000)
     panel.explain.mode_box.setCurrentIndex(panel.explain.mode_box.findData("attribution"))
-    qtbot.waitUntil(lambda: "pushed the model towards" in panel.legend.note.text() and not panel.explain._busy,
+    qtbot.waitUntil(lambda: "pushed the model towards" in panel.legend.note.text() and not panel.explain.jobs.busy,
                     timeout=60_000)
     assert "B-" not in panel.legend.note.text() and "gap" in panel.legend.note.toolTip()   # jargon in the tooltip
     shot(win, "review_attribution")
@@ -85,7 +85,7 @@ def test_attribution_steps_box_and_legend_say_the_same_number(qtbot, win):
     used = []
     for doc_id in [r.doc_id for r in panel.review.reviews][:4]:
         panel.show_document(doc_id)
-        qtbot.waitUntil(lambda: panel.legend.note.isVisible() and not explain._busy and explain._pending is None,
+        qtbot.waitUntil(lambda: panel.legend.note.isVisible() and not explain.jobs.busy and explain._pending is None,
                         timeout=120_000)
         shown = int(re.search(r"(\d+) steps", panel.legend.note.text()).group(1))
         technical = int(re.search(r"\((\d+) steps", panel.legend.note.toolTip()).group(1))
@@ -111,7 +111,7 @@ def test_fix_in_annotate_then_review_updates(qtbot, win):
     qtbot.keyClick(annotate.view, Qt.Key.Key_Return)
     assert win.store.annotation(bad.doc_id, "ner").status == "accepted"
     win.tabs.setCurrentIndex(next(i for i in range(win.tabs.count()) if win.tabs.tabText(i) == "Review"))
-    qtbot.waitUntil(lambda: panel.worker is None and panel.review is not None
+    qtbot.waitUntil(lambda: not panel.jobs.busy and panel.review is not None
                     and not panel.review.by_id()[bad.doc_id].errors, timeout=60_000)
     assert f"{wrong - 1} of 40 documents with errors" in panel.summary.text()
 
@@ -140,8 +140,8 @@ def test_suspicious_labels_find_planted_errors_and_fix_one(qtbot, win):
     planted = [row[0] for row in win.store.conn.execute(
         "SELECT id FROM documents WHERE split = 'dev' ORDER BY id LIMIT 3")]
     for doc_id in planted:
-        gold = win.store.annotation(doc_id, "sentiment").sentiment
-        win.store.set_sentiment(doc_id, classes[1 - classes.index(gold)], status="accepted")
+        gold = win.store.annotation(doc_id, "sentiment").choice
+        win.store.set_class(doc_id, "sentiment", classes[1 - classes.index(gold)], status="accepted")
     panel = open_review(qtbot, win, "sentiment")
     panel.tabs.setCurrentWidget(panel.suspicious)
     view = panel.suspicious

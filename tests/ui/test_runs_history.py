@@ -175,7 +175,7 @@ def test_review_lists_a_broken_run_greyed_out_with_its_reason(qtbot, project):
         assert len(texts) == 2 and "broken: " in texts[0] and "config.json" in texts[0]
         assert not box.model().item(0).isEnabled() and box.model().item(1).isEnabled()
         assert box.currentData() == 1                # the loadable run is the one shown
-        qtbot.waitUntil(lambda: w.worker is None and w.review is not None, timeout=60_000)
+        qtbot.waitUntil(lambda: not w.jobs.busy and w.review is not None, timeout=60_000)
         assert w.review.run.run_id == 1
         SHOTS.mkdir(parents=True, exist_ok=True)
         box.showPopup()

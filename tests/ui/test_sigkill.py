@@ -52,7 +52,7 @@ def test_every_edit_before_sigkill_is_in_the_store(tmp_path: pathlib.Path, workb
                 start, end, label = int(rest_[0]), int(rest_[1]), rest_[2]
                 assert Span(start, end, label) in store.annotation(doc, "ner").spans, (doc, rest_)
             elif kind == "SENT":
-                assert store.annotation(doc, "sentiment").sentiment == rest_[0], (doc, rest_)
+                assert store.annotation(doc, "sentiment").choice == rest_[0], (doc, rest_)
             elif kind == "ACCEPT":
                 assert store.annotation(doc, "ner").status == "accepted", doc
                 assert store.annotation(doc, "sentiment").status == "accepted", doc

@@ -22,7 +22,7 @@ def preannotate(qtbot, w, task: str) -> None:
     panel = open_review(qtbot, w, task)
     tabs = w.tabs
     panel.preannotate_button.click()
-    qtbot.waitUntil(lambda: panel.worker is None and "Pre-annotated" in panel.summary.text(), timeout=60_000)
+    qtbot.waitUntil(lambda: not panel.jobs.busy and "Pre-annotated" in panel.summary.text(), timeout=60_000)
     tabs.setCurrentWidget(w.annotate)
 
 
@@ -35,7 +35,7 @@ def test_accept_and_reject_suggestions_with_keys(qtbot, win):
     doc_id = next(d for d in screen.panel.model.ids() if win.store.annotation(d, "ner").status == "unlabeled")
     screen.open_doc(doc_id)
     screen.view.setFocus()
-    assert len(layer.spans) >= 2 and layer.sentiment is not None
+    assert len(layer.spans) >= 2 and layer.classes.get("sentiment") is not None
     assert "accept all" in layer.info.text()
     SHOTS.mkdir(exist_ok=True)
     win.grab().save(str(SHOTS / "annotate_suggestions.png"))
@@ -49,7 +49,7 @@ def test_accept_and_reject_suggestions_with_keys(qtbot, win):
     qtbot.keyClick(screen.view, Qt.Key.Key_A)                  # accept all that are left (and the class)
     stored = {(s.start, s.end, s.label) for s in win.store.annotation(doc_id, "ner").spans}
     assert stored == {(s.start, s.end, s.label) for s in [first, *rest]}
-    assert win.store.annotation(doc_id, "sentiment").sentiment == layer_class(win, doc_id)
+    assert win.store.annotation(doc_id, "sentiment").choice == layer_class(win, doc_id)
     assert layer.spans == [] and layer.info.text() == ""
     qtbot.keyClick(screen.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)   # the class
     qtbot.keyClick(screen.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)   # the accept-all

@@ -20,19 +20,19 @@ from workbench.spans import Span
 
 @dataclasses.dataclass(frozen=True)
 class DocState:
-    """What accepting changes: the spans and the class with each task's status."""
+    """What accepting changes: the span task's spans and status, and each classification task's
+    class and status.  A status of None, or a task left out of ``classes``, is left alone."""
 
     spans: tuple[Span, ...]
-    ner_status: str | None          # None: the project has no NER task
-    sentiment: str | None
-    sentiment_status: str | None    # None: the project has no sentiment task
+    span_status: str | None                               # None: no span task, or left as it is
+    classes: tuple[tuple[str, str | None, str], ...] = ()  # (task, class, status)
 
 
 class Writer(Protocol):
     """Each write returns False when the store refused it (nothing changed)."""
 
     def write_spans(self, doc_id: int, spans: list[Span], status: str) -> bool: ...
-    def write_sentiment(self, doc_id: int, name: str | None, status: str) -> bool: ...
+    def write_class(self, doc_id: int, task: str, name: str | None, status: str) -> bool: ...
     def write_state(self, doc_id: int, state: DocState) -> bool: ...
 
 
@@ -55,22 +55,22 @@ class SpansEdit(QUndoCommand):
             self.setObsolete(True)
 
 
-class SentimentEdit(QUndoCommand):
-    """Choose (or clear, with None) the document's sentiment class."""
+class ClassEdit(QUndoCommand):
+    """Choose (or clear, with None) the document's class for one classification task."""
 
-    def __init__(self, session: Writer, doc_id: int, before: str | None, before_status: str,
+    def __init__(self, session: Writer, doc_id: int, task: str, before: str | None, before_status: str,
                  after: str | None) -> None:
-        super().__init__(f"sentiment {after or 'cleared'}")
-        self.session, self.doc_id = session, doc_id
+        super().__init__(f"{task} {after or 'cleared'}")
+        self.session, self.doc_id, self.task = session, doc_id, task
         self.before, self.before_status, self.after = before, before_status, after
 
     def redo(self) -> None:
         status = "draft" if self.after is not None else "unlabeled"
-        if not self.session.write_sentiment(self.doc_id, self.after, status):
+        if not self.session.write_class(self.doc_id, self.task, self.after, status):
             self.setObsolete(True)
 
     def undo(self) -> None:
-        if not self.session.write_sentiment(self.doc_id, self.before, self.before_status):
+        if not self.session.write_class(self.doc_id, self.task, self.before, self.before_status):
             self.setObsolete(True)
 
 

@@ -52,13 +52,23 @@ class DocListModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.store: Store | None = None
+        self.span_task: str | None = None
+        self.class_task: str | None = None
+        self._titles: dict[str, str] = {}
         self.filter = DocFilter()
         self._ids: list[int] = []
         self._pages: collections.OrderedDict[int, list[DocRow]] = collections.OrderedDict()
 
     # ---- contents -----------------------------------------------------------------
     def set_store(self, store: Store | None) -> None:
+        """Column 1 is the span task's status, columns 2 and 3 the first classification task's
+        status and class (the tooltip names every task)."""
         self.store = store
+        span = store.span_task if store is not None else None
+        classes = store.class_tasks if store is not None else []
+        self.span_task = span.name if span is not None else None
+        self.class_task = classes[0].name if classes else None
+        self._titles = {t.name: t.title for t in ([span] if span else []) + classes}
         self.set_filter(DocFilter())
 
     def set_filter(self, flt: DocFilter) -> None:
@@ -137,16 +147,22 @@ class DocListModel(QAbstractTableModel):
         r = self.doc_row(index.row())
         if r is None:
             return None
+        span_status = r.statuses.get(self.span_task or "")
         if role == Qt.ItemDataRole.DecorationRole:
             if col == 1:
-                return status_icon(r.ner_status)
+                return status_icon(span_status)
             if col == 2:
-                return status_icon(r.sentiment_status)
+                return status_icon(r.statuses.get(self.class_task or ""))
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
-            return {1: f"NER: {r.ner_status}", 2: f"Sentiment: {r.sentiment_status}", 6: r.preview}.get(col)
+            if col == 1:
+                return f"{self._titles.get(self.span_task or '', '')}: {span_status}"
+            if col == 2:   # every classification task (the columns show the first)
+                return "\n".join(f"{self._titles.get(t, t)}: {st}" for t, st in r.statuses.items()
+                                 if t != self.span_task)
+            return r.preview if col == 6 else None
         # Status columns are a dot only (colour and shape say it; the tooltip spells it out),
         # which leaves the width to the text.
-        return (r.id, "", "", r.sentiment or "",
-                r.entity_count if r.entity_count or r.ner_status not in (None, "unlabeled") else "",
+        return (r.id, "", "", r.classes.get(self.class_task or "", ""),
+                r.entity_count if r.entity_count or span_status not in (None, "unlabeled") else "",
                 r.split, r.preview)[col]

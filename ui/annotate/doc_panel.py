@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.annotate.doc_list import DocListModel
+from workbench import tasks as task_registry
 from workbench.store import SPLITS, DocFilter, Store
 
 STATUS_FILTERS = (("All documents", None), ("Unlabeled", "unlabeled"), ("Draft", "draft"),
@@ -140,11 +141,9 @@ class DocPanel(QWidget):
         self.refresh_labels()
         self._quiet = False
         self.model.set_store(store)
-        tasks = store.tasks if store is not None else []
-        self.table.setColumnHidden(1, "ner" not in tasks)
-        self.table.setColumnHidden(4, "ner" not in tasks)
-        self.table.setColumnHidden(2, "sentiment" not in tasks)
-        self.table.setColumnHidden(3, "sentiment" not in tasks)
+        has_spans, has_classes = self.model.span_task is not None, self.model.class_task is not None
+        for col, shown in ((1, has_spans), (4, has_spans), (2, has_classes), (3, has_classes)):
+            self.table.setColumnHidden(col, not shown)
         self._update_count()
 
     def refresh_labels(self) -> None:
@@ -154,9 +153,9 @@ class DocPanel(QWidget):
         self.label_box.clear()
         self.label_box.addItem("Any label", None)
         if self.store is not None:
-            for task in self.store.tasks:
-                for lab in self.store.labels(task):
-                    self.label_box.addItem(f"{'Entity' if task == 'ner' else 'Class'}: {lab.name}", lab.name)
+            for spec in task_registry.specs(self.store.tasks):
+                for lab in self.store.labels(spec.name):
+                    self.label_box.addItem(f"{spec.title}: {lab.name}", lab.name)
         i = self.label_box.findData(keep)
         self.label_box.setCurrentIndex(max(i, 0))
         self._quiet = quiet

@@ -39,8 +39,7 @@ def next_unlabeled(store: Store, panel: "DocPanel", after_id: int) -> int | None
         r = model.doc_row(row)
         if r is None or r.id == after_id:
             continue
-        statuses = [st for st in (r.ner_status, r.sentiment_status) if st is not None]
-        if "unlabeled" in statuses:
+        if "unlabeled" in r.statuses.values():
             return r.id
     return None
 

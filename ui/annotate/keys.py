@@ -85,18 +85,18 @@ SUGGESTION_KEYS = (("a", "accept_all_suggestions", "Accept every suggestion of t
                    ("x", "reject_suggestion", "Reject the suggestion at the cursor (or the first one, or the class)"))
 
 
-def label_bindings(labels: Iterable[Label]) -> list[Binding]:
-    """The project's label keys: entity keys label the selection, class keys choose the class."""
+def label_bindings(span_labels: Iterable[Label], class_labels: Iterable[Label]) -> list[Binding]:
+    """The project's label keys: the span task's keys label the selection, a classification
+    task's keys choose the document's class."""
     out = []
-    for lab in labels:
-        if not lab.shortcut:
-            continue
-        if lab.task == "ner":
+    for lab in span_labels:
+        if lab.shortcut:
             out.append(Binding((lab.shortcut,), "apply_label", f"Label the selected words {lab.name} "
                                "(or relabel the selected span)", LABELING, lab.name))
-        else:
-            out.append(Binding((lab.shortcut,), "toggle_sentiment", f"Document class {lab.name} (press it again to clear)",
-                               LABELING, lab.name))
+    for lab in class_labels:
+        if lab.shortcut:
+            out.append(Binding((lab.shortcut,), "toggle_class", f"Document class {lab.name} (press it again to clear)",
+                               LABELING, (lab.task, lab.name)))
     return out
 
 

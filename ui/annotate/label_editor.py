@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
     QPushButton, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
+from workbench import tasks as task_registry
 from workbench.store import Store, StoreError
 
-TITLES = {"ner": "Entity labels", "sentiment": "Sentiment classes"}
 
 
 def swatch(color: str) -> QIcon:
@@ -29,7 +29,7 @@ def swatch(color: str) -> QIcon:
 class LabelEditorDialog(QDialog):
     labelsChanged = Signal()
 
-    def __init__(self, store: Store, task: str = "ner", parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, task: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Edit labels")
         self.resize(460, 380)
@@ -37,7 +37,7 @@ class LabelEditorDialog(QDialog):
         self.tabs = QTabWidget()
         self.tables: dict[str, QTableWidget] = {}
         for t in store.tasks:
-            self.tabs.addTab(self._make_tab(t), TITLES[t])
+            self.tabs.addTab(self._make_tab(t), task_registry.get(t).nouns.capitalize())
         if task in store.tasks:
             self.tabs.setCurrentIndex(store.tasks.index(task))
         self.error = QLabel()

@@ -11,9 +11,8 @@ from typing import Any, Callable
 from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QSizePolicy, QWidget
 
 from ui.project_events import DOCUMENTS, LABELS, ProjectEvents
+from workbench import tasks as task_registry
 from workbench.store import Label
-
-TASK_TITLES = {"ner": "Entities", "sentiment": "Sentiment"}
 
 
 class ProgressPanel(QWidget):
@@ -57,7 +56,7 @@ class ProgressPanel(QWidget):
             extra = [f"{st[k]:,} {k}" for k in ("draft", "skipped") if st.get(k)]
             self._notes[task].setText(" · ".join(extra))
         parts = []
-        for task in ("ner", "sentiment"):
+        for task in tasks:
             for lab in labels.get(task, []):
                 n = counts["labels"].get(task, {}).get(lab.name, 0)
                 parts.append(f'<span style="color:{lab.color}">&#9632;</span>&nbsp;{html.escape(lab.name)}&nbsp;{n:,}')
@@ -83,7 +82,8 @@ class ProgressPanel(QWidget):
             note.setObjectName("muted")
             note.setMinimumWidth(110)
             note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-            self._grid.addWidget(QLabel(TASK_TITLES.get(task, task)), row, 0)
+            title = task_registry.get(task).title if task_registry.is_task(task) else task
+            self._grid.addWidget(QLabel(title), row, 0)
             self._grid.addWidget(bar, row, 1)
             self._grid.addWidget(note, row, 2)
             self._bars[task], self._notes[task] = bar, note

@@ -27,6 +27,7 @@ from ui.annotate.ner_view import NerView
 from ui.annotate.progress import ProgressPanel
 from ui.annotate.session import AnnotationSession
 from ui.annotate.suggestions import SuggestionLayer
+from workbench import tasks as task_registry
 from workbench.store import Store
 from workbench.store.queries import counts
 
@@ -47,8 +48,8 @@ class AnnotateScreen(QWidget):
         font = QFont(self.view.font())
         font.setPointSizeF(font.pointSizeF() * 1.25)  # annotators read this all day
         self.view.setFont(font)
-        self.label_bar = ChipBar("Entities", exclusive=False)
-        self.sentiment_bar = ChipBar("Sentiment", exclusive=True)
+        self.label_bar = ChipBar("Entities", exclusive=False)       # the span task's labels
+        self.class_bars: dict[str, ChipBar] = {}                    # one per classification task (set_store)
         self.header = HeaderLine()   # not a QLabel: see header.py
         self.header.setObjectName("docHeader")
 
@@ -74,7 +75,9 @@ class AnnotateScreen(QWidget):
         right_layout.addWidget(self.header)
         right_layout.addWidget(self.label_bar)
         right_layout.addWidget(self.view, 1)
-        right_layout.addWidget(self.sentiment_bar)
+        self._class_layout = QVBoxLayout()
+        self._class_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addLayout(self._class_layout)
         buttons = QHBoxLayout()
         buttons.addWidget(self.prev_button)
         buttons.addWidget(self.next_button)
@@ -107,16 +110,14 @@ class AnnotateScreen(QWidget):
         self.skip_button.clicked.connect(self.skip_and_next)
         self.accept_button.clicked.connect(self.accept_and_next)
         self.label_bar.chipClicked.connect(self.apply_label)
-        self.sentiment_bar.chipClicked.connect(self.toggle_sentiment)
-        self.label_bar.editRequested.connect(lambda: self.edit_labels("ner"))
-        self.sentiment_bar.editRequested.connect(lambda: self.edit_labels("sentiment"))
+        self.label_bar.editRequested.connect(lambda: self.edit_labels(self.session.span_task))
         self.panel.documentActivated.connect(self.open_doc)
         self.panel.documentChosen.connect(lambda: self.view.setFocus(Qt.FocusReason.OtherFocusReason))
         self.panel.filterChanged.connect(self._on_filter)
         QWidget.setTabOrder(self.panel.search, self.view)
         self.session.documentOpened.connect(self._on_opened)
         self.session.spansChanged.connect(lambda: self.view.set_spans(self.session.spans))
-        self.session.sentimentChanged.connect(lambda: self.sentiment_bar.set_current(self.session.sentiment))
+        self.session.classChanged.connect(self._show_class)
         self.session.statusChanged.connect(self._on_status)
         self.session.writeFailed.connect(self._on_write_failed)
         # Counts are one query over the whole project; a burst of edits refreshes them once.
@@ -125,8 +126,7 @@ class AnnotateScreen(QWidget):
         # Model suggestions (pre-annotations) and the "uncertain first" order: ui/annotate/suggestions.py
         self.suggestions = SuggestionLayer(self.session, self.view, self)
         self.add_bar(self.suggestions.bar)
-        self.suggestions.changed.connect(
-            lambda: self.sentiment_bar.set_suggestion(*(self.suggestions.sentiment or (None, None))))
+        self.suggestions.changed.connect(self._show_suggested_classes)
 
     # ---- keys ----------------------------------------------------------------------------
     def _add_key(self, binding: keys.Binding) -> QAction:
@@ -140,7 +140,7 @@ class AnnotateScreen(QWidget):
 
     def bindings(self) -> list[keys.Binding]:
         """Every key this screen reacts to now (the open project's label keys included)."""
-        text = list(keys.TEXT_KEYS) if self.store is not None and "ner" in self.store.tasks else []
+        text = list(keys.TEXT_KEYS) if self.session.span_task is not None else []
         return self._project_keys + list(keys.SCREEN_KEYS) + text   # label keys head "Labeling"
 
     def show_shortcuts(self) -> None:
@@ -182,11 +182,11 @@ class AnnotateScreen(QWidget):
         self.suggestions.reset()
         self.session.set_store(store)
         self.panel.set_store(store)
+        self._make_class_bars()
         self._load_labels()
-        tasks = store.tasks if store is not None else []
-        self.view.setVisible("ner" in tasks)
-        self.label_bar.setVisible("ner" in tasks)
-        self.sentiment_bar.setVisible("sentiment" in tasks)
+        has_spans = self.session.span_task is not None
+        self.view.setVisible(has_spans)
+        self.label_bar.setVisible(has_spans)
         self.refresh_counts()
         if store is not None:
             first = next_unlabeled(store, self.panel, 0) or (self.panel.model.id_at(0) if self.panel.model.rowCount() else None)
@@ -196,6 +196,33 @@ class AnnotateScreen(QWidget):
                 self.view.set_document("", [], [])
                 self.header.setText("This project has no documents yet: use File → Import.")
 
+    def _make_class_bars(self) -> None:
+        """One chip bar per classification task of the project (the task map in ui/task_views.py
+        says which editor a task gets)."""
+        for bar in self.class_bars.values():
+            self._class_layout.removeWidget(bar)
+            bar.deleteLater()
+        self.class_bars = {}
+        for spec in self.store.class_tasks if self.store is not None else []:
+            bar = ChipBar(spec.title, exclusive=True)
+            bar.chipClicked.connect(lambda name, task=spec.name: self.toggle_class(task, name))
+            bar.editRequested.connect(lambda task=spec.name: self.edit_labels(task))
+            self._class_layout.addWidget(bar)
+            self.class_bars[spec.name] = bar
+
+    @property
+    def class_bar(self) -> ChipBar | None:
+        """The first classification task's bar (most projects have one)."""
+        return next(iter(self.class_bars.values()), None)
+
+    def _show_class(self, task: str) -> None:
+        if task in self.class_bars:
+            self.class_bars[task].set_current(self.session.choices.get(task))
+
+    def _show_suggested_classes(self) -> None:
+        for task, bar in self.class_bars.items():
+            bar.set_suggestion(*self.suggestions.classes.get(task, (None, None)))
+
     def _load_labels(self) -> None:
         for binding in self._project_keys:
             for act in self._actions.pop(binding.action, []):
@@ -204,11 +231,16 @@ class AnnotateScreen(QWidget):
         self._project_keys = []
         if self.store is None:
             return
-        ner, classes = self.store.labels("ner"), self.store.labels("sentiment")
+        span_task = self.session.span_task
+        ner = self.store.labels(span_task) if span_task is not None else []
+        classes = []
+        for task, bar in self.class_bars.items():
+            labels = self.store.labels(task)
+            bar.set_labels(labels)
+            classes += labels
         self.label_bar.set_labels(ner)
-        self.sentiment_bar.set_labels(classes)
         self.view.set_colors({lab.name: lab.color for lab in ner})
-        self._project_keys = keys.label_bindings(ner + classes) + \
+        self._project_keys = keys.label_bindings(ner, classes) + \
             keys.suggestion_bindings(lab.shortcut for lab in ner + classes if lab.shortcut)
         for binding in self._project_keys:
             self._add_key(binding)
@@ -221,8 +253,9 @@ class AnnotateScreen(QWidget):
             return
         c = counts(self.store)
         self.progress.set_counts(c, {t: self.store.labels(t) for t in self.store.tasks})
-        self.label_bar.set_counts(c["labels"].get("ner", {}))
-        self.sentiment_bar.set_counts(c["labels"].get("sentiment", {}))
+        self.label_bar.set_counts(c["labels"].get(self.session.span_task or "", {}))
+        for task, bar in self.class_bars.items():
+            bar.set_counts(c["labels"].get(task, {}))
 
     # ---- navigation --------------------------------------------------------------------
     def open_doc(self, doc_id: int) -> None:
@@ -231,7 +264,8 @@ class AnnotateScreen(QWidget):
     def _on_opened(self, doc_id: int) -> None:
         s = self.session
         self.view.set_document(s.doc.text, s.tokens, s.spans)
-        self.sentiment_bar.set_current(s.sentiment)
+        for task in self.class_bars:
+            self._show_class(task)
         self.panel.select_doc(doc_id)
         self._update_header()
 
@@ -239,9 +273,8 @@ class AnnotateScreen(QWidget):
         s = self.session
         if s.doc is None:
             return
-        names = {"ner": "NER", "sentiment": "Sentiment"}
         parts = [f"<b>Document {s.doc.id}</b>", s.doc.split]
-        parts += [f"{names[t]}: <b>{s.status.get(t, '')}</b>" for t in s.tasks]
+        parts += [f"{spec.title}: <b>{s.status.get(spec.name, '')}</b>" for spec in task_registry.specs(s.tasks)]
         self.header.setText(" &nbsp;·&nbsp; ".join(parts))
 
     def _on_status(self, doc_id: int) -> None:
@@ -267,16 +300,15 @@ class AnnotateScreen(QWidget):
         """Accept the document as shown, the model's pending suggestions included (the one rule
         for the Enter key, the Accept button and a document picked in the list), then go on."""
         doc_id, shown = self.session.doc_id, self.suggestions.pending()
-        if not self.session.accept(shown.spans, shown.sentiment):
+        if not self.session.accept(shown.spans, shown.classes):
             self.message.emit("Choose a class first (nothing to accept).")
             return
         if self.session.failed_write:      # not saved: stay on the document, the message says why
             return
         taken = []
-        if shown.spans and "ner" in self.session.tasks:
+        if shown.spans and self.session.span_task is not None:
             taken.append(f"{len(shown.spans)} suggested entit{'ies' if len(shown.spans) != 1 else 'y'}")
-        if shown.sentiment is not None and self.session.sentiment == shown.sentiment:
-            taken.append(f"the suggested class {shown.sentiment}")
+        taken += [f"the suggested class {c}" for t, c in shown.classes.items() if self.session.choices.get(t) == c]
         if taken:
             self.message.emit(f"Document {doc_id} accepted with {' and '.join(taken)}.")
         self._go_next_unlabeled()
@@ -306,7 +338,7 @@ class AnnotateScreen(QWidget):
     # ---- edits ---------------------------------------------------------------------------
     def apply_label(self, name: str) -> None:
         """A label key or chip: relabel the selected span, or label the selected tokens."""
-        if self.session.doc is None or "ner" not in self.session.tasks:
+        if self.session.doc is None or self.session.span_task is None:
             return
         span = self.view.selected_span()
         if span is not None:
@@ -330,13 +362,17 @@ class AnnotateScreen(QWidget):
             spans = [span]
         self.session.delete_spans(spans)
 
-    def toggle_sentiment(self, name: str) -> None:
+    def toggle_class(self, task: str, name: str) -> None:
         """A class key or chip; pressing the current class again clears it."""
-        self.session.choose_sentiment(None if name == self.session.sentiment else name)
-        self.sentiment_bar.set_current(self.session.sentiment)
+        self.session.choose_class(task, None if name == self.session.choices.get(task) else name)
+        self._show_class(task)
 
-    def edit_labels(self, task: str = "ner") -> None:
+    def edit_labels(self, task: str | None = None) -> None:
+        """The label editor for ``task`` (default: the span task, else the first classification task)."""
         if self.store is None:
+            return
+        task = task or self.session.span_task or next(iter(self.class_bars), None)
+        if task is None:
             return
         dialog = LabelEditorDialog(self.store, task, self)
         dialog.labelsChanged.connect(self.labels_changed)
@@ -348,7 +384,8 @@ class AnnotateScreen(QWidget):
         self.panel.refresh_labels()
         self.panel.model.refresh_all()
         self.session.reload()
-        self.sentiment_bar.set_current(self.session.sentiment)
+        for task in self.class_bars:
+            self._show_class(task)
         self.refresh_counts()
         self.labelsChanged.emit()
 

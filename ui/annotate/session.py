@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator, Sequence
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoGroup, QUndoStack
 
-from ui.annotate.commands import AcceptEdit, DocState, SentimentEdit, SpansEdit
+from ui.annotate.commands import AcceptEdit, ClassEdit, DocState, SpansEdit
 from workbench.spans import Span, Token, place_span, tokenize
 from workbench.store import Document, Store, StoreError
 from workbench.store.errors import read_only as read_only_error
@@ -31,7 +31,7 @@ MAX_STACKS = 200  # documents whose undo history is kept
 class AnnotationSession(QObject):
     documentOpened = Signal(int)
     spansChanged = Signal()
-    sentimentChanged = Signal()
+    classChanged = Signal(str)      # a classification task's class of the open document (the task)
     statusChanged = Signal(int)     # a document's labels or status changed in the store
     writeFailed = Signal(str)       # the store refused a write; nothing changed
 
@@ -43,8 +43,8 @@ class AnnotationSession(QObject):
         self._stacks: collections.OrderedDict[int, QUndoStack] = collections.OrderedDict()
         self.doc: Document | None = None
         self.tokens: list[Token] = []
-        self.spans: list[Span] = []
-        self.sentiment: str | None = None
+        self.spans: list[Span] = []                  # the span task's, on the open document
+        self.choices: dict[str, str | None] = {}     # each classification task's class
         self.status: dict[str, str] = {}
         self.failed_write = ""          # why the last intent's write was refused ("" when it landed)
 
@@ -55,11 +55,21 @@ class AnnotationSession(QObject):
             stack.deleteLater()
         self._stacks.clear()
         self.store, self.doc = store, None
-        self.tokens, self.spans, self.sentiment, self.status = [], [], None, {}
+        self.tokens, self.spans, self.choices, self.status = [], [], {}, {}
 
     @property
     def tasks(self) -> list[str]:
         return self.store.tasks if self.store is not None else []
+
+    @property
+    def span_task(self) -> str | None:
+        """The project's span-labeling task, if it has one."""
+        spec = self.store.span_task if self.store is not None else None
+        return spec.name if spec is not None else None
+
+    @property
+    def class_tasks(self) -> list[str]:
+        return [spec.name for spec in self.store.class_tasks] if self.store is not None else []
 
     @property
     def doc_id(self) -> int | None:
@@ -78,19 +88,21 @@ class AnnotationSession(QObject):
         if self.doc is not None:
             self._load_annotations()
             self.spansChanged.emit()
-            self.sentimentChanged.emit()
+            for task in self.class_tasks:
+                self.classChanged.emit(task)
 
     def _load_annotations(self) -> None:
         assert self.store is not None and self.doc is not None
         self.status = {}
-        self.spans, self.sentiment = [], None
+        self.spans, self.choices = [], {}
+        span_task = self.span_task
         for task in self.tasks:
             ann = self.store.annotation(self.doc.id, task)
             self.status[task] = ann.status
-            if task == "ner":
+            if task == span_task:
                 self.spans = list(ann.spans)
             else:
-                self.sentiment = ann.sentiment
+                self.choices[task] = ann.choice
 
     def _stack(self, doc_id: int) -> QUndoStack:
         stack = self._stacks.get(doc_id)
@@ -123,16 +135,17 @@ class AnnotationSession(QObject):
         if gone:
             self.replace_spans([s for s in self.spans if s not in gone], f"delete {', '.join(s.label for s in gone)}")
 
-    def choose_sentiment(self, name: str | None) -> None:
-        if self.doc is None or "sentiment" not in self.tasks or name == self.sentiment:
+    def choose_class(self, task: str, name: str | None) -> None:
+        """Choose (or clear, with None) the open document's class for a classification task."""
+        if self.doc is None or task not in self.choices or name == self.choices[task]:
             return
-        cmd = SentimentEdit(self, self.doc.id, self.sentiment, self.status.get("sentiment", "unlabeled"), name)
-        self._push(cmd)
+        self._push(ClassEdit(self, self.doc.id, task, self.choices[task], self.status.get(task, "unlabeled"), name))
 
     def replace_spans(self, new: Sequence[Span], text: str) -> None:
         """The open document's spans become ``new``, as one undo step."""
         assert self.doc is not None
-        cmd = SpansEdit(self, self.doc.id, self.spans, self.status.get("ner", "unlabeled"), new, text)
+        assert self.span_task is not None
+        cmd = SpansEdit(self, self.doc.id, self.spans, self.status.get(self.span_task, "unlabeled"), new, text)
         self._push(cmd)
 
     def push(self, command: QUndoCommand) -> None:
@@ -175,26 +188,27 @@ class AnnotationSession(QObject):
         finally:
             stack.endMacro()
 
-    def accept(self, add_spans: Sequence[Span] = (), suggested_class: str | None = None) -> bool:
+    def accept(self, add_spans: Sequence[Span] = (), suggested: dict[str, str] | None = None) -> bool:
         """Accept the document as shown: its spans plus ``add_spans`` (pending suggestions; one
-        that overlaps a span is left out), and its class, or ``suggested_class`` when none is
-        chosen.  Both tasks in one transaction and one undo step.  False when there is nothing
-        to accept (a sentiment-only project with no class chosen or suggested)."""
+        that overlaps a span is left out), and each classification task's class, or its
+        ``suggested`` class when none is chosen (a task with neither is left as it is).  All
+        tasks in one transaction and one undo step.  False when there is nothing to accept (no
+        span task and no class chosen or suggested)."""
         if self.doc is None or self.store is None:
             return False
-        has_ner, has_class = "ner" in self.tasks, "sentiment" in self.tasks
-        sentiment = self.sentiment if self.sentiment is not None else suggested_class if has_class else None
-        if not has_ner and sentiment is None:
+        span_task, suggested = self.span_task, suggested or {}
+        chosen = {t: c if c is not None else suggested.get(t) for t, c in self.choices.items()}
+        taken = {t: c for t, c in chosen.items() if c is not None}
+        if span_task is None and not taken:
             return False
         spans = list(self.spans)
-        for extra in add_spans if has_ner else ():
+        for extra in add_spans if span_task is not None else ():
             if not any(s.start < extra.end and s.end > extra.start for s in spans):
                 spans.append(extra)
-        take_class = has_class and sentiment is not None
-        before = DocState(tuple(self.spans), self.status.get("ner") if has_ner else None,
-                          self.sentiment, self.status.get("sentiment") if take_class else None)
-        after = DocState(tuple(sorted(spans, key=lambda s: s.start)), "accepted" if has_ner else None,
-                         sentiment, "accepted" if take_class else None)
+        before = DocState(tuple(self.spans), self.status.get(span_task) if span_task else None,
+                          tuple((t, self.choices[t], self.status.get(t, "unlabeled")) for t in taken))
+        after = DocState(tuple(sorted(spans, key=lambda s: s.start)), "accepted" if span_task else None,
+                         tuple((t, c, "accepted") for t, c in taken.items()))
         if after != before:
             self._push(AcceptEdit(self, self.doc.id, before, after, "accept the document"))
         return True
@@ -220,48 +234,47 @@ class AnnotationSession(QObject):
         store, out = self.store, []
         if not self._saved(lambda: out.extend(store.set_spans(doc_id, spans, status=status, annotator=self.annotator))):
             return False
-        clean = out
         if self.doc is not None and doc_id == self.doc.id:
-            self.spans = list(clean)
-            self.status["ner"] = status
+            self.spans = list(out)
+            self.status[self.span_task or ""] = status
             self.spansChanged.emit()
         self.statusChanged.emit(doc_id)
         return True
 
-    def write_sentiment(self, doc_id: int, name: str | None, status: str) -> bool:
+    def write_class(self, doc_id: int, task: str, name: str | None, status: str) -> bool:
         assert self.store is not None
         store = self.store
-        if not self._saved(lambda: store.set_sentiment(doc_id, name, status=status, annotator=self.annotator)):
+        if not self._saved(lambda: store.set_class(doc_id, task, name, status=status, annotator=self.annotator)):
             return False
         if self.doc is not None and doc_id == self.doc.id:
-            self.sentiment = name
-            self.status["sentiment"] = status
-            self.sentimentChanged.emit()
+            self.choices[task] = name
+            self.status[task] = status
+            self.classChanged.emit(task)
         self.statusChanged.emit(doc_id)
         return True
 
     def write_state(self, doc_id: int, state: DocState) -> bool:
-        """Both tasks at once (accepting, and undoing it); a task whose status is None is left alone."""
+        """Several tasks at once (accepting, and undoing it); a task whose status is None, or that
+        is not in ``state.classes``, is left alone."""
         assert self.store is not None
         store, clean = self.store, []
 
         def write() -> None:
             with store.transaction():
-                if state.ner_status is not None:
-                    clean.extend(store.set_spans(doc_id, state.spans, status=state.ner_status,
+                if state.span_status is not None:
+                    clean.extend(store.set_spans(doc_id, state.spans, status=state.span_status,
                                                  annotator=self.annotator))
-                if state.sentiment_status is not None:
-                    store.set_sentiment(doc_id, state.sentiment, status=state.sentiment_status,
-                                        annotator=self.annotator)
+                for task, name, status in state.classes:
+                    store.set_class(doc_id, task, name, status=status, annotator=self.annotator)
 
         if not self._saved(write):
             return False
         if self.doc is not None and doc_id == self.doc.id:
-            if state.ner_status is not None:
-                self.spans, self.status["ner"] = list(clean), state.ner_status
+            if state.span_status is not None:
+                self.spans, self.status[self.span_task or ""] = list(clean), state.span_status
                 self.spansChanged.emit()
-            if state.sentiment_status is not None:
-                self.sentiment, self.status["sentiment"] = state.sentiment, state.sentiment_status
-                self.sentimentChanged.emit()
+            for task, name, status in state.classes:
+                self.choices[task], self.status[task] = name, status
+                self.classChanged.emit(task)
         self.statusChanged.emit(doc_id)
         return True

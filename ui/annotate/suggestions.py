@@ -33,7 +33,7 @@ from ui.annotate.session import AnnotationSession
 from workbench.inference.queue import ORDERS, SUGGESTIONS_SETTING, next_order, set_next_order
 from workbench.spans import Span
 
-CLASS = "class"   # the rejected-set key of a document's suggested class: (CLASS, 0, name)
+CLASS = "class"   # the rejected-set key of a document's suggested class: (CLASS, task, name)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,13 +41,13 @@ class Pending:
     """What the document shows and nobody has decided yet."""
 
     spans: list[Span]
-    sentiment: str | None
+    classes: dict[str, str]     # classification task -> suggested class
 
 
 class _Reject(QUndoCommand):
     """Rejecting a suggestion is an edit of the document like any other (undo brings it back)."""
 
-    def __init__(self, layer: "SuggestionLayer", doc_id: int, key: tuple[Any, int, str]) -> None:
+    def __init__(self, layer: "SuggestionLayer", doc_id: int, key: tuple[Any, Any, str]) -> None:
         super().__init__(f"reject suggestion {key[2]}")
         self.layer, self.doc_id, self.key = layer, doc_id, key
 
@@ -61,7 +61,7 @@ class _Reject(QUndoCommand):
 class SuggestionLayer(QObject):
     """The suggestions of the open document, the decisions on them, and the bar above the text
     (what is suggested, and the next-document order).  The screen puts :attr:`bar` on screen,
-    calls the decisions from its keys and shows :attr:`sentiment` on the class buttons."""
+    calls the decisions from its keys and shows :attr:`classes` on the class buttons."""
 
     changed = Signal()   # what is suggested changed (another document, a decision, an edit)
 
@@ -69,13 +69,13 @@ class SuggestionLayer(QObject):
         super().__init__(parent)
         self.session, self.view = session, view
         self.spans: list[Any] = []                      # ScoredSpan shown, not yet decided
-        self.sentiment: tuple[str, float] | None = None  # the class shown, with its confidence
+        self.classes: dict[str, tuple[str, float]] = {}  # per classification task: the class shown, its confidence
         self.run_id: dict[str, int] = {}
         self.keys = {"accept_all_suggestions": "A", "accept_suggestion": "Y", "reject_suggestion": "X"}
         self._predicted: list[Any] = []
-        self._predicted_class: tuple[str, float] | None = None
+        self._predicted_classes: dict[str, tuple[str, float]] = {}
         self._names: dict[int, list[str]] = {}
-        self._rejected: dict[int, set[tuple[Any, int, str]]] = {}
+        self._rejected: dict[int, set[tuple[Any, Any, str]]] = {}
         self.bar = QWidget()
         self.info = QLabel("")
         self.info.setObjectName("muted")
@@ -94,14 +94,14 @@ class SuggestionLayer(QObject):
         row.addWidget(self.order_box)
         self.order_box.currentIndexChanged.connect(self._order_changed)
         session.documentOpened.connect(lambda _id: self.load())
-        for signal in (session.spansChanged, session.sentimentChanged):
-            signal.connect(self.refresh)
+        session.spansChanged.connect(self.refresh)
+        session.classChanged.connect(lambda _task: self.refresh())
 
     def reset(self) -> None:
         """Another project: forget its runs' label names and the rejections (document ids repeat)."""
         self._names.clear()
         self._rejected.clear()
-        self._predicted, self._predicted_class = [], None
+        self._predicted, self._predicted_classes = [], {}
 
     def set_keys(self, keys: dict[str, str]) -> None:
         """The keys the screen gave its accept-all / accept / reject actions (shown in the hint)."""
@@ -112,22 +112,23 @@ class SuggestionLayer(QObject):
     def load(self) -> None:
         """The model's predictions for the document just opened."""
         store, doc = self.session.store, self.session.doc
-        self._predicted, self._predicted_class = [], None
+        self._predicted, self._predicted_classes = [], {}
         if store is not None and doc is not None:
             self.order_box.blockSignals(True)
             self.order_box.setCurrentIndex(max(0, self.order_box.findData(next_order(store))))
             self.order_box.blockSignals(False)
             runs = store.setting(SUGGESTIONS_SETTING, {}) or {}
             self.run_id = {t: int(r) for t, r in runs.items() if t in store.tasks}
-            known = {lab.name for lab in store.labels("ner")}
+            span_task = self.session.span_task
+            known = {lab.name for lab in store.labels(span_task)} if span_task else set()
             for task, run_id in self.run_id.items():
                 pred = self._prediction(store, task, run_id, doc.id)
                 if pred is None:
                     continue
-                if task == "ner":
+                if task == span_task:
                     self._predicted = [s for s in pred.spans if s.label in known]
-                else:
-                    self._predicted_class = (pred.label, pred.confidence)
+                else:   # a classification task's prediction names its class
+                    self._predicted_classes[task] = (pred.label, pred.confidence)
         self.refresh()
 
     def _prediction(self, store: Any, task: str, run_id: int, doc_id: int) -> Any:
@@ -149,31 +150,30 @@ class SuggestionLayer(QObject):
         doc_id = s.doc_id
         rejected = self._rejected.get(doc_id, set()) if doc_id is not None else set()
         self.spans = []
-        if doc_id is not None and s.status.get("ner") not in (None, "accepted"):
+        if doc_id is not None and s.span_task is not None and s.status.get(s.span_task) not in (None, "accepted"):
             ends = [sp.end for sp in s.spans]   # spans are sorted and never overlap
             for p in self._predicted:
                 i = bisect.bisect_right(ends, p.start)
                 if (p.start, p.end, p.label) not in rejected and not (i < len(s.spans) and s.spans[i].start < p.end):
                     self.spans.append(p)
-        self.sentiment = None
-        c = self._predicted_class
-        if c is not None and doc_id is not None and s.sentiment is None \
-                and s.status.get("sentiment") not in (None, "accepted") and (CLASS, 0, c[0]) not in rejected:
-            self.sentiment = c
+        self.classes = {}
+        for task, c in self._predicted_classes.items():
+            if doc_id is not None and s.choices.get(task) is None and s.status.get(task) not in (None, "accepted") \
+                    and (CLASS, task, c[0]) not in rejected:
+                self.classes[task] = c
         self.view.set_suggestions(self.spans)
         self._show()
         self.changed.emit()
 
     def pending(self) -> Pending:
         """The suggestions on screen, as accepting the document would take them."""
-        return Pending([p.span for p in self.spans], self.sentiment[0] if self.sentiment else None)
+        return Pending([p.span for p in self.spans], {task: c[0] for task, c in self.classes.items()})
 
     def _show(self) -> None:
         parts = []
         if self.spans:
             parts.append(f"{len(self.spans)} entit{'ies' if len(self.spans) != 1 else 'y'}")
-        if self.sentiment:
-            parts.append(f"the class {self.sentiment[0]} ({self.sentiment[1]:.2f})")
+        parts += [f"the class {c} ({p:.2f})" for c, p in self.classes.values()]
         if not parts:
             self.info.setText("")
             return
@@ -191,21 +191,23 @@ class SuggestionLayer(QObject):
         return self.view.current_suggestion()
 
     def accept_all(self) -> None:
-        if self.session.doc is None or not (self.spans or self.sentiment):
+        if self.session.doc is None or not (self.spans or self.classes):
             return
+        classes = dict(self.classes)
         with self.session.group("accept the suggestions"):
             if self.spans:
                 new = sorted(list(self.session.spans) + [p.span for p in self.spans], key=lambda sp: sp.start)
                 self.session.replace_spans(new, f"accept {len(self.spans)} suggestions")
-            if self.sentiment is not None:
-                self.session.choose_sentiment(self.sentiment[0])
+            for task, (name, _p) in classes.items():
+                self.session.choose_class(task, name)
 
     def accept_one(self) -> None:
         p = self.current()
         if p is not None:
             self.session.label_range(p.start, p.end, p.label)
-        elif self.sentiment is not None:
-            self.session.choose_sentiment(self.sentiment[0])
+        elif self.classes:
+            task, (name, _p) = next(iter(self.classes.items()))
+            self.session.choose_class(task, name)
 
     def reject_one(self) -> None:
         p = self.current()
@@ -213,10 +215,11 @@ class SuggestionLayer(QObject):
             return
         if p is not None:
             self.session.push(_Reject(self, self.session.doc.id, (p.start, p.end, p.label)))
-        elif self.sentiment is not None:
-            self.session.push(_Reject(self, self.session.doc.id, (CLASS, 0, self.sentiment[0])))
+        elif self.classes:
+            task, (name, _p) = next(iter(self.classes.items()))
+            self.session.push(_Reject(self, self.session.doc.id, (CLASS, task, name)))
 
-    def set_rejected(self, doc_id: int, key: tuple[Any, int, str], rejected: bool) -> None:
+    def set_rejected(self, doc_id: int, key: tuple[Any, Any, str], rejected: bool) -> None:
         """Only the reject command calls this (its redo and undo)."""
         keys = self._rejected.setdefault(doc_id, set())
         if rejected:

@@ -1,5 +1,6 @@
 """File → Export: the project as JSONL, CoNLL, CSV or a Hugging Face dataset folder.
-Runs on a worker thread (with its own connection) so a large project does not
+The export is a job of the core (workbench/formats/jobs.py) run on a worker thread
+(``ui.workers.JobHost``; it opens its own connection) so a large project does not
 freeze the window; writers replace the target only when they finish.
 
 Where it may write is the core's rule (workbench.output_paths), checked before the
@@ -9,28 +10,22 @@ in the folder, is replaced only after the user says yes."""
 from __future__ import annotations
 
 import pathlib
-from typing import Any, Callable
+from typing import Any
 
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QProgressBar,
     QPushButton, QVBoxLayout, QWidget,
 )
 
-from ui.workers import Worker, start
+from ui.workers import JobHost
 from workbench.errors import UserError
-from workbench.formats import EXPORT_FORMATS, export_file
+from workbench.formats import EXPORT_FORMATS
+from workbench.formats.jobs import export_job
 from workbench.output_paths import NeedsOverwrite, check_file, check_folder
-from workbench.store import Store
 
 SUFFIX = {"jsonl": ".jsonl", "conll": ".conll", "csv": ".csv", "hf": ""}
 NAMES = {"jsonl": "JSON lines (spans and class per document)", "conll": "CoNLL (IOB2, accepted entities)",
          "csv": "CSV (text and class)", "hf": "Hugging Face dataset folder (train/dev/test)"}
-
-
-def export_job(project: str, path: str, fmt: str, overwrite: bool = False, *, on_progress: Callable[..., None],
-               cancelled: Callable[[], bool]) -> int:
-    with Store(project) as store:
-        return export_file(store, path, fmt, overwrite=overwrite)
 
 
 class ExportDialog(QDialog):
@@ -42,6 +37,7 @@ class ExportDialog(QDialog):
         self.written: int | None = None
         self.error_box: QMessageBox | None = None
         self.confirm_box: QMessageBox | None = None
+        self.jobs = JobHost(self)
         self.fmt = QComboBox()
         for f in EXPORT_FORMATS:
             self.fmt.addItem(NAMES.get(f, f), f)
@@ -132,10 +128,8 @@ class ExportDialog(QDialog):
     def _run(self, target: str, fmt: str, *, overwrite: bool) -> None:
         self.export_button.setEnabled(False)
         self.progress.show()
-        worker = Worker(export_job, str(self.project), target, fmt, overwrite)
-        worker.done.connect(self._on_done)
-        worker.failed.connect(self._on_failed)
-        start(worker)  # no parent: closing the dialog must not destroy a running thread
+        self.jobs.start(export_job, str(self.project), target, fmt, overwrite, on_done=self._on_done,
+                        on_failed=self._on_failed)
 
     def _on_done(self, n: Any) -> None:
         self.progress.hide()

@@ -1,8 +1,9 @@
 """File → Import: pick a file, see what it holds, import it.
 
-Parsing (for the preview) and importing both run on a worker thread, with the
-import's progress shown and cancellable; the core checks the whole file before
-writing anything, so a bad line leaves the project untouched.  The core's error
+Parsing (for the preview) and importing are jobs of the core (workbench/formats/jobs.py)
+run on a worker thread (``ui.workers.JobHost``), with the import's progress shown and
+cancellable; the core checks the whole file before writing anything, so a bad line
+leaves the project untouched.  The core's error
 text ("file:line: problem") is shown exactly as it comes.
 
 Keyboard: Enter imports (Import is the default button).  The preview follows
@@ -12,7 +13,7 @@ are offered from the file's header, with the dialog's guesses selected.
 from __future__ import annotations
 
 import pathlib
-from typing import Any, Callable
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -20,77 +21,13 @@ from PySide6.QtWidgets import (
     QLineEdit, QMessageBox, QProgressBar, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from ui.workers import Worker, start
-from workbench.formats import (
-    IMPORT_FORMATS, FormatError, ImportCancelled, ImportReport, guess_format, import_file, parse_file,
-)
-from workbench.formats.readers import read_csv
-from workbench.store import SPLITS, Store
+from ui.workers import JobHost
+from workbench.formats import IMPORT_FORMATS, ImportReport, guess_format
+from workbench.formats.jobs import import_job, preview_job
+from workbench.jobs import Cancelled, Progress
+from workbench.store import SPLITS
 
-PREVIEW_ROWS = 20
 PREVIEW_DELAY_MS = 300      # after the last key typed in the path field
-# Header names the dialog picks by itself (case-insensitive), first match wins.
-TEXT_NAMES = ("text", "review", "sentence", "content", "body", "comment", "document", "message", "tweet")
-LABEL_NAMES = ("label", "sentiment", "class", "polarity", "labels")
-
-
-def csv_header(path: str) -> list[str]:
-    """The names in a CSV/TSV file's first row, read by the core's own reader (its
-    delimiter and quoting rules) as a headerless row; ``[]`` if it cannot be read."""
-    # Read as the text of column 0 with the others as metadata, or, when the first
-    # name is empty (a pandas index column), as the last column's text.
-    for text_column in ("0", None):
-        try:
-            first = next(read_csv(pathlib.Path(path), header=False, text_column=text_column), None)
-        except (FormatError, OSError):
-            continue
-        if first is None:
-            return []
-        values = list(first.meta.values())
-        cells = [first.text, *values] if text_column == "0" else [*values, first.text]
-        return [c.strip() for c in cells]
-    return []
-
-
-def _pick(columns: list[str], names: tuple[str, ...]) -> str | None:
-    lowered = {c.lower(): c for c in reversed(columns)}
-    return next((lowered[n] for n in names if n in lowered), None)
-
-
-def resolve_columns(path: str, fmt: str, guess: bool, options: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
-    """The CSV header and the options with the guessed text and label columns filled in
-    (when ``guess``: a new file, nothing chosen yet).  Runs on a worker thread."""
-    if fmt != "csv":
-        return [], options
-    columns = csv_header(path)
-    if guess:
-        options = {**options, "text_column": _pick(columns, TEXT_NAMES),
-                   "label_column": _pick([c for c in columns if c != _pick(columns, TEXT_NAMES)], LABEL_NAMES)}
-    return columns, options
-
-
-def preview_job(path: str, fmt: str, gen: int, guess: bool, *, on_progress: Callable[..., None],
-                cancelled: Callable[[], bool], **options: Any) -> dict[str, Any]:
-    """How many records the file holds and the first few (the whole file is checked),
-    and for CSV the header and the columns used.  A bad file is a result here, not a
-    failure: the preview shows the core's message."""
-    columns, options = resolve_columns(path, fmt, guess, options)
-    result: dict[str, Any] = {"gen": gen, "columns": columns, "text_column": options.get("text_column"),
-                              "label_column": options.get("label_column")}
-    try:
-        docs = parse_file(path, fmt, **options)
-    except Exception as exc:  # noqa: BLE001 - FormatError or an OS error, shown as text
-        return {**result, "error": str(exc)}
-    return {**result, "total": len(docs), "docs": docs[:PREVIEW_ROWS]}
-
-
-def import_job(project: str, path: str, fmt: str, guess: bool, *, on_progress: Callable[..., None],
-               cancelled: Callable[[], bool], **options: Any) -> ImportReport:
-    # Enter may come before the preview: the same guesses it would have shown.
-    _, options = resolve_columns(path, fmt, guess, options)
-    # A worker thread needs its own connection to the project.
-    with Store(project) as store:
-        return import_file(store, path, fmt, on_progress=on_progress, cancelled=cancelled, **options)
 
 
 class ImportDialog(QDialog):
@@ -103,8 +40,8 @@ class ImportDialog(QDialog):
         self.project = project
         self.report: ImportReport | None = None
         self.error_box: QMessageBox | None = None
-        self._preview_gen = 0
-        self._worker: Worker | None = None
+        self.previews = JobHost(self)      # a newer preview replaces the one still reading
+        self.imports = JobHost(self)
         self._guess_columns = True    # a new file: the next preview picks the columns
         self._shown_columns: tuple[str | None, str | None] = (None, None)
         self._typing = QTimer(self)
@@ -244,23 +181,17 @@ class ImportDialog(QDialog):
         self._show_options()
         path = self.file.text().strip()
         self.table.setRowCount(0)
-        self._preview_gen += 1  # whatever is still on its way is out of date
-        gen = self._preview_gen
+        self.previews.drop()    # whatever is still on its way is out of date
         if not path or not pathlib.Path(path).is_file():
             where = pathlib.Path(path)
             self._set_status("Choose a file." if not path else f"{path} is a folder: choose a file in it."
                              if where.is_dir() else f"No file at {path}.", error=bool(path))
             return
         self._set_status("Reading the file…")
-        worker = Worker(preview_job, path, self.fmt.currentData(), gen, self._guess_columns, **self.options())
-        # Bound methods of this dialog (not lambdas): Qt then delivers the result on
-        # the UI thread, where widgets may be touched.
-        worker.done.connect(self._show_preview)
-        start(worker)  # no parent: closing the dialog must not destroy a running thread
+        self.previews.start(preview_job, path, self.fmt.currentData(), self._guess_columns, **self.options(),
+                            on_done=self._show_preview, on_failed=lambda exc: self._set_status(str(exc), error=True))
 
     def _show_preview(self, result: dict[str, Any]) -> None:
-        if result["gen"] != self._preview_gen:
-            return  # an older file or option set; a newer preview is on its way
         if result["columns"]:
             self._fill_columns(result)
         if "error" in result:
@@ -270,7 +201,8 @@ class ImportDialog(QDialog):
         self.table.setRowCount(len(docs))
         for r, doc in enumerate(docs):
             ents = "" if doc.spans is None else ", ".join(f"{doc.text[s.start:s.end]} ({s.label})" for s in doc.spans)
-            for c, value in enumerate((" ".join(doc.text.split()), ents, doc.sentiment or "", doc.split or "")):
+            classes = ", ".join(doc.classes.values())
+            for c, value in enumerate((" ".join(doc.text.split()), ents, classes, doc.split or "")):
                 self.table.setItem(r, c, QTableWidgetItem(value))
         shown = f"; the first {len(docs)} are shown" if total > len(docs) else ""
         self._set_status(f"{total:,} documents in the file{shown}.")
@@ -300,39 +232,34 @@ class ImportDialog(QDialog):
     # ---- import ----------------------------------------------------------------------------
     def start_import(self) -> None:
         path = self.file.text().strip()
-        if not path or self._worker is not None:
+        if not path or self.imports.busy:
             return
         self.import_button.setEnabled(False)
         self.progress.setRange(0, 0)
         self.progress.show()
         self.status.setText("Importing…")
-        worker = Worker(import_job, str(self.project), path, self.fmt.currentData(), self._guess_columns,
-                        add_labels=self.add_labels.isChecked(), **self.options())
-        worker.progress.connect(self._on_progress)
-        worker.done.connect(self._on_done)
-        worker.failed.connect(self._on_failed)
-        self._worker = worker
-        start(worker)  # no parent: closing the dialog must not destroy a running thread
+        self.imports.start(import_job, str(self.project), path, self.fmt.currentData(), self._guess_columns,
+                           add_labels=self.add_labels.isChecked(), **self.options(), on_progress=self._on_progress,
+                           on_done=self._on_done, on_failed=self._on_failed, on_cancelled=self._on_cancelled)
 
-    def _on_progress(self, value: tuple[int, int]) -> None:
-        done, total = value
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
+    def _on_progress(self, p: Progress) -> None:
+        self.progress.setRange(0, p.total)    # 0: a busy bar
+        self.progress.setValue(p.done)
 
     def _on_done(self, report: ImportReport) -> None:
-        self._worker = None
         self.report = report
         self.progress.hide()
         self.imported.emit(report)
         self.accept()
 
-    def _on_failed(self, exc: BaseException) -> None:
-        self._worker = None
+    def _on_cancelled(self, stop: Cancelled) -> None:
         self.progress.hide()
         self.import_button.setEnabled(True)
-        if isinstance(exc, ImportCancelled):
-            self.status.setText(str(exc))
-            return
+        self.status.setText(str(stop))
+
+    def _on_failed(self, exc: BaseException) -> None:
+        self.progress.hide()
+        self.import_button.setEnabled(True)
         self.status.setText("Nothing was imported.")
         # Exactly the core's message: it names the file and line to fix.
         self.error_box = QMessageBox(QMessageBox.Icon.Critical, "Import failed", str(exc),
@@ -340,8 +267,8 @@ class ImportDialog(QDialog):
         self.error_box.open()
 
     def _cancel(self) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
+        if self.imports.busy:
+            self.imports.cancel()
         else:
             self.reject()
 
@@ -357,11 +284,5 @@ def _column_box(placeholder: str) -> QComboBox:
 
 
 def summary(report: ImportReport) -> str:
-    parts = [f"Imported {report.documents:,} documents"]
-    if report.ner_labeled:
-        parts.append(f"{report.ner_labeled:,} with entities")
-    if report.sentiment_labeled:
-        parts.append(f"{report.sentiment_labeled:,} with a sentiment class")
-    if report.new_labels or report.new_classes:
-        parts.append("new labels: " + ", ".join(report.new_labels + report.new_classes))
-    return "; ".join(parts) + "."
+    return f"Imported {report.documents:,} documents; {report.summary()}."
+

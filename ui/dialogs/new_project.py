@@ -1,4 +1,4 @@
-"""File → New project: name, where, which tasks, the label set and the classes."""
+"""File → New project: name, where, which tasks (one row per registered task), and each one's labels."""
 from __future__ import annotations
 
 import pathlib
@@ -9,11 +9,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from workbench import tasks as task_registry
+from workbench.errors import UserError
 from workbench.paths import projects_dir
 from workbench.store import Store, StoreError
-
-DEFAULT_LABELS = "PER, ORG, LOC, MISC"
-DEFAULT_CLASSES = "negative, neutral, positive"
 
 
 def split_names(text: str) -> list[str]:
@@ -38,24 +37,26 @@ class NewProjectDialog(QDialog):
         where = QHBoxLayout()
         where.addWidget(self.location, 1)
         where.addWidget(browse)
-        self.ner = QCheckBox("Named entities (spans)")
-        self.ner.setChecked(True)
-        self.sentiment = QCheckBox("Sentiment (one class per document)")
-        self.sentiment.setChecked(True)
-        self.labels = QLineEdit(DEFAULT_LABELS)
-        self.classes = QLineEdit(DEFAULT_CLASSES)
-        self.ner.toggled.connect(self.labels.setEnabled)
-        self.sentiment.toggled.connect(self.classes.setEnabled)
+        # one check box and one label list per registered task, checked when it is a starter task
+        self.task_boxes: dict[str, QCheckBox] = {}
+        self.label_edits: dict[str, QLineEdit] = {}
+        for spec in task_registry.specs():
+            box = QCheckBox(f"{spec.title} ({spec.description})" if spec.description else spec.title)
+            box.setChecked(spec.starter)
+            edit = QLineEdit(", ".join(spec.example_labels))
+            edit.setEnabled(spec.starter)
+            box.toggled.connect(edit.setEnabled)
+            self.task_boxes[spec.name], self.label_edits[spec.name] = box, edit
         self.error = QLabel()
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
         form = QFormLayout()
         form.addRow("Name", self.name)
         form.addRow("File", where)
-        form.addRow("Tasks", self.ner)
-        form.addRow("", self.sentiment)
-        form.addRow("Entity labels", self.labels)
-        form.addRow("Sentiment classes", self.classes)
+        for i, box in enumerate(self.task_boxes.values()):
+            form.addRow("Tasks" if i == 0 else "", box)
+        for task, edit in self.label_edits.items():
+            form.addRow(task_registry.get(task).nouns.capitalize(), edit)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create")
         buttons.accepted.connect(self.create)
@@ -87,19 +88,20 @@ class NewProjectDialog(QDialog):
             self._path_edited = True
 
     def create(self) -> None:
-        tasks = [t for t, box in (("ner", self.ner), ("sentiment", self.sentiment)) if box.isChecked()]
-        labels = split_names(self.labels.text()) if "ner" in tasks else []
-        classes = split_names(self.classes.text()) if "sentiment" in tasks else []
+        tasks = [t for t, box in self.task_boxes.items() if box.isChecked()]
         if not tasks:
             return self.error.setText("Choose at least one task.")
-        if "sentiment" in tasks and len(classes) < 2:
-            return self.error.setText("Sentiment needs at least two classes.")
-        if "ner" in tasks and not labels:
-            return self.error.setText("Give at least one entity label.")
+        labels = {t: split_names(self.label_edits[t].text()) for t in tasks}
+        for spec in task_registry.specs(tasks):
+            try:
+                spec.check_label_set(labels[spec.name])
+            except UserError:
+                need = "at least two" if spec.min_labels > 1 else "at least one"
+                return self.error.setText(f"{spec.title} needs {need} {spec.nouns if spec.min_labels > 1 else spec.noun}.")
         path = pathlib.Path(self.location.text().strip()).expanduser()
         try:
-            store = Store.create(path, tasks, labels, classes, name=self.name.text().strip() or path.stem)
-        except (StoreError, OSError) as exc:
+            store = Store.create(path, tasks, labels=labels, name=self.name.text().strip() or path.stem)
+        except (StoreError, UserError, OSError) as exc:
             return self.error.setText(str(exc))
         store.close()
         self.created = path

@@ -1,8 +1,9 @@
 """The "why" controls of the Review screen: attention (layer, head), rollout, attribution.
 
-Loading the run's model and every explanation run on worker threads
-(``ui.workers``), one at a time: a request that comes while one runs replaces
-any request already waiting, so clicking through words never queues up work.
+Loading the run's model and every explanation are jobs (workbench/jobs.py) run by one
+``ui.workers.JobHost``, one at a time (a predictor serves one thread at a time): a
+request that comes while one runs replaces any request already waiting, so clicking
+through words never queues up work.
 The result is handed to the text view as a heat overlay, with a plain line for the legend
 (:func:`legend_text`; the technical account is its tooltip).  Attribution may double its steps
 until the words' scores add up: the steps box then shows the steps used, the same number the
@@ -16,7 +17,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
 from ui.review.styles import plain_tag
-from ui.workers import Worker, start
+from ui.workers import JobHost
 from workbench.inference.explain import ATTENTION, ATTRIBUTION, ROLLOUT, Explanation, Request, explain_job, load_predictor
 from workbench.store import Document
 
@@ -38,13 +39,6 @@ def legend_text(exp: Explanation) -> tuple[str, str]:
         return text, exp.note
     plain = exp.note.replace("[CLS]/[SEP]", "the text's start and end markers").replace("[CLS]", "the whole text")
     return plain, exp.note
-
-
-def _running(thread: Any) -> bool:
-    try:
-        return thread.isRunning()
-    except RuntimeError:   # deleted: it had finished
-        return False
 
 
 class ExplainPanel(QWidget):
@@ -81,10 +75,8 @@ class ExplainPanel(QWidget):
         self.model_dir: str | None = None
         self.max_length = 512
         self.predictor: Any = None
-        self._loading = False
-        self._busy = False
+        self.jobs = JobHost(self)
         self._pending: Request | None = None
-        self._threads: list[Any] = []
         self.doc: Document | None = None
         self.word: int | None = None
         for box in (self.mode_box, self.layer_box, self.head_box):
@@ -118,6 +110,7 @@ class ExplainPanel(QWidget):
     # ---- inputs ------------------------------------------------------------------------------
     def set_run(self, model_dir: str | None, max_length: int = 512) -> None:
         if model_dir != self.model_dir:
+            self.jobs.drop()    # the other model's explanation, or its loading, is of no use now
             self.model_dir, self.max_length, self.predictor = model_dir, max_length, None
             self._set_shape(0, 0)
 
@@ -142,27 +135,18 @@ class ExplainPanel(QWidget):
         self._pump()
 
     def _pump(self) -> None:
-        if self._busy or self._pending is None:
+        if self.jobs.busy or self._pending is None:
             return
         if self.predictor is None:
-            if not self._loading:
-                self._loading = self._busy = True
-                self.status.setText("Loading the model…")
-                self._run(Worker(load_predictor, str(self.model_dir), self.max_length), self._loaded)
+            self.status.setText("Loading the model…")
+            self.jobs.start(load_predictor, str(self.model_dir), self.max_length, on_done=self._loaded,
+                            on_failed=self._failed)
             return
         request, self._pending = self._pending, None
-        self._busy = True
         self.status.setText("Computing attributions…" if request.kind == ATTRIBUTION else "")
-        self._run(Worker(explain_job, self.predictor, request), self._done)
-
-    def _run(self, worker: Worker, on_done: Any) -> None:
-        worker.done.connect(on_done)
-        worker.failed.connect(self._failed)
-        self._threads = [t for t in self._threads if _running(t)]
-        self._threads.append(start(worker))
+        self.jobs.start(explain_job, self.predictor, request, on_done=self._done, on_failed=self._failed)
 
     def _loaded(self, predictor: Any) -> None:
-        self._loading = self._busy = False
         self.predictor = predictor
         cfg = predictor.model.config
         self._set_shape(int(cfg.num_hidden_layers), int(cfg.num_attention_heads))
@@ -170,7 +154,6 @@ class ExplainPanel(QWidget):
         self._pump()
 
     def _done(self, exp: Explanation) -> None:
-        self._busy = False
         self.status.setText("")
         if exp.kind == ATTRIBUTION and exp.steps and exp.steps != self.steps_box.value():
             # the steps were raised to make the scores add up: the box shows what was used
@@ -183,15 +166,15 @@ class ExplainPanel(QWidget):
         self._pump()
 
     def _failed(self, exc: BaseException) -> None:
-        self._busy = self._loading = False
         self._pending = None
         self.status.setText(f"could not explain: {exc}")
         self.failed.emit(str(exc))
 
     def wait(self, ms: int = 20000) -> None:
-        """Block until the running jobs end (tests, closing)."""
-        for t in list(self._threads):
-            try:
-                t.wait(ms)
-            except RuntimeError:   # already deleted: it had finished
-                pass
+        """Block until the running job ends (tests, closing)."""
+        self.jobs.wait(ms)
+
+    def shutdown(self, ms: int = 20000) -> None:
+        """Forget what runs or waits and wait for it to end (another project, closing)."""
+        self._pending = None
+        self.jobs.shutdown(ms)

@@ -8,8 +8,8 @@ legend, the attention / attribution controls and the token table.  Suspicious
 tab: labels an out-of-sample model doubts.  "Fix in Annotate" (or Ctrl+Enter)
 opens the document on the labeling screen.
 
-Predicting and reviewing run on worker threads (``ui.workers``); this widget
-keeps its own Store connection on the UI thread for reads.  UI thread only.
+Predicting and reviewing are jobs (workbench/jobs.py) run by a ``ui.workers.JobHost``;
+this widget keeps its own Store connection on the UI thread for reads.  UI thread only.
 """
 from __future__ import annotations
 
@@ -25,16 +25,16 @@ from PySide6.QtWidgets import (
 
 from ui.project_events import LABELS, PREDICTIONS, RUNS, ProjectEvents
 from ui.review.doc_view import Legend, ReviewTextView
-from ui.review.job import Job
 from ui.review.explain_panel import ExplainPanel, legend_text
 from ui.review.styles import kind_text
 from ui.review.suspicious_view import SuspiciousView
 from ui.review.tables import ConfusionTable, ErrorFilter, ErrorListModel, TokenTable, table_view
-from ui.workers import Worker, start
+from ui.task_views import views_for
+from ui.workers import JobHost
 from workbench.inference.batch import predict_job
-from workbench.inference.errors import ERROR_KINDS, NER_KINDS, WRONG_CLASS
 from workbench.inference.review import ReviewSet, review_job
 from workbench.inference.run_model import RunModel, run_choices
+from workbench.jobs import Cancelled, Progress
 from workbench.spans import tokenize
 from workbench.store import Store, StoreError
 
@@ -51,9 +51,8 @@ class ReviewPanel(QWidget):
         self.runs: list[RunModel] = []
         self.review: ReviewSet | None = None
         self.doc_id: int | None = None
-        self.worker: Worker | None = None
-        self.thread: Any = None
-        self._job: Any = None
+        self.jobs = JobHost(self)          # predicting, reviewing (one at a time)
+        self.jobs.ended.connect(self._ended)
         self.events: ProjectEvents | None = None
         self._stale: set[str] = set()      # what changed while hidden or busy: runs, labels
         self._build()
@@ -172,7 +171,7 @@ class ReviewPanel(QWidget):
         self.split_box.currentIndexChanged.connect(self.refresh)
         self.refresh_button.clicked.connect(self.refresh)
         self.preannotate_button.clicked.connect(self.preannotate)
-        self.cancel_button.clicked.connect(lambda: self.worker.cancel() if self.worker else None)
+        self.cancel_button.clicked.connect(self.jobs.cancel)
         self.kind_box.currentIndexChanged.connect(self._apply_filter)
         self.label_box.currentIndexChanged.connect(self._apply_filter)
         self.clear_cell.clicked.connect(lambda: self._apply_filter(cell=None))
@@ -235,31 +234,37 @@ class ReviewPanel(QWidget):
             return
         self.preannotate_button.setEnabled(True)
         self.explain.set_run(str(run.model_dir), run.max_length)
-        self._start(Worker(review_job, self.project, run.run_id, self.split_box.currentData()), self._reviewed,
+        self._start(review_job, (self.project, run.run_id, self.split_box.currentData()), self._reviewed,
                     f"Predicting the {self.split_box.currentData()} split with run #{run.run_id}…")
 
     def preannotate(self) -> None:
         run = self.run
         if run is not None and self.project is not None:
-            self._start(Worker(predict_job, self.project, run.run_id, "unlabeled"), self._preannotated,
+            self._start(predict_job, (self.project, run.run_id, "unlabeled"), self._preannotated,
                         f"Pre-annotating unlabeled documents with run #{run.run_id}…")
 
-    def _start(self, worker: Worker, on_done: Any, message: str) -> None:
-        if self.worker is not None:
-            self.worker.cancel()
-            self.wait()
-        self.worker = worker
-        self._job = Job(self, worker, on_done)
+    def _start(self, job: Any, args: tuple, on_done: Any, message: str) -> None:
+        """Run ``job``; one still running is cancelled and its outcome never shown (ui.workers)."""
+        self.jobs.start(job, *args, on_done=on_done, on_progress=self._progress, on_failed=self._failed,
+                        on_cancelled=self._cancelled)
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
         self.cancel_button.setVisible(True)
         self.summary.setText(message)
-        self.thread = start(worker)
 
-    def _ended(self, worker: Worker) -> None:
-        if worker is not self.worker:
-            return
-        self.worker = None
+    def _progress(self, p: Progress) -> None:
+        self.progress.setRange(0, p.total)    # 0: a busy bar
+        self.progress.setValue(p.done)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.summary.setText(f"Failed: {exc}")
+
+    def _cancelled(self, stop: Cancelled) -> None:
+        self.summary.setText(str(stop).capitalize() + ".")
+        if stop.partial is not None and self.events is not None:   # pre-annotating: what it kept is suggested
+            self.events.notify(PREDICTIONS)
+
+    def _ended(self) -> None:
         self.progress.setVisible(False)
         self.cancel_button.setVisible(False)
         if self._stale and self.isVisible():
@@ -272,23 +277,21 @@ class ReviewPanel(QWidget):
             self.events.notify(PREDICTIONS)
 
     # ---- the review ------------------------------------------------------------------------------
-    def _reviewed(self, rs: ReviewSet | None) -> None:
-        if rs is None:
-            self.summary.setText("Cancelled.")
-            return
+    def _reviewed(self, rs: ReviewSet) -> None:
         self.review = rs
         rep = rs.report
         wrong = sum(bool(r.errors) for r in rs.reviews)
-        score = f"entity F1 {rep['f1']:.3f}" if rs.task == "ner" else f"macro F1 {rep['f1']:.3f}"
+        spec = rs.run.spec
+        score = f"{spec.score_name} {rep['f1']:.3f}"
         self.summary.setText(f"Run #{rs.run.run_id} ({rs.task}) on {rs.split}: {score} · accuracy "
                              f"{rep['accuracy']:.3f} · {wrong} of {len(rs.reviews)} documents with errors")
-        kinds = [k for k in NER_KINDS if k in ERROR_KINDS] if rs.task == "ner" else [WRONG_CLASS]
+        kinds = list(spec.error_kinds)
         self._fill_box(self.kind_box, [("errors", "any error"), (None, "all documents")] +
                        [(k, kind_text(k)) for k in kinds])
         self._fill_box(self.label_box, [(None, "any")] + [(n, n) for n in rs.run.entity_labels])
         self.errors_model.set_rows(rs.reviews, rs.texts)
         self.confusion.show_matrix(rs.matrix_names, rs.matrix, rs.cells)
-        self.legend.show_kinds(NER_KINDS if rs.task == "ner" else ["correct", WRONG_CLASS])
+        self.legend.show_kinds(list(spec.legend_kinds))
         self._apply_filter(cell=self.errors_proxy.doc_ids)
         self.error_list.sortByColumn(ErrorListModel.COLUMNS.index("loss"), Qt.SortOrder.DescendingOrder)
         keep = self.doc_id if self.doc_id in rs.predictions else None
@@ -339,8 +342,9 @@ class ReviewPanel(QWidget):
         self.doc_id = doc_id
         doc = self.store.document(doc_id)
         pred, gold, r = rs.predictions[doc_id], rs.gold.get(doc_id), rs.by_id().get(doc_id)
+        word_level = views_for(rs.run.spec).word_level
         words = getattr(pred, "words", None) or []
-        if rs.task == "ner":
+        if word_level:
             self.view.set_document(doc.text, words, r.verdicts if r else [])
             n = len(r.errors) if r else 0
             head = f"<b>Document {doc_id}</b> · {n} error{'' if n == 1 else 's'} · loss {r.loss:.3f}" if r else ""
@@ -351,8 +355,8 @@ class ReviewPanel(QWidget):
             head = (f"<b>Document {doc_id}</b> · your label <b>{gold}</b> · model <b>{pred.label}</b> "
                     f"({pred.confidence:.0%} sure) {mark}")
         self.doc_header.setText(head)
-        self.tokens.show_prediction(pred, gold)
-        word = self.tokens.errors[0] if self.tokens.errors else (0 if words and rs.task == "ner" else None)
+        self.tokens.show_prediction(pred, gold, word_level)
+        word = self.tokens.errors[0] if self.tokens.errors else (0 if words and word_level else None)
         self.view.set_selected(word)
         self.tokens.select_word(word)
         self.explain.set_document(doc, word)
@@ -360,7 +364,7 @@ class ReviewPanel(QWidget):
     def _word(self, word: int) -> None:
         self.view.set_selected(word)
         self.tokens.select_word(word)
-        if self.review is not None and self.review.task == "ner":
+        if self.review is not None and views_for(self.review.run.spec).word_level:
             self.explain.set_word(word)
 
     def _explained(self, exp: Any) -> None:
@@ -370,7 +374,7 @@ class ReviewPanel(QWidget):
     def _show_errors(self) -> None:
         self.view.set_heat(None)
         if self.review is not None:
-            self.legend.show_kinds(NER_KINDS if self.review.task == "ner" else ["correct", WRONG_CLASS])
+            self.legend.show_kinds(list(self.review.run.spec.legend_kinds))
 
     # ---- fixing -------------------------------------------------------------------------------------
     def fix(self, doc_id: int | None) -> None:
@@ -402,7 +406,7 @@ class ReviewPanel(QWidget):
             self._catch_up()
 
     def _catch_up(self) -> None:
-        if self.store is None or self.worker is not None or not self._stale:
+        if self.store is None or self.jobs.busy or not self._stale:
             return
         stale, self._stale = self._stale, set()
         if RUNS in stale:
@@ -416,18 +420,13 @@ class ReviewPanel(QWidget):
 
     # ---- teardown -------------------------------------------------------------------------------------
     def wait(self, ms: int = 60000) -> None:
-        for t in (self.thread,):
-            try:
-                if t is not None:
-                    t.wait(ms)
-            except RuntimeError:   # already deleted: it had finished
-                pass
+        self.jobs.wait(ms)
 
     def shutdown(self) -> None:
-        """Stop and wait for background work (before the project changes or the window closes)."""
-        if self.worker is not None:
-            self.worker.cancel()
-        self.wait()
-        self.explain.wait()
-        self.suspicious.cancel()
-        self.suspicious.wait()
+        """Stop and wait for background work (before the project changes or the window closes);
+        nothing it still sends is shown."""
+        self.jobs.shutdown()
+        self.progress.setVisible(False)
+        self.cancel_button.setVisible(False)
+        self.explain.shutdown()
+        self.suspicious.shutdown()

@@ -3,9 +3,9 @@
 Shows the stored k-fold scores of the task, or the chosen run's dev split when there are
 none, and lists only the documents worth a look (``suspicious.flagged``: the model
 disagrees, or gives the label less than even odds), saying how many were checked.
-"Check every label" trains k models on a worker thread (k-fold; minutes on CPU) with
-progress and cancel.  Tags are shown in plain words ("PER", "no entity"); the B-/I-/O
-tags are in the tooltips.  Double-click or Enter on a row (or
+"Check every label" runs the k-fold job (k models; minutes on CPU) on a worker thread
+(``ui.workers.JobHost``) with progress and cancel.  Tags are shown in plain words ("PER",
+"no entity"); the B-/I-/O tags are in the tooltips.  Double-click or Enter on a row (or
 the Fix button) sends the document to the Annotate screen.  UI thread only.
 """
 from __future__ import annotations
@@ -22,10 +22,12 @@ from PySide6.QtWidgets import (
 
 from ui.review.styles import plain_pair, tag_tip
 from ui.review.tables import table_item
-from ui.workers import Worker, start
+from ui.task_views import views_for
+from ui.workers import JobHost
 from workbench.inference import cache
 from workbench.inference.cache import Suspicion
 from workbench.inference.suspicious import LOW_GOLD_P, KFoldSettings, flagged, from_run, kfold_job
+from workbench.jobs import Cancelled, Progress
 from workbench.store import Store
 
 COLUMN_TIPS = {
@@ -47,8 +49,8 @@ class SuspiciousView(QWidget):
         self.project: pathlib.Path | None = None
         self.task: str | None = None
         self.items: list[Suspicion] = []
-        self.worker: Worker | None = None
-        self.thread: Any = None
+        self.jobs = JobHost(self)
+        self.jobs.ended.connect(self._ended)
         self.checked = 0                # documents scored, flagged or not
         self.caption = QLabel("")
         self.caption.setWordWrap(True)
@@ -118,7 +120,7 @@ class SuspiciousView(QWidget):
             return
         shown = flagged(items)
         self.checked = len(items)
-        self.table.setColumnHidden(self.COLUMNS.index("word"), task != "ner")
+        self.table.setColumnHidden(self.COLUMNS.index("word"), not views_for(task).word_level)
         if shown:
             caption = (f"<b>{len(shown)} of {len(items)} checked documents look suspicious</b> ({how}): the model "
                        f"disagrees with the label, or gives it less than {LOW_GOLD_P:.0%}.  Lowest chance first.")
@@ -150,34 +152,29 @@ class SuspiciousView(QWidget):
 
     # ---- k-fold ------------------------------------------------------------------------------
     def run_kfold(self, settings: KFoldSettings | None = None) -> None:
-        if self.project is None or self.task is None or self.worker is not None:
+        if self.project is None or self.task is None or self.jobs.busy:
             return
         settings = settings or KFoldSettings(k=self.folds.value())
-        self.worker = Worker(kfold_job, self.project, self.task, settings)
-        self.worker.progress.connect(self._progress)
-        self.worker.done.connect(self._kfold_done)
-        self.worker.failed.connect(self._kfold_failed)
-        self.worker.finished.connect(self._ended)
+        self.jobs.start(kfold_job, self.project, self.task, settings, on_progress=self._progress,
+                        on_done=self._kfold_done, on_failed=self._kfold_failed, on_cancelled=self._kfold_cancelled)
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
         self.cancel_button.setVisible(True)
         self.kfold_button.setEnabled(False)
         self.caption.setText(f"Training {settings.k} models, each without one part of the labels…")
-        self.thread = start(self.worker)
 
     def cancel(self) -> None:
-        if self.worker is not None:
-            self.worker.cancel()
+        self.jobs.cancel()
 
-    def _progress(self, p: Any) -> None:
-        self.progress.setRange(0, max(1, p.total))
+    def _progress(self, p: Progress) -> None:
+        self.progress.setRange(0, p.total)    # 0: a busy bar
         self.progress.setValue(p.done)
         self.progress.setFormat(p.message)
 
+    def _kfold_cancelled(self, stop: Cancelled) -> None:
+        self.caption.setText(str(stop).capitalize() + ".")
+
     def _kfold_done(self, items: list[Suspicion]) -> None:
-        if not items:
-            self.caption.setText("Check cancelled; nothing was stored.")
-            return
         with Store(self.project) as store:
             self.show_for(store, self.project, self.task)
 
@@ -185,17 +182,17 @@ class SuspiciousView(QWidget):
         self.caption.setText(f"The check failed: {exc}")
 
     def _ended(self) -> None:
-        self.worker = None
         self.progress.setVisible(False)
         self.cancel_button.setVisible(False)
         self.kfold_button.setEnabled(True)
 
     def wait(self, ms: int = 600000) -> None:
-        try:
-            if self.thread is not None:
-                self.thread.wait(ms)
-        except RuntimeError:   # already deleted: it had finished
-            pass
+        self.jobs.wait(ms)
+
+    def shutdown(self, ms: int = 600000) -> None:
+        """Cancel the check and wait for it to end (another project, closing); nothing is shown."""
+        self.jobs.shutdown(ms)
+        self._ended()
 
     # ---- fixing ------------------------------------------------------------------------------
     def _fix_current(self) -> None:

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QTable
 
 from ui.review.styles import KIND_TIPS, kind_fill, kind_text, plain_pair, plain_tag, tag_tip
 from workbench.inference.errors import DocReview
-from workbench.inference.records import NerPrediction, Prediction
-from workbench.spans import Span, spans_to_bio
+from workbench.inference.records import Prediction
+from workbench.spans import spans_to_bio
 
 ERROR_ROW = QColor("#fdecea")
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -164,12 +164,12 @@ class TokenTable(QTableWidget):
         self.errors: list[int] = []
         self.itemSelectionChanged.connect(self._selected)
 
-    def show_prediction(self, pred: Prediction | None, gold: Any) -> None:
-        """NER: one row per word.  Sentiment: one row per class (gold marked)."""
+    def show_prediction(self, pred: Prediction | None, gold: Any, word_level: bool) -> None:
+        """A word-level task: one row per word.  A classification: one row per class (gold marked)."""
         self.blockSignals(True)
         self.setRowCount(0)
         self.errors = []
-        if isinstance(pred, NerPrediction):
+        if pred is not None and word_level:
             gold_tags = spans_to_bio(pred.words, gold or []) if gold is not None else [""] * len(pred.words)
             tags, conf = pred.tags, pred.confidences
             self.setHorizontalHeaderLabels(self.NER_HEADERS)

@@ -13,6 +13,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QWidget
 
+from ui.task_views import views_for
+from workbench import tasks as task_registry
+
 SMOOTHING = 0.9          # exponential moving average of the train loss (TensorBoard's default look)
 REDRAW_MS = 200
 OVERLAY_COLORS = ("#1f77b4", "#d62728")
@@ -156,7 +159,7 @@ class CurvesWidget(pg.GraphicsLayoutWidget):
             self.data["train_smooth"].set(loss["epoch"], smooth(loss["value"]))
         for name in ("dev_loss", "dev_f1", "dev_accuracy"):
             p = points.get(name)
-            if p is not None and (name != "dev_accuracy" or task == "sentiment"):
+            if p is not None and (name != "dev_accuracy" or (task_registry.is_task(task) and views_for(task).dev_accuracy)):
                 self.data[name].set(p["epoch"], p["value"])
         self._dirty = True
         self.redraw()

@@ -1,9 +1,10 @@
 """The Train screen: pick a task and a base model, click Start, watch the curves, compare runs.
 
-The run itself is ``workbench.training.loop.train`` on a QThread (``ui.workers``);
-this widget only turns its Progress reports into curves, a progress bar and the
-per-label table, and reads the run history from the project.  UI thread only:
-torch is imported by the worker thread, never here, so the screen opens at once.
+The run itself is ``workbench.training.jobs.train_job`` on a worker thread (a
+``ui.workers.JobHost``); this widget only turns its reports (a ``workbench.jobs.Progress``
+whose detail is the run's ``RunEvent``) into curves, a progress bar and the per-label
+table, and reads the run history from the project.  UI thread only: torch is imported
+by the worker thread, never here, so the screen opens at once.
 """
 from __future__ import annotations
 
@@ -18,19 +19,20 @@ from PySide6.QtWidgets import (
 
 from ui.project_events import DOCUMENTS, LABELS, RUNS, ProjectEvents
 from ui.train.curves import CurvesWidget
-from ui.train.jobs import device_job, train_job
 from ui.train.knobs import Knobs
 from ui.train.tables import HistoryTable, LabelTable
-from ui.workers import Worker, start
+from ui.task_views import views_for
+from ui.workers import JobHost
+from workbench import tasks as task_registry
 from workbench.errors import UserError
 from workbench.store import Store, StoreError
 from workbench.training import runs as run_store
 from workbench.training.config import TrainConfig
-from workbench.training.events import Progress
-from workbench.training.model_folder import check_model_folder
+from workbench.jobs import Cancelled, Progress
+from workbench.training.jobs import device_job, train_job
+from workbench.modeling.model_folder import check_model_folder
 from workbench.training.runs import RunRow
 
-TASK_NAMES = {"ner": "Entities (NER)", "sentiment": "Sentiment"}
 
 
 class TrainPanel(QWidget):
@@ -40,8 +42,8 @@ class TrainPanel(QWidget):
         super().__init__(parent)
         self.store: Store | None = None
         self.store_path: pathlib.Path | None = None
-        self.worker: Worker | None = None
-        self.thread = None
+        self.jobs = JobHost(self)           # the run
+        self.device_jobs = JobHost(self)    # finding the device (and loading the training code)
         self.last_result: Any = None
         self.last_error = ""
         self.events: ProjectEvents | None = None
@@ -153,7 +155,7 @@ class TrainPanel(QWidget):
         self.task_box.blockSignals(True)
         self.task_box.clear()
         for task in self.store.tasks:
-            self.task_box.addItem(TASK_NAMES.get(task, task), task)
+            self.task_box.addItem(task_registry.get(task).title if task_registry.is_task(task) else task, task)
         idx = self.task_box.findData(current)
         self.task_box.setCurrentIndex(max(0, idx))
         self.task_box.blockSignals(False)
@@ -174,7 +176,7 @@ class TrainPanel(QWidget):
         self.counts_label.setToolTip("Accepted documents per split.  The model learns from the train split, is "
                                      "scored on the dev split after every epoch (early stopping and the best "
                                      "checkpoint follow it), and on the test split once, at the end.")
-        self.start_button.setEnabled(self.worker is None)
+        self.start_button.setEnabled(not self.running)
         self._fill_base_models()
 
     def _fill_base_models(self) -> None:
@@ -218,12 +220,8 @@ class TrainPanel(QWidget):
 
     # ---- device ------------------------------------------------------------------------
     def _detect_device(self) -> None:
-        worker = Worker(device_job, self.knobs.device())
-        worker.done.connect(self._on_device)
-        worker.failed.connect(self._on_device_failed)
-        # no parent: a screen closed with its window must not destroy a thread that still runs
-        # (ui/workers.start); the worker's signals die with this screen
-        start(worker)
+        self.device_jobs.start(device_job, self.knobs.device(), on_done=self._on_device,
+                               on_failed=self._on_device_failed)
 
     @Slot(object)
     def _on_device(self, description: str) -> None:
@@ -236,7 +234,7 @@ class TrainPanel(QWidget):
     # ---- a run -------------------------------------------------------------------------
     @property
     def running(self) -> bool:
-        return self.worker is not None
+        return self.jobs.busy
 
     def config(self) -> TrainConfig:
         return self.knobs.config(self.store_path, self.task_box.currentData(), self.base_model())
@@ -258,24 +256,21 @@ class TrainPanel(QWidget):
         self.label_caption.setText("Per-label scores appear after the first epoch.")
         self.progress.setValue(0)
         self.status_label.setText("Starting…")
-        self.worker = Worker(train_job, config)
-        self.worker.progress.connect(self._on_progress)
-        self.worker.done.connect(self._on_done)
-        self.worker.failed.connect(self._on_failed)
+        self.jobs.start(train_job, config, on_progress=self._on_progress, on_done=self._on_done,
+                        on_failed=self._on_failed, on_cancelled=self._on_cancelled)
         self._set_running(True)
-        self.thread = start(self.worker)
 
     def stop(self) -> None:
-        if self.worker is not None:
-            self.worker.cancel()
+        if self.running:
+            self.jobs.cancel()
             self.stop_button.setEnabled(False)
             self.status_label.setText("Stopping after this step…")
 
     def shutdown(self, timeout_ms: int = 10000) -> None:
-        """Stop a run and wait for its thread (closing the window, switching off)."""
-        self.stop()
-        if self.thread is not None:
-            self.thread.wait(timeout_ms)
+        """Stop a run and wait for its thread (closing the window, switching off); nothing it
+        still sends is shown."""
+        self.jobs.shutdown(timeout_ms)
+        self.device_jobs.shutdown(timeout_ms)
 
     def _set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running)
@@ -285,7 +280,8 @@ class TrainPanel(QWidget):
         self.knobs.setEnabled(not running)
 
     @Slot(object)
-    def _on_progress(self, p: Progress) -> None:
+    def _on_progress(self, report: Progress) -> None:
+        p = report.detail    # the run's RunEvent: its kind and figures
         if p.kind == "step":
             self.progress.setValue(int(p.fraction * 1000))
             eta = _clock(p.eta_s) if p.eta_s is not None else "?"
@@ -298,7 +294,8 @@ class TrainPanel(QWidget):
                 self.curves.add_train_loss(p.epoch, p.loss)
         elif p.kind == "epoch" and p.report is not None:
             r = p.report
-            self.curves.add_epoch(p.epoch, r["loss"], r["f1"], r["accuracy"] if r.get("task") == "sentiment" else None)
+            shows_accuracy = task_registry.is_task(r.get("task")) and views_for(r["task"]).dev_accuracy
+            self.curves.add_epoch(p.epoch, r["loss"], r["f1"], r["accuracy"] if shows_accuracy else None)
             self.label_table.show_report(r)
             self.label_caption.setText(f"Dev scores after epoch {p.epoch:.2f} (dev loss {r['loss']:.4f})")
             self.refresh_history()
@@ -313,7 +310,8 @@ class TrainPanel(QWidget):
         self._finish()
         self.progress.setValue(1000 if result.status == "done" else self.progress.value())
         dev = result.dev
-        score = (f"dev F1 {dev['f1']:.3f}" + (f", accuracy {dev['accuracy']:.3f}" if result.task == "sentiment"
+        accuracy = task_registry.is_task(result.task) and views_for(result.task).dev_accuracy
+        score = (f"dev F1 {dev['f1']:.3f}" + (f", accuracy {dev['accuracy']:.3f}" if accuracy
                  else "")) if dev else "no dev score"
         # why it stopped first: a flat curve that ends early is the plan working, not the app failing
         best = f"Best: epoch {result.best_epoch}, {score}" if result.best_epoch is not None else score.capitalize()
@@ -326,6 +324,15 @@ class TrainPanel(QWidget):
         self.runFinished.emit(result)
 
     @Slot(object)
+    def _on_cancelled(self, stop: Cancelled) -> None:
+        """A stopped run is still a run (its row, curves and best checkpoint so far): shown as one."""
+        if stop.partial is not None:
+            self._on_done(stop.partial)
+        else:
+            self._finish()
+            self.status_label.setText(str(stop).capitalize() + ".")
+
+    @Slot(object)
     def _on_failed(self, exc: BaseException) -> None:
         from workbench.errors import UserError
 
@@ -335,7 +342,6 @@ class TrainPanel(QWidget):
         self.status_label.setText("Failed.")
 
     def _finish(self) -> None:
-        self.worker = None
         self._set_running(False)
         self._refresh_counts()
         self.refresh_history()

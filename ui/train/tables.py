@@ -9,6 +9,8 @@ from PySide6.QtWidgets import (
     QAbstractItemView, QHeaderView, QMenu, QMessageBox, QTableWidget, QTableWidgetItem, QWidget,
 )
 
+from ui.task_views import views_for
+from workbench import tasks as task_registry
 from workbench.errors import UserError
 from workbench.store import Store
 from workbench.training import run_folders
@@ -58,7 +60,7 @@ class LabelTable(QTableWidget):
         if not report:
             return
         rows: list[tuple[str, dict[str, Any], bool]] = [(k, v, False) for k, v in report["per_label"].items()]
-        if report.get("task") == "ner":
+        if "micro" in report:     # an entity report (workbench/tasks/metrics.py)
             rows += [("micro avg", report["micro"], True), ("macro avg", report["macro"], True)]
         else:
             rows.append(("macro avg", report["macro"], True))
@@ -73,8 +75,8 @@ class LabelTable(QTableWidget):
             self.setItem(r, 4, _item(str(vals["support"]), True, bold))
         last = len(rows)
         acc = _item("accuracy", bold=True)
-        acc.setToolTip("share of words tagged right (O included)" if report.get("task") == "ner" else
-                       "share of documents classified right")
+        if task_registry.is_task(report.get("task")):
+            acc.setToolTip(views_for(report["task"]).accuracy_tip)
         self.setItem(last, 0, acc)
         self.setItem(last, 3, _item(f"{report['accuracy']:.3f}", True, True))
 

@@ -69,7 +69,7 @@ def cmd_train_bundle(args: argparse.Namespace) -> int:
         config = bundle_config(args.bundle, meta, **given)
         main = dist is None or dist.is_main
         result = train_splits(config, splits, CardRecorder(), dist=dist,
-                              on_progress=Printer(quiet=args.quiet or not main))
+                              progress=Printer(quiet=args.quiet or not main))
         if main:
             print_result(result, as_json=args.json)
     finally:

@@ -17,6 +17,7 @@ import sys
 import time
 from typing import Any
 
+from workbench import tasks as task_registry
 from workbench.errors import UserError
 from workbench.training import config_fields
 
@@ -25,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("predict", help="score a split with a run, or pre-annotate unlabeled documents")
     p.add_argument("project", help="the project file (.db)")
     p.add_argument("--run", type=int, help="run id (default: the newest finished run of --task)")
-    p.add_argument("--task", choices=["ner", "sentiment"], help="with no --run: which task's newest run")
+    p.add_argument("--task", choices=task_registry.names(), help="with no --run: which task's newest run")
     p.add_argument("--split", default="dev", choices=["dev", "test", "train", "unlabeled"],
                    help="a labeled split to score, or 'unlabeled' to pre-annotate (default: dev)")
     p.add_argument("--refresh", action="store_true", help="predict again even where predictions are cached")
@@ -36,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("suspicious", help="labeled documents whose gold labels the model doubts most")
     p.add_argument("project")
-    p.add_argument("--task", required=True, choices=["ner", "sentiment"])
+    p.add_argument("--task", required=True, choices=task_registry.names())
     p.add_argument("--top", type=int, default=20, help="how many to print (default 20)")
     p.add_argument("--method", default="auto", choices=["auto", "kfold", "dev"],
                    help="kfold: train k models now; dev: a run's dev predictions; auto (default): the stored "
@@ -53,7 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export-onnx", help="export a run's model to ONNX and check it against torch")
     p.add_argument("project")
     p.add_argument("--run", type=int, help="run id (default: the newest finished run of --task)")
-    p.add_argument("--task", choices=["ner", "sentiment"])
+    p.add_argument("--task", choices=task_registry.names())
     p.add_argument("--out", type=pathlib.Path, help="a new or empty output folder (default: <run folder>/onnx)")
     p.add_argument("--overwrite", action="store_true",
                    help="replace an earlier ONNX export in --out (only the files it wrote)")
@@ -80,7 +81,7 @@ class _Progress:
         if self.quiet or (now - self.last < 1.0 and p.done < p.total):
             return
         self.last = now
-        print(f"  {p.message or ''} ({p.fraction:.0%})", file=sys.stderr)
+        print(f"  {p.message or ''}" + (f" ({p.fraction:.0%})" if p.known else ""), file=sys.stderr)
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
@@ -89,12 +90,12 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from workbench.inference.review import build_review
     from workbench.inference.run_model import open_run
     from workbench.store import Store
-    from workbench.training.metrics import format_report
+    from workbench.tasks.metrics import format_report
 
     project = _project(args.project)
     note_broken(project, args.run, args.task)
     summary = predict_job(project, args.run, args.split, task=args.task, refresh=args.refresh, device=args.device,
-                          on_progress=_Progress(args.quiet))
+                          progress=_Progress(args.quiet))
     if summary.skipped and not args.json:
         print(f"note: {summary.skipped_note()}", file=sys.stderr)
     with Store(project) as store:
@@ -104,7 +105,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         head = f"run {run.run_id} ({run.task}) on {args.split}: {summary.documents} documents, {speed}"
         if args.split == "unlabeled":
             preds = load(store, run.run_id, run.task, run.label_names)
-            docs = [_suggestion(preds[d]) | {"doc_id": d} for d in sorted(preds)
+            docs = [run.spec.prediction_json(preds[d]) | {"doc_id": d} for d in sorted(preds)
                     if store.annotation(d, run.task).status == "unlabeled"]
             if args.json:
                 print(json.dumps({**_summary(summary), "documents": docs}))
@@ -147,13 +148,6 @@ def note_broken(project: pathlib.Path, run_id: int | None, task: str | None) -> 
                       file=sys.stderr)
 
 
-def _suggestion(pred: Any) -> dict[str, Any]:
-    if hasattr(pred, "words"):
-        return {"spans": [{"start": s.start, "end": s.end, "label": s.label, "confidence": round(s.confidence, 4)}
-                          for s in pred.spans]}
-    return {"sentiment": pred.label, "confidence": round(pred.confidence, 4)}
-
-
 def cmd_suspicious(args: argparse.Namespace) -> int:
     from workbench.inference import cache, suspicious
     from workbench.store import Store
@@ -168,10 +162,10 @@ def cmd_suspicious(args: argparse.Namespace) -> int:
         method = "stored" if stored else "dev"
     if method == "kfold":
         settings = suspicious.KFoldSettings(k=args.folds, **config_fields.values(args, "k-fold"))
-        ranked = suspicious.kfold_job(project, args.task, settings, on_progress=_Progress(args.quiet))
+        ranked = suspicious.kfold_job(project, args.task, settings, progress=_Progress(args.quiet))
     elif method == "dev":
         note_broken(project, args.run, args.task)
-        ranked = suspicious.dev_job(project, args.run, args.task, on_progress=_Progress(args.quiet))
+        ranked = suspicious.dev_job(project, args.run, args.task, progress=_Progress(args.quiet))
     else:
         ranked = stored
     shown = suspicious.flagged(ranked)     # disagreements and doubted labels; "O vs O, p=0.99" is not news
@@ -188,7 +182,7 @@ def cmd_suspicious(args: argparse.Namespace) -> int:
           + ("; most suspicious first:" if top else "."))
     for rank, s in enumerate(top, 1):
         d = s.detail
-        what = (f"{d.get('word', '')!r}: gold {d.get('gold')} / model {d.get('pred')}" if args.task == "ner"
+        what = (f"{d.get('word', '')!r}: gold {d.get('gold')} / model {d.get('pred')}" if "word" in d
                 else f"gold {d.get('gold')} / model {d.get('pred')}")
         text = " ".join(texts[s.doc_id].split())
         print(f"{rank:4d}. doc {s.doc_id:<6d} p(gold)={s.score:.3f}  {what}  | {text[:70]}")

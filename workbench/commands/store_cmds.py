@@ -7,7 +7,8 @@ import pathlib
 
 from workbench.errors import UserError
 from workbench.formats import EXPORT_FORMATS, IMPORT_FORMATS, export_file, import_file
-from workbench.store import SPLITS, TASKS, Store
+from workbench import tasks as task_registry
+from workbench.store import SPLITS, Store
 from workbench.store import queries
 
 
@@ -25,9 +26,13 @@ def _open(path: str) -> Store:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("init", help="create a project file")
     p.add_argument("project")
-    p.add_argument("--task", default="ner,sentiment", help="ner, sentiment or ner,sentiment")
+    p.add_argument("--task", default="ner,sentiment",
+                   help=f"the project's tasks, comma-separated, from: {', '.join(task_registry.names())}")
     p.add_argument("--labels", default="", help="entity labels, comma-separated (e.g. PER,ORG,LOC,MISC)")
-    p.add_argument("--classes", default="", help="sentiment classes, comma-separated (e.g. negative,positive)")
+    p.add_argument("--classes", default="", help="the classification task's classes, comma-separated "
+                                                 "(e.g. negative,positive)")
+    p.add_argument("--labels-for", action="append", default=[], metavar="TASK=A,B",
+                   help="labels of any task by name (repeat for several tasks)")
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("import", help="import a file (one transaction: all or nothing)")
@@ -37,7 +42,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--split", choices=SPLITS[:3], help="put every document in this split (default: 80/10/10 by hash)")
     p.add_argument("--unit", choices=["sentence", "document"], default="sentence", help="CoNLL: one document per ...")
     p.add_argument("--text-column", help="CSV: the text column (default: text)")
-    p.add_argument("--label-column", help="CSV: the sentiment class column")
+    p.add_argument("--label-column", help="CSV: the class column")
+    p.add_argument("--label-task", help="CSV, JSONL: the classification task a label column or a doccano class "
+                                        "feeds (default: the project's only one)")
     p.add_argument("--no-header", action="store_true", help="CSV: the file has no header; name columns 0, 1, ...")
     p.add_argument("--label-map", help="CSV: rename class values, e.g. 0=negative,1=positive")
     p.add_argument("--add-labels", action="store_true", help="add labels/classes the project does not have yet")
@@ -62,11 +69,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    tasks = _csv_list(args.task)
-    bad = [t for t in tasks if t not in TASKS]
-    if bad or not tasks:
-        raise UserError(f"--task must be ner, sentiment or ner,sentiment (got {args.task!r})")
-    with Store.create(args.project, tasks, _csv_list(args.labels), _csv_list(args.classes)) as store:
+    tasks = task_registry.check_project_tasks(_csv_list(args.task))
+    labels = {}
+    for item in args.labels_for:
+        task, sep, names = item.partition("=")
+        if not sep or task not in tasks:
+            raise UserError(f"--labels-for takes TASK=A,B with one of the project's tasks ({', '.join(tasks)}); "
+                            f"got {item!r}")
+        labels[task] = _csv_list(names)
+    with Store.create(args.project, tasks, _csv_list(args.labels), _csv_list(args.classes), labels=labels) as store:
         print(f"created {store.path} (tasks: {', '.join(store.tasks)})")
     return 0
 
@@ -88,15 +99,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         report = import_file(
             store, args.file, args.format, split=args.split, unit=args.unit, text_column=args.text_column,
             label_column=args.label_column, header=not args.no_header, label_map=_label_map(args.label_map),
-            add_labels=args.add_labels,
+            label_task=args.label_task, add_labels=args.add_labels,
         )
-    extra = ""
-    if report.new_labels or report.new_classes:
-        extra = f"; new labels: {', '.join(report.new_labels + report.new_classes)}"
     # a file name that is not UTF-8 prints as caf\xe9.jsonl, never as a UnicodeEncodeError
     shown = report.path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    print(f"imported {report.documents} documents from {shown} "
-          f"({report.ner_labeled} with entities, {report.sentiment_labeled} with sentiment{extra})")
+    print(f"imported {report.documents} documents from {shown} ({report.summary()})")
     return 0
 
 

@@ -34,14 +34,14 @@ def run(args: argparse.Namespace) -> int:
     from workbench.training.loop import train
 
     config = TrainConfig(store_path=project, **config_fields.values(args, "train"))
-    result = train(config, on_progress=Printer(quiet=args.quiet))
+    result = train(config, progress=Printer(quiet=args.quiet))
     print_result(result, as_json=args.json)
     return 0 if result.status in ("done", "cancelled") else 1
 
 
 def print_result(result, as_json: bool) -> None:  # noqa: ANN001 - a workbench.training.events.RunResult
     """The run's reports and summary on stdout; with ``as_json`` one JSON object as the last line."""
-    from workbench.training.metrics import format_report
+    from workbench.tasks.metrics import format_report
 
     out = sys.stdout
     if result.dev:
@@ -66,10 +66,11 @@ class Printer:
         self.quiet = quiet
         self.last = 0.0
 
-    def __call__(self, p) -> None:  # noqa: ANN001 - a workbench.training.events.Progress
+    def __call__(self, report) -> None:  # noqa: ANN001 - a workbench.jobs.Progress of a run
         if self.quiet:
             return
         now = time.monotonic()
+        p = report.detail    # the run's own figures (workbench.training.events.RunEvent)
         if p.kind == "step":
             if now - self.last < 1.0 and p.step < p.total_steps:
                 return

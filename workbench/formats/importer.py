@@ -10,34 +10,36 @@ from __future__ import annotations
 
 import dataclasses
 import pathlib
-from typing import Callable, Iterator
+from typing import Iterator
 
+from workbench import tasks as task_registry
 from workbench.formats.errors import FormatError
 from workbench.formats.readers import READERS, guess_format
+from workbench.jobs import CancelFn, Progress, ProgressFn, check_cancelled
 from workbench.store import SPLITS, NewDocument, Store, StoreError
 from workbench.store.staging import ImportStage, UnstorableDocument
-
-Progress = Callable[[int, int], None]
-
 
 @dataclasses.dataclass(frozen=True)
 class ImportReport:
     path: str
     format: str
     documents: int
-    ner_labeled: int
-    sentiment_labeled: int
-    new_labels: tuple[str, ...]
-    new_classes: tuple[str, ...]
+    labeled: dict[str, int]                  # documents that came labeled, per task
+    new_labels: dict[str, tuple[str, ...]]   # labels the import added, per task
     first_id: int | None
     last_id: int | None
 
-
-class ImportCancelled(Exception):
-    """The user stopped the import; nothing was written."""
+    def summary(self) -> str:
+        """In words, for the CLI and the app: "30 with entities label, 2 with a sentiment class; new labels: X"."""
+        parts = [f"{n:,} labeled for {task_registry.get(task).title}" for task, n in self.labeled.items()
+                 if n and task_registry.is_task(task)]
+        added = [name for names in self.new_labels.values() for name in names]
+        text = ", ".join(parts) or "none labeled"
+        return text + (f"; new labels: {', '.join(added)}" if added else "")
 
 
 CHUNK = 5000   # records staged per step: between steps the import can be cancelled
+CANCELLED = "import cancelled; nothing was written"
 
 
 def read_records(path: str | pathlib.Path, fmt: str | None = None, **options: object) -> Iterator[NewDocument]:
@@ -51,8 +53,8 @@ def read_records(path: str | pathlib.Path, fmt: str | None = None, **options: ob
     split = options.get("split")
     if split is not None and split not in SPLITS:
         raise FormatError(path, 0, f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
-    accepted = {"conll": {"split", "unit"}, "jsonl": {"split"}, "txt": {"split"},
-                "csv": {"split", "text_column", "label_column", "header", "label_map"}}[fmt]
+    accepted = {"conll": {"split", "unit"}, "jsonl": {"split", "label_task"}, "txt": {"split"},
+                "csv": {"split", "text_column", "label_column", "label_task", "header", "label_map"}}[fmt]
     kwargs = {k: v for k, v in options.items() if k in accepted and v is not None}
     return iter(READERS[fmt](path, **kwargs))
 
@@ -73,28 +75,32 @@ class _LabelCheck:
     def __init__(self, store: Store, path: pathlib.Path, add_labels: bool) -> None:
         self.path = path
         self.tasks = store.tasks
-        self.known = {"ner": set(store.label_names("ner")), "sentiment": set(store.label_names("sentiment"))}
+        self.span_task = store.span_task
+        self.known = {task: set(store.label_names(task)) for task in self.tasks}
         self.add_labels = add_labels
-        self.new: dict[str, list[str]] = {"ner": [], "sentiment": []}
+        self.new: dict[str, list[str]] = {task: [] for task in self.tasks}
 
     def __call__(self, doc: NewDocument) -> None:
-        if doc.spans and "ner" not in self.tasks:
-            raise FormatError(self.path, doc.line, "this record has entity spans but the project has no NER task")
-        if doc.sentiment is not None and "sentiment" not in self.tasks:
-            raise FormatError(self.path, doc.line,
-                              "this record has a sentiment class but the project has no sentiment task")
+        if doc.spans and self.span_task is None:
+            raise FormatError(self.path, doc.line, "this record has entity spans but the project has no "
+                              "span-labeling task")
+        for task in doc.classes:
+            if task not in self.tasks:
+                title = task_registry.get(task).title if task_registry.is_task(task) else task
+                raise FormatError(self.path, doc.line, f"this record has a {title} class but the project has no "
+                                  f"{title} task")
         for span in doc.spans or ():
-            self._label("ner", span.label, doc.line)
-        if doc.sentiment is not None:
-            self._label("sentiment", doc.sentiment, doc.line)
+            self._label(self.span_task, span.label, doc.line)
+        for task, name in doc.classes.items():
+            self._label(task_registry.get(task), name, doc.line)
 
-    def _label(self, task: str, name: str, line: int) -> None:
+    def _label(self, spec: task_registry.TaskSpec, name: str, line: int) -> None:
+        task = spec.name
         if name in self.known[task]:
             return
-        what, kind = ("entity label", "labels") if task == "ner" else ("sentiment class", "classes")
         if not self.add_labels:
-            raise FormatError(self.path, line, f"unknown {what} {name!r} "
-                              f"(project {kind}: {', '.join(sorted(self.known[task])) or 'none'}; "
+            raise FormatError(self.path, line, f"unknown {spec.noun} {name!r} "
+                              f"(project {spec.set_name}: {', '.join(sorted(self.known[task])) or 'none'}; "
                               "allow adding new labels to import it)")
         if not name.strip() or any(c.isspace() for c in name):
             raise FormatError(self.path, line, f"label {name!r} cannot be added: names must be non-empty with no spaces")
@@ -125,29 +131,34 @@ def import_file(
     *,
     add_labels: bool = False,
     annotator: str = "",
-    on_progress: Progress | None = None,
-    cancelled: Callable[[], bool] | None = None,
+    progress: ProgressFn | None = None,
+    cancelled: CancelFn | None = None,
     **options: object,
 ) -> ImportReport:
     """Read, validate against the project's tasks and label sets, and write all at once.
 
     Unknown entity labels or sentiment classes abort the import (naming the
-    first line that uses one) unless ``add_labels`` is set.  ``on_progress(line,
-    lines)`` follows the reading; it is never called while the write lock is held.
+    first line that uses one) unless ``add_labels`` is set.  ``progress`` follows the
+    reading (lines read of the file's lines); it is never called while the write lock is
+    held.  A cancel (workbench/jobs.py) raises Cancelled before the publishing
+    transaction: nothing is written.
     """
     path = pathlib.Path(path)
     fmt = fmt or guess_format(path)
     if store.read_only:
         raise StoreError(f"{store.path}: the project is read-only ({store.read_only_reason}); nothing can be imported into it")
+    if fmt == "csv" and options.get("label_column") and not options.get("label_task"):
+        options["label_task"] = _label_task(store, path)
+    if fmt == "jsonl" and not options.get("label_task") and len(store.class_tasks) == 1:
+        options["label_task"] = store.class_tasks[0].name     # where doccano's class "label" goes
     records = read_records(path, fmt, **options)
-    total = _count_lines(path) if on_progress is not None else 0
+    total = _count_lines(path) if progress is not None else 0
     check = _LabelCheck(store, path, add_labels)
     with ImportStage(store, annotator=annotator) as stage:
         chunk: list[NewDocument] = []
         done = False
         while not done:
-            if cancelled is not None and cancelled():
-                raise ImportCancelled("import cancelled; nothing was written")
+            check_cancelled(cancelled, CANCELLED)
             chunk.clear()
             for doc in records:
                 check(doc)
@@ -160,20 +171,31 @@ def import_file(
                 stage.add(chunk)
             except UnstorableDocument as exc:
                 raise FormatError(path, exc.doc.line, exc.problem) from None
-            if on_progress is not None and chunk:
-                on_progress(min(chunk[-1].line, total), total)
+            if progress is not None and chunk:
+                line = min(chunk[-1].line, total)
+                progress(Progress(line, total, f"{line:,} of {total:,} lines read"))
         if not stage.count:
             raise FormatError(path, 0, "the file holds no documents")
-        if cancelled is not None and cancelled():
-            raise ImportCancelled("import cancelled; nothing was written")
-        ids = stage.publish(check.new["ner"], check.new["sentiment"])
-    if on_progress is not None:
-        on_progress(total, total)
-    tasks = check.tasks
+        check_cancelled(cancelled, CANCELLED)
+        ids = stage.publish(check.new)
+    if progress is not None:
+        progress(Progress(total, total, f"{len(ids):,} documents imported"))
+    labeled = dict(stage.classes_labeled)
+    if check.span_task is not None:
+        labeled[check.span_task.name] = stage.spans_labeled
     return ImportReport(
         path=str(path), format=fmt, documents=len(ids),
-        ner_labeled=stage.ner_labeled if "ner" in tasks else 0,
-        sentiment_labeled=stage.sentiment_labeled if "sentiment" in tasks else 0,
-        new_labels=tuple(check.new["ner"]), new_classes=tuple(check.new["sentiment"]),
+        labeled={task: labeled.get(task, 0) for task in check.tasks},
+        new_labels={task: tuple(names) for task, names in check.new.items() if names},
         first_id=ids[0] if ids else None, last_id=ids[-1] if ids else None,
     )
+
+
+def _label_task(store: Store, path: pathlib.Path) -> str:
+    """The classification task a CSV's label column feeds: the project's only one."""
+    tasks = store.class_tasks
+    if len(tasks) != 1:
+        names = ", ".join(t.name for t in tasks) or "none"
+        raise FormatError(path, 0, f"the label column needs a classification task to go to; this project has "
+                          f"{len(tasks)} ({names}): say which with the label task option")
+    return tasks[0].name

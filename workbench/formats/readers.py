@@ -12,6 +12,7 @@ import pathlib
 import re
 from typing import Any, Iterator
 
+from workbench import tasks as task_registry
 from workbench.formats.errors import FormatError, display_path
 from workbench.formats.json_values import parse_record, short
 from workbench.formats.lines import MAX_CONLL_LINE_BYTES, MAX_FIELD_CHARS, read_lines, text_lines
@@ -137,11 +138,17 @@ def _label_shape(raw: Any) -> str:
     return ""
 
 
-def read_jsonl(path: pathlib.Path, *, split: str | None = None) -> Iterator[NewDocument]:
-    """``{"text", "spans": [{"start","end","label"}], "sentiment"}`` per line, or doccano's
-    ``"label": [[s, e, "PER"], ...]`` (NER) / ``"label": ["positive"]`` (classification).
-    Other keys are kept as metadata and written back on export.  Records are separated
-    by LF (or CRLF), as JSON Lines defines."""
+def read_jsonl(path: pathlib.Path, *, split: str | None = None, label_task: str | None = None
+               ) -> Iterator[NewDocument]:
+    """``{"text", "spans": [{"start","end","label"}], "sentiment": "positive"}`` per line: each
+    task's annotation under its own key (``TaskSpec.jsonl_key``), or doccano's
+    ``"label": [[s, e, "PER"], ...]`` (entities) / ``"label": ["positive"]`` (the class of
+    ``label_task``, by default the first classification task).  Other keys are kept as
+    metadata and written back on export.  Records are separated by LF (or CRLF), as JSON
+    Lines defines."""
+    span_spec = next((t for t in task_registry.specs() if t.storage is task_registry.Storage.SPANS), None)
+    class_specs = task_registry.class_tasks(task_registry.names())
+    label_task = label_task or (class_specs[0].name if class_specs else None)
     source = display_path(path.name)
     for number, line in read_lines(path, universal=False, hint=" (one JSON record)"):
         if not line.strip():
@@ -152,15 +159,19 @@ def read_jsonl(path: pathlib.Path, *, split: str | None = None) -> Iterator[NewD
         text = record.pop("text", None)
         if not isinstance(text, str) or not text.strip():
             raise FormatError(path, number, 'missing "text" (a non-empty string)')
-        spans = sentiment = None
-        if "spans" in record:
-            spans = _jsonl_spans(path, number, record.pop("spans"), doccano=False)
-        if "sentiment" in record:
-            sentiment = record.pop("sentiment")
-            if sentiment is not None and not isinstance(sentiment, str):
-                raise FormatError(path, number, '"sentiment" must be a class name (a string)')
-        # doccano's "label" fills what "spans"/"sentiment" left open; with both given it is metadata
-        if "label" in record and (spans is None or sentiment is None):
+        spans = None
+        classes: dict[str, str] = {}
+        if span_spec is not None and span_spec.jsonl_key in record:
+            spans = _jsonl_spans(path, number, record.pop(span_spec.jsonl_key), doccano=False)
+        for spec in class_specs:
+            if spec.jsonl_key in record:
+                value = record.pop(spec.jsonl_key)
+                if value is not None and not isinstance(value, str):
+                    raise FormatError(path, number, f'"{spec.jsonl_key}" must be a class name (a string)')
+                if value is not None:
+                    classes[spec.name] = value
+        # doccano's "label" fills what the task keys left open; with both given it is metadata
+        if "label" in record and (spans is None or (label_task is not None and label_task not in classes)):
             raw = record["label"]
             shape = _label_shape(raw)
             if not shape:
@@ -168,13 +179,16 @@ def read_jsonl(path: pathlib.Path, *, split: str | None = None) -> Iterator[NewD
                                                 "nor a class")
             if shape == "spans" and spans is not None:
                 raise FormatError(path, number, '"label" holds entity spans but "spans" does too; keep one')
-            if shape == "class" and sentiment is not None:
-                raise FormatError(path, number, '"label" holds a class but "sentiment" does too; keep one')
+            if shape == "class" and label_task is None:
+                raise FormatError(path, number, '"label" holds a class, but there is no classification task')
+            if shape == "class" and label_task in classes:
+                key = task_registry.get(label_task).jsonl_key
+                raise FormatError(path, number, f'"label" holds a class but "{key}" does too; keep one')
             del record["label"]
             if shape == "spans":
                 spans = _jsonl_spans(path, number, raw, doccano=True)
             else:
-                sentiment = raw if isinstance(raw, str) else raw[0]
+                classes[label_task] = raw if isinstance(raw, str) else raw[0]
         if spans is not None:
             try:
                 spans = validate_spans(text, spans)
@@ -182,7 +196,7 @@ def read_jsonl(path: pathlib.Path, *, split: str | None = None) -> Iterator[NewD
                 raise FormatError(path, number, str(exc)) from None
         ext = record.get("id", "")
         yield NewDocument(text, source=source, external_id=str(ext) if ext is not None else "", split=split,
-                          meta=record, spans=spans, sentiment=sentiment, line=number)
+                          meta=record, spans=spans, classes=classes, line=number)
 
 
 # ---- CSV / TSV -----------------------------------------------------------------------
@@ -217,8 +231,10 @@ def read_csv(
     label_column: str | None = None,
     header: bool = True,
     label_map: dict[str, str] | None = None,
+    label_task: str | None = None,
 ) -> Iterator[NewDocument]:
-    """A text column and an optional label column (the sentiment class).
+    """A text column and an optional label column: the class of ``label_task`` (by default
+    the first classification task).
 
     Tab-separated when the file ends in .tsv (or its first line has a tab and
     no comma).  Without a header, columns are named by their 0-based position.
@@ -276,16 +292,24 @@ def read_csv(
         text = row[text_idx]
         if not text.strip():
             raise FormatError(path, number, "the text field is empty")
-        sentiment = None
+        classes: dict[str, str] = {}
         if label_idx >= 0 and row[label_idx].strip():
-            sentiment = row[label_idx].strip()
+            value = row[label_idx].strip()
             if label_map is not None:
-                if sentiment not in label_map:
-                    raise FormatError(path, number, f"label {sentiment!r} is not in the label map")
-                sentiment = label_map[sentiment]
+                if value not in label_map:
+                    raise FormatError(path, number, f"label {value!r} is not in the label map")
+                value = label_map[value]
+            classes[label_task or _default_class_task(path)] = value
         meta = {c: v for i, (c, v) in enumerate(zip(columns, row)) if i not in (text_idx, label_idx, *unnamed)}
         yield NewDocument(text, source=source, external_id=meta.get("id", ""), split=split, meta=meta,
-                          sentiment=sentiment, line=number)
+                          classes=classes, line=number)
+
+
+def _default_class_task(path: pathlib.Path) -> str:
+    specs = task_registry.class_tasks(task_registry.names())
+    if not specs:
+        raise FormatError(path, 0, "a label column needs a classification task, and none is registered")
+    return specs[0].name
 
 
 # ---- plain text ----------------------------------------------------------------------

@@ -12,6 +12,7 @@ import csv
 import pathlib
 from typing import Any
 
+from workbench import tasks as task_registry
 from workbench.errors import UserError
 from workbench.output_paths import writing_folder, writing_text
 from workbench.spans import spans_to_bio, tokenize
@@ -21,15 +22,16 @@ from workbench.strict_json import dumps as strict_json
 
 
 def write_jsonl(store: Store, path: str | pathlib.Path, *, overwrite: bool = False) -> int:
-    """Every document; ``spans``/``sentiment`` only where that task was accepted; metadata keys after."""
+    """Every document; each task's annotation under its key (``spans``, ``sentiment``, ...) only
+    where that task was accepted; metadata keys after."""
     n = 0
+    specs = task_registry.specs(store.tasks)
     with writing_text(path, overwrite=overwrite, protect=[store.path]) as fh:
         for doc, ann in queries.iter_documents(store):
             record: dict = {"text": doc.text}
-            if ann["ner"] is not None:
-                record["spans"] = [{"start": s.start, "end": s.end, "label": s.label} for s in ann["ner"]]
-            if ann["sentiment"] is not None:
-                record["sentiment"] = ann["sentiment"]
+            for spec in specs:
+                if ann[spec.name] is not None:
+                    record[spec.jsonl_key] = spec.to_json(ann[spec.name])
             for key, value in doc.meta.items():
                 record.setdefault(key, value)
             fh.write(strict_json(record, ensure_ascii=False) + "\n")
@@ -38,20 +40,23 @@ def write_jsonl(store: Store, path: str | pathlib.Path, *, overwrite: bool = Fal
 
 
 def write_conll(store: Store, path: str | pathlib.Path, *, overwrite: bool = False) -> int:
-    """NER-accepted documents as ``token TAG`` lines (IOB2).  A document's lines
+    """Documents accepted for the span task as ``token TAG`` lines (IOB2).  A document's lines
     are its sentences; ``-DOCSTART-`` separates documents (for sentence-level
     imports, wherever the original CoNLL document changed)."""
+    span = store.span_task
+    if span is None:
+        raise UserError("CoNLL holds entity tags, and this project has no span-labeling task; export JSONL or CSV")
     n = 0
     last_group = object()
     with writing_text(path, overwrite=overwrite, protect=[store.path]) as fh:
-        for doc, ann in queries.iter_documents(store, task="ner"):
+        for doc, ann in queries.iter_documents(store, task=span.name):
             group = doc.meta.get("conll_document", ("doc", doc.id))
             # conll_document 0: the source file had no -DOCSTART- lines
             if group != last_group and group != 0:
                 fh.write("-DOCSTART- O\n\n")
             last_group = group
             tokens = tokenize(doc.text, doc.pretokenized)
-            tags = spans_to_bio(tokens, ann["ner"] or [])
+            tags = spans_to_bio(tokens, ann[span.name] or [])
             for i, (tok, tag) in enumerate(zip(tokens, tags)):
                 # a newline between two tokens ends a sentence
                 if i and "\n" in doc.text[tokens[i - 1].end:tok.start]:
@@ -63,15 +68,23 @@ def write_conll(store: Store, path: str | pathlib.Path, *, overwrite: bool = Fal
 
 
 def write_csv(store: Store, path: str | pathlib.Path, *, overwrite: bool = False) -> int:
-    """One row per document: id, external id, split, text, sentiment, NER status and spans (JSON)."""
+    """One row per document: id, external id, split, text, each classification task's class
+    (``sentiment``, ...), then the span task's status and spans (JSON: ``ner_status``, ``spans``)."""
     n = 0
+    classes, span = store.class_tasks, store.span_task
+    head = ["id", "external_id", "split", "text"] + [c.jsonl_key for c in classes]
+    if span is not None:
+        head += [f"{span.name}_status", span.jsonl_key]
     with writing_text(path, overwrite=overwrite, protect=[store.path]) as fh:
         out = csv.writer(fh, delimiter="\t" if str(path).lower().endswith(".tsv") else ",")
-        out.writerow(["id", "external_id", "split", "text", "sentiment", "ner_status", "spans"])
+        out.writerow(head)
         for doc, ann in queries.iter_documents(store):
-            spans = strict_json([[s.start, s.end, s.label] for s in ann["ner"]]) if ann["ner"] is not None else ""
-            out.writerow([doc.id, doc.external_id, doc.split, doc.text, ann["sentiment"] or "",
-                          ann["status"].get("ner", ""), spans])
+            row = [doc.id, doc.external_id, doc.split, doc.text] + [ann[c.name] or "" for c in classes]
+            if span is not None:
+                value = ann[span.name]
+                row += [ann["status"].get(span.name, ""),
+                        strict_json([[s.start, s.end, s.label] for s in value]) if value is not None else ""]
+            out.writerow(row)
             n += 1
     return n
 
@@ -89,19 +102,22 @@ def write_hf(store: Store, path: str | pathlib.Path, *, overwrite: bool = False)
 
 
 def _write_hf(store: Store, folder: pathlib.Path, datasets: Any) -> int:
-    ner_names = ["O"] + [f"{p}-{lab}" for lab in store.label_names("ner") for p in ("B", "I")]
-    classes = store.label_names("sentiment")
-    features = datasets.Features({
-        "id": datasets.Value("int64"),
-        "text": datasets.Value("string"),
-        "tokens": datasets.Sequence(datasets.Value("string")),
-        "ner_tags": datasets.Sequence(datasets.ClassLabel(names=ner_names)),
-        "sentiment": datasets.ClassLabel(names=classes or ["none"]),
-    })
+    """Columns: id, text, tokens; ``<span task>_tags`` (BIO) when the project has a span task;
+    one ClassLabel column per classification task (-1 where a document lacks it)."""
+    span, classes = store.span_task, store.class_tasks
+    columns: dict[str, Any] = {"id": datasets.Value("int64"), "text": datasets.Value("string"),
+                               "tokens": datasets.Sequence(datasets.Value("string"))}
+    tag_names = span.model_labels(store.label_names(span.name)) if span is not None else []
+    if span is not None:
+        columns[f"{span.name}_tags"] = datasets.Sequence(datasets.ClassLabel(names=tag_names))
+    names = {c.name: store.label_names(c.name) for c in classes}
+    for c in classes:
+        columns[c.jsonl_key] = datasets.ClassLabel(names=names[c.name] or ["none"])
+    features = datasets.Features(columns)
     rows: dict[str, dict[str, list]] = {s: {k: [] for k in features} for s in ("train", "dev", "test")}
     n = 0
     for doc, ann in queries.iter_documents(store):
-        if ann["ner"] is None and ann["sentiment"] is None:
+        if all(ann[t] is None for t in store.tasks):
             continue
         split = doc.split if doc.split in rows else "train"
         tokens = tokenize(doc.text, doc.pretokenized)
@@ -109,10 +125,12 @@ def _write_hf(store: Store, folder: pathlib.Path, datasets: Any) -> int:
         row["id"].append(doc.id)
         row["text"].append(doc.text)
         row["tokens"].append([t.text for t in tokens])
-        row["ner_tags"].append(
-            [ner_names.index(t) for t in spans_to_bio(tokens, ann["ner"])] if ann["ner"] is not None else []
-        )
-        row["sentiment"].append(classes.index(ann["sentiment"]) if ann["sentiment"] is not None else -1)
+        if span is not None:
+            value = ann[span.name]
+            row[f"{span.name}_tags"].append(
+                [tag_names.index(t) for t in spans_to_bio(tokens, value)] if value is not None else [])
+        for c in classes:
+            row[c.jsonl_key].append(names[c.name].index(ann[c.name]) if ann[c.name] is not None else -1)
         n += 1
     # An empty split cannot be loaded back by datasets, so only splits with rows are saved.
     dd = datasets.DatasetDict({s: datasets.Dataset.from_dict(r, features=features)

@@ -28,6 +28,7 @@ from captum.attr import LayerIntegratedGradients
 from workbench.errors import UserError
 from workbench.inference.attention import word_scores
 from workbench.inference.predictor import Encoded, Predictor
+from workbench.jobs import CancelFn, check_cancelled
 from workbench.store import Document
 
 
@@ -59,6 +60,7 @@ def integrated_gradients(
     internal_batch_size: int = 24,
     max_steps: int | None = None,
     tolerance: float = 0.05,
+    cancelled: CancelFn | None = None,
 ) -> Attribution:
     """Attribute the score of ``label`` (default: the predicted one) to the words of ``doc``.
 
@@ -66,14 +68,14 @@ def integrated_gradients(
     integral is a sum over ``steps`` points; a model that flips its decision within a
     small stretch of the path needs more, which the completeness gap (``delta``) shows.
     With ``max_steps``, the steps double until the gap is below ``tolerance`` or the
-    steps reach ``max_steps``.
+    steps reach ``max_steps``.  ``cancelled`` is asked before each pass (Cancelled: workbench/jobs.py).
     """
     enc = predictor.encode([doc])[0]
     tensors = predictor._tensors([enc])
     ids, mask = tensors["input_ids"], tensors["attention_mask"]
     types = tensors.get("token_type_ids")     # word case (casing.py): part of the input, not attributed
     position: int | None = None
-    if predictor.task == "ner":
+    if predictor.token_level:
         pieces = dict(zip(enc.first_word, enc.first_piece))
         if not pieces:
             raise UserError("this document has no words to explain")
@@ -104,6 +106,7 @@ def integrated_gradients(
         model.set_attn_implementation("sdpa")
     try:
         while True:
+            check_cancelled(cancelled, "explanation cancelled")
             with torch.enable_grad():
                 attr, delta = lig.attribute(
                     inputs=ids, baselines=baseline, additional_forward_args=(mask, types), target=target,

@@ -1,23 +1,24 @@
 """Long inference jobs: predict a split or pre-annotate unlabeled documents, into the cache.
 
-Each job is a plain function taking ``on_progress`` and ``cancelled`` (DESIGN
-rule 2): run it on the CLI's thread or through ``ui/workers.py``.  It opens its
-own Store (a connection belongs to its thread), loads the model once, predicts
-in chunks and writes each chunk in one short transaction, so a cancelled job
-keeps what it finished.
+Each job is a plain function taking ``progress`` and ``cancelled`` (workbench/jobs.py):
+run it on the CLI's thread or through ``ui/workers.py``.  It opens its own Store (a
+connection belongs to its thread), loads the model once, predicts in chunks and writes
+each chunk in one short transaction, so a cancelled job keeps what it finished: its
+Cancelled carries the :class:`PredictSummary` of what was kept.
 """
 from __future__ import annotations
 
 import dataclasses
 import pathlib
 import time
-from typing import Any, Callable
+from typing import Any
 
 from workbench.inference import cache
 # {task: run_id}: the run whose suggestions the labeling screen shows and whose
 # confidences order "uncertain first" (defined with the queue, which needs no numpy)
 from workbench.inference.queue import SUGGESTIONS_SETTING
 from workbench.inference.run_model import RunModel, open_run
+from workbench.jobs import CancelFn, Cancelled, Progress, ProgressFn, check_cancelled, no_progress
 from workbench.store import SPLITS, Document, Store
 
 CHUNK = 256
@@ -30,17 +31,6 @@ MAX_DOC_CHARS = 250_000
 WHICH = (*SPLITS[:3], "unlabeled", "all")
 
 
-@dataclasses.dataclass(frozen=True)
-class JobProgress:
-    done: int
-    total: int
-    message: str = ""
-
-    @property
-    def fraction(self) -> float:
-        return self.done / self.total if self.total else 1.0
-
-
 @dataclasses.dataclass
 class PredictSummary:
     run_id: int
@@ -50,7 +40,6 @@ class PredictSummary:
     predicted: int          # newly predicted now
     cached: int             # already cached (not predicted again)
     seconds: float          # model time for the new ones
-    cancelled: bool = False
     skipped: list[int] = dataclasses.field(default_factory=list)   # too long to predict (MAX_DOC_CHARS)
 
     def skipped_note(self) -> str:
@@ -115,65 +104,75 @@ def _chunks(ids: list[int], lengths: dict[int, int]) -> list[list[int]]:
 
 def predict_into_cache(store: Store, run: RunModel, doc_ids: list[int], *, predictor: Any = None,
                        device: str | None = None, refresh: bool = False, batch_size: int = 64, int8: bool = False,
-                       on_progress: Callable[[JobProgress], None] | None = None,
-                       cancelled: Callable[[], bool] | None = None) -> PredictSummary:
+                       progress: ProgressFn = no_progress, cancelled: CancelFn | None = None) -> PredictSummary:
     """Predict the documents not yet cached (all of them with ``refresh``).  Thread: the caller's
     (``store`` must belong to it).  Without ``predictor`` the run's model is loaded on ``device``,
     and a large job predicts through ONNX Runtime on CPU (``int8``: its int8 export, for
-    suggestions; scores of labeled splits always come from the full-precision model)."""
+    suggestions; scores of labeled splits always come from the full-precision model).  A cancel
+    raises Cancelled with the summary of the chunks already predicted and cached (kept)."""
     # scores need the exact model: a document pre-annotated by the int8 copy and labeled since
     # is predicted again
     todo = list(doc_ids) if refresh else cache.missing(store, run.run_id, doc_ids, exact=not int8)
     summary = PredictSummary(run.run_id, run.task, "", len(doc_ids), 0, len(doc_ids) - len(todo), 0.0)
-    report = on_progress or (lambda p: None)
     lengths = _lengths(store, todo)
     summary.skipped = [i for i in todo if lengths.get(i, 0) > MAX_DOC_CHARS]
     if summary.skipped:
         todo = [i for i in todo if lengths.get(i, 0) <= MAX_DOC_CHARS]
-        report(JobProgress(0, len(todo), summary.skipped_note()))
-    report(JobProgress(0, len(todo), f"{summary.cached} already predicted" if summary.cached else "Predicting"))
+        progress(Progress(0, len(todo), summary.skipped_note()))
+    progress(Progress(0, len(todo), f"{summary.cached} already predicted" if summary.cached else "Predicting"))
     if not todo:
         return summary
     exact = True
     if predictor is None:
-        report(JobProgress(0, len(todo), "Loading the model"))
+        progress(Progress(0, len(todo), "Loading the model"))
         predictor = run.predictor(device)
         if len(todo) >= ONNX_FROM:
-            report(JobProgress(0, len(todo), "Preparing the fast CPU path (once per run)"))
+            progress(Progress(0, len(todo), "Preparing the fast CPU path (once per run)"))
             exact = predictor.use_onnx_runtime(int8=int8) != "int8"
     for chunk in _chunks(_by_length(todo, lengths), lengths):
-        if cancelled is not None and cancelled():
-            summary.cancelled = True
-            break
+        check_cancelled(cancelled, _cancelled_note(summary), summary)
         docs = _documents(store, chunk)
         t0 = time.perf_counter()
-        preds = predictor.predict(docs, batch_size=batch_size, cancelled=cancelled)
-        summary.seconds += time.perf_counter() - t0
-        if len(preds) != len(docs):  # cancelled midway through the chunk
-            summary.cancelled = True
-            break
+        try:
+            preds = predictor.predict(docs, batch_size=batch_size, cancelled=cancelled)
+        except Cancelled:   # midway through the chunk: the chunks before it are kept
+            raise Cancelled(_cancelled_note(summary), summary) from None
+        finally:
+            summary.seconds += time.perf_counter() - t0
         cache.save(store, run.run_id, preds, {d.id: d.text for d in docs}, exact=exact)
         summary.predicted += len(preds)
-        report(JobProgress(summary.predicted, len(todo), f"{summary.predicted:,} of {len(todo):,} documents"))
+        progress(Progress(summary.predicted, len(todo), f"{summary.predicted:,} of {len(todo):,} documents"))
     return summary
+
+
+def _cancelled_note(summary: PredictSummary) -> str:
+    kept = f"the {summary.predicted:,} predicted so far are kept" if summary.predicted else "nothing was predicted"
+    return f"prediction cancelled; {kept}"
 
 
 def predict_job(project: str | pathlib.Path, run_id: int | None, which: str = "dev", *, task: str | None = None,
                 refresh: bool = False, suggest: bool | None = None, device: str | None = None,
-                on_progress: Callable[[JobProgress], None] | None = None,
-                cancelled: Callable[[], bool] | None = None) -> PredictSummary:
+                progress: ProgressFn = no_progress, cancelled: CancelFn | None = None) -> PredictSummary:
     """Predict a split (or the unlabeled documents) with a run, into the cache.  Any thread:
     opens its own Store.  Pre-annotating (``which="unlabeled"``, or ``suggest=True``) also makes
-    the run the one whose suggestions the labeling screen shows."""
+    the run the one whose suggestions the labeling screen shows (also when cancelled: the
+    predictions kept are suggestions too; the Cancelled carries their summary)."""
     with Store(project) as store:
         run = open_run(store, run_id, task)
         ids = select_documents(store, run.task, which)
-        # unlabeled documents become suggestions that a person accepts or fixes: the int8 model
-        # serves them (1.7x faster, 99.6% of word tags the same); labeled splits are scored exactly
-        summary = predict_into_cache(store, run, ids, device=device, refresh=refresh, int8=which == "unlabeled",
-                                     on_progress=on_progress, cancelled=cancelled)
+        suggesting = suggest or (suggest is None and which == "unlabeled")
+        try:
+            # unlabeled documents become suggestions that a person accepts or fixes: the int8 model
+            # serves them (1.7x faster, 99.6% of word tags the same); labeled splits are scored exactly
+            summary = predict_into_cache(store, run, ids, device=device, refresh=refresh, int8=which == "unlabeled",
+                                         progress=progress, cancelled=cancelled)
+        except Cancelled as stop:
+            stop.partial.which = which
+            if suggesting:
+                set_suggestion_run(store, run.task, run.run_id)
+            raise
         summary.which = which
-        if suggest or (suggest is None and which == "unlabeled"):
+        if suggesting:
             set_suggestion_run(store, run.task, run.run_id)
     return summary
 

@@ -1,8 +1,8 @@
 """Predictions cached per run in the project file, so the review screen opens at once.
 
 Table ``predictions`` (schema migration 3): one row per (run, document) with the
-probabilities as float16 (NER: words x tags, NaN rows for words the model did
-not see; sentiment: one row of classes), plus the document's confidence and
+probabilities as the run's task packs them (``TaskSpec.pack``: float16, words x tags
+for entities, one row of classes for a classifier), plus the document's confidence and
 margin so "uncertain first" is an index scan.  Table ``suspicion`` holds the
 out-of-sample scores of a k-fold check.  Every write is one short transaction.
 
@@ -10,24 +10,14 @@ Any thread, with a Store opened on that thread.  numpy only (no torch).
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any, Iterable, Sequence
 
-import numpy as np
-
-from workbench.inference.records import NerPrediction, Prediction, SentimentPrediction, uncertainty
-from workbench.spans import tokenize
-from workbench.store import Store, text_hash
+from workbench import tasks as task_registry
+from workbench.inference.records import Prediction, uncertainty
+from workbench.tasks.base import Suspicion
+from workbench.store import Store, StoreError, text_hash
 from workbench.store.project import now
-
-
-def _pack(pred: Prediction) -> bytes:
-    if isinstance(pred, NerPrediction):
-        probs = pred.probs.astype(np.float16)
-        probs[~pred.seen] = np.nan
-        return probs.tobytes()
-    return pred.probs.astype(np.float16).tobytes()
 
 
 def save(store: Store, run_id: int, preds: Sequence[Prediction], texts: dict[int, str], exact: bool = True) -> None:
@@ -35,10 +25,11 @@ def save(store: Store, run_id: int, preds: Sequence[Prediction], texts: dict[int
     ``exact`` is False for predictions of the int8 copy (suggestions)."""
     rows = []
     stamp = now()
+    spec = _spec_of_run(store, run_id)
     for p in preds:
         conf, margin = uncertainty(p)
-        label = p.label if isinstance(p, SentimentPrediction) else None
-        rows.append((run_id, p.doc_id, text_hash(texts[p.doc_id]), _pack(p), label, conf, margin, stamp, int(exact)))
+        rows.append((run_id, p.doc_id, text_hash(texts[p.doc_id]), spec.pack(p), spec.predicted_class(p), conf,
+                     margin, stamp, int(exact)))
     with store.transaction():
         store.conn.executemany(
             "INSERT OR REPLACE INTO predictions"
@@ -46,20 +37,17 @@ def save(store: Store, run_id: int, preds: Sequence[Prediction], texts: dict[int
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def _unpack(task: str, doc_id: int, blob: bytes, names: list[str], text: str, pretokenized: bool) -> Prediction:
-    probs = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
-    if task == "sentiment":
-        return SentimentPrediction(doc_id, names, probs)
-    words = tokenize(text, pretokenized)
-    probs = probs.reshape(len(words), len(names)) if len(words) else np.zeros((0, len(names)), np.float32)
-    seen = ~np.isnan(probs[:, 0]) if len(words) else np.zeros(0, dtype=bool)
-    probs = np.where(seen[:, None], probs, 1.0 / len(names)).astype(np.float32)
-    return NerPrediction(doc_id, words, names, probs, seen)
+def _spec_of_run(store: Store, run_id: int) -> task_registry.TaskSpec:
+    row = store.conn.execute("SELECT task FROM runs WHERE id = ?", (run_id,)).fetchone()
+    if row is None:
+        raise StoreError(f"no run {run_id} in this project")
+    return task_registry.get(row[0])
 
 
 def load(store: Store, run_id: int, task: str, names: list[str],
          doc_ids: Sequence[int] | None = None) -> dict[int, Prediction]:
     """Cached predictions of ``run_id`` whose text has not changed since, by document id."""
+    spec = task_registry.get(task)
     sql = ("SELECT p.doc_id, p.probs, d.text, d.pretokenized, p.text_hash, d.hash FROM predictions p"
            " JOIN documents d ON d.id = p.doc_id WHERE p.run_id = ?")
     out: dict[int, Prediction] = {}
@@ -75,7 +63,7 @@ def load(store: Store, run_id: int, task: str, names: list[str],
             args += list(chunk)
         for doc_id, blob, text, pretok, h, dh in store.conn.execute(q, args):
             if h == dh:
-                out[doc_id] = _unpack(task, doc_id, blob, names, text, bool(pretok))
+                out[doc_id] = spec.unpack(doc_id, blob, names, text, bool(pretok))
     return out
 
 
@@ -108,14 +96,6 @@ def uncertain_unlabeled(store: Store, run_id: int, task: str, strategy: str = "l
 
 
 # ---- out-of-sample suspicion (k-fold) ---------------------------------------------------
-@dataclasses.dataclass(frozen=True)
-class Suspicion:
-    doc_id: int
-    score: float            # probability given to the gold label (NER: its worst word); low = suspicious
-    detail: dict[str, Any]  # gold, predicted, word ...
-    source: str
-
-
 def save_suspicion(store: Store, task: str, items: Iterable[Suspicion], *, replace_all: bool = True) -> None:
     rows = [(task, s.doc_id, float(s.score), json.dumps(s.detail), s.source, now()) for s in items]
     with store.transaction():

@@ -16,6 +16,7 @@ import numpy as np
 
 from workbench.inference.attention import attention_row, rollout, special_mass, word_scores
 from workbench.inference.predictor import Encoded, Predictor
+from workbench.jobs import CancelFn, Progress, ProgressFn, check_cancelled, no_progress
 from workbench.spans import Token
 from workbench.store import Document
 
@@ -46,7 +47,7 @@ class Explanation:
 
 def _query(pred: Predictor, enc: Encoded, word: int | None) -> tuple[int, int | None]:
     """The piece whose attention row is shown: [CLS] for sentiment, the word's first piece for NER."""
-    if pred.task != "ner" or not enc.first_piece:
+    if not pred.token_level or not enc.first_piece:
         return 0, None
     pieces = dict(zip(enc.first_word, enc.first_piece))
     word = word if word in pieces else min(pieces)
@@ -60,8 +61,8 @@ def attention(pred: Predictor, doc: Document, *, word: int | None = None, layer:
     prediction, enc, att = pred.predict_with_attention(doc)
     q, word = _query(pred, enc, word)
     row = rollout(att)[q] if use_rollout else attention_row(att, q, layer, head)
-    label = prediction.label if pred.task == "sentiment" else (prediction.tags[word] if word is not None else "")
-    where = "[CLS]" if pred.task == "sentiment" or word is None else repr(enc.words[word].text)
+    label = prediction.label if not pred.token_level else (prediction.tags[word] if word is not None else "")
+    where = "[CLS]" if not pred.token_level or word is None else repr(enc.words[word].text)
     if use_rollout:
         note = f"Attention rollout of {where} through {att.shape[0]} layers (where it looked, not what mattered)"
     else:
@@ -76,17 +77,19 @@ def attention(pred: Predictor, doc: Document, *, word: int | None = None, layer:
 
 
 def attribution(pred: Predictor, doc: Document, *, word: int | None = None, steps: int = 24,
-                internal_batch_size: int = 24, max_steps: int | None = None) -> Explanation:
-    """Integrated gradients for the predicted class (sentiment) or the word's predicted tag (NER)."""
+                internal_batch_size: int = 24, max_steps: int | None = None,
+                cancelled: CancelFn | None = None) -> Explanation:
+    """Integrated gradients for the predicted class (sentiment) or the word's predicted tag (NER).
+    ``cancelled`` is asked before each pass over the steps (Cancelled: workbench/jobs.py)."""
     from workbench.inference.attribution import integrated_gradients   # captum loads here
 
-    if pred.task == "ner":
+    if pred.token_level:
         enc = pred.encode([doc])[0]
         _, word = _query(pred, enc, word)
     else:
         word = None
     a = integrated_gradients(pred, doc, word=word, steps=steps, internal_batch_size=internal_batch_size,
-                             max_steps=max_steps)
+                             max_steps=max_steps, cancelled=cancelled)
     change = a.output - a.baseline_output
     approximate = a.delta >= 0.05 * max(abs(change), 0.01)
     note = (f"Attribution to the score of {a.label} (p = {a.probability:.2f}): red raised it, blue lowered it; "
@@ -98,7 +101,7 @@ def attribution(pred: Predictor, doc: Document, *, word: int | None = None, step
                        probability=a.probability, approximate=approximate)
 
 
-# ---- jobs for ui/workers.py -----------------------------------------------------------------
+# ---- jobs (workbench/jobs.py), run by ui/workers.py ----------------------------------------
 @dataclasses.dataclass(frozen=True)
 class Request:
     """What the Review screen asks to see."""
@@ -112,17 +115,24 @@ class Request:
     max_steps: int | None = 384
 
 
-def load_predictor(model_dir: str, max_length: int, *, on_progress=None, cancelled=None) -> Predictor:  # noqa: ANN001
+def load_predictor(model_dir: str, max_length: int, *, progress: ProgressFn = no_progress,
+                   cancelled: CancelFn | None = None) -> Predictor:
     """Load a run's model for explanations (eager attention).  Any thread; the predictor is
     then used by one explanation job at a time."""
+    check_cancelled(cancelled, "loading the model cancelled")
+    progress(Progress(0, 0, "Loading the model"))
     pred = Predictor(model_dir, max_length=max_length)
     pred.use_eager_attention()
     return pred
 
 
-def explain_job(pred: Predictor, request: Request, *, on_progress=None, cancelled=None) -> Explanation:  # noqa: ANN001
+def explain_job(pred: Predictor, request: Request, *, progress: ProgressFn = no_progress,
+                cancelled: CancelFn | None = None) -> Explanation:
     """Run one request.  Any thread (one job per predictor at a time)."""
+    check_cancelled(cancelled, "explanation cancelled")
     if request.kind == ATTRIBUTION:
-        return attribution(pred, request.doc, word=request.word, steps=request.steps, max_steps=request.max_steps)
+        progress(Progress(0, 0, "Computing attributions"))
+        return attribution(pred, request.doc, word=request.word, steps=request.steps, max_steps=request.max_steps,
+                           cancelled=cancelled)
     return attention(pred, request.doc, word=request.word, layer=request.layer, head=request.head,
                      use_rollout=request.kind == ROLLOUT)

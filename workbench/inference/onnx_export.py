@@ -83,7 +83,7 @@ def _export(model_dir: str | pathlib.Path, out: pathlib.Path, opset: int, tolera
     path = out / "model.onnx"
     names = list(inputs)      # input_ids, attention_mask, and token_type_ids for a word-case model
     axes = {name: {0: "batch", 1: "sequence"} for name in names}
-    axes["logits"] = {0: "batch", 1: "sequence"} if pred.task == "ner" else {0: "batch"}
+    axes["logits"] = {0: "batch", 1: "sequence"} if pred.token_level else {0: "batch"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
@@ -98,7 +98,7 @@ def _export(model_dir: str | pathlib.Path, out: pathlib.Path, opset: int, tolera
     got = session.run(["logits"], {k: v.cpu().numpy() for k, v in inputs.items()})[0]
     mask = inputs["attention_mask"].numpy().astype(bool)
     diff = np.abs(got - ref)
-    worst = float(diff[mask].max() if pred.task == "ner" else diff.max())
+    worst = float(diff[mask].max() if pred.token_level else diff.max())
     report = ExportReport(path, worst, tolerance, len(texts))
     if not report.ok:
         raise UserError(f"ONNX export differs from torch by {worst:.2g} (tolerance {tolerance:g}); "
@@ -163,7 +163,7 @@ def ensure_int8_onnx(model_dir: str | pathlib.Path) -> pathlib.Path:
             e = np.exp(logits - logits.max(axis=-1, keepdims=True))
             probs.append(e / e.sum(axis=-1, keepdims=True))
         diff = np.abs(probs[0] - probs[1]).max(axis=-1)
-        mean = float(diff[inputs["attention_mask"].astype(bool)].mean() if pred.task == "ner" else diff.mean())
+        mean = float(diff[inputs["attention_mask"].astype(bool)].mean() if pred.token_level else diff.mean())
         if mean > INT8_MEAN_TOLERANCE:
             raise UserError(f"int8 model differs from fp32 by {mean:.3f} on average (tolerance {INT8_MEAN_TOLERANCE})")
     remember(path.parent, [path.name], "onnx")   # ours: a later export may replace it

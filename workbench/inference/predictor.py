@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import dataclasses
 import pathlib
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 import torch
-from transformers import AutoModelForSequenceClassification, AutoModelForTokenClassification
 
 from workbench.errors import UserError
-from workbench.inference.records import NerPrediction, Prediction, SentimentPrediction
+from workbench import tasks as task_registry
+from workbench.inference.records import Prediction
 from workbench.inference.run_model import model_task
+from workbench.jobs import CancelFn, Progress, ProgressFn, check_cancelled
 from workbench.spans import Token, first_pieces, piece_words, tokenize
 from workbench.store import Document
 from workbench.modeling.casing import cases_of, uses_word_case
@@ -54,9 +55,11 @@ class Predictor:
             raise UserError(f"{self.model_dir}: no model here (config.json missing)")
         # checked with plain file reads before transformers sees the folder: no code of its own
         # (auto_map), safetensors weights, labels, tokenizer files
-        self.task = model_task(self.model_dir)
+        self.spec = task_registry.get(model_task(self.model_dir))
+        self.task = self.spec.name
+        self.token_level = self.spec.head is task_registry.Head.TOKEN
         self.device = torch.device(pick_device(device or "auto").torch_device)
-        cls = AutoModelForTokenClassification if self.task == "ner" else AutoModelForSequenceClassification
+        cls = self.spec.model_class()
         self.tokenizer = load_tokenizer(str(self.model_dir))
         try:
             with quiet_transformers():     # a mean-pooled model has no [CLS] pooler weights to load
@@ -94,7 +97,7 @@ class Predictor:
         for i, doc in enumerate(docs):
             offsets, special = batch["offset_mapping"][i], batch["special_tokens_mask"][i]
             wids = piece_words(offsets, special, [w.start for w in words[i]], [w.end for w in words[i]])
-            firsts = first_pieces(wids) if self.task == "ner" else []
+            firsts = first_pieces(wids) if self.token_level else []
             enc = Encoded(doc, words[i], list(batch["input_ids"][i]), wids, [p for p, _ in firsts],
                           [w for _, w in firsts])
             if self.word_case:
@@ -120,15 +123,8 @@ class Predictor:
         return out
 
     def _record(self, enc: Encoded, probs: np.ndarray) -> Prediction:
-        """``probs``: (pieces, labels) for NER, (labels,) for sentiment."""
-        if self.task == "sentiment":
-            return SentimentPrediction(enc.doc.id, self.labels, probs.astype(np.float32))
-        n = len(enc.words)
-        word_probs = np.full((n, len(self.labels)), 1.0 / len(self.labels), dtype=np.float32)
-        seen = np.zeros(n, dtype=bool)
-        word_probs[enc.first_word] = probs[enc.first_piece]
-        seen[enc.first_word] = True
-        return NerPrediction(enc.doc.id, enc.words, self.labels, word_probs, seen)
+        """``probs``: (pieces, labels) for a token task, (labels,) for a document task."""
+        return self.spec.prediction(enc.doc.id, enc.words, enc.first_word, enc.first_piece, probs, self.labels)
 
     # ---- prediction -------------------------------------------------------------
     @torch.inference_mode()
@@ -137,25 +133,25 @@ class Predictor:
         docs: Sequence[Document],
         *,
         batch_size: int = 64,
-        on_batch: Callable[[int], None] | None = None,
-        cancelled: Callable[[], bool] | None = None,
+        progress: ProgressFn | None = None,
+        cancelled: CancelFn | None = None,
     ) -> list[Prediction]:
         """Predictions in the order of ``docs``.  Documents are batched by length (less
-        padding); ``on_batch(n)`` is called after each batch with how many it held, and
-        ``cancelled()`` is checked before each batch (an empty list comes back when it says so)."""
+        padding); ``progress`` hears after each batch how many documents are done, and
+        ``cancelled()`` is asked before each batch (a cancel raises Cancelled: workbench/jobs.py)."""
         encoded = self.encode(docs)
         order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].input_ids))
         results: list[Prediction | None] = [None] * len(encoded)
         for b in range(0, len(order), batch_size):
-            if cancelled is not None and cancelled():
-                return []
+            check_cancelled(cancelled, "prediction cancelled")
             idx = order[b: b + batch_size]
             probs = self._probs(self._tensors([encoded[i] for i in idx]))
             for r, i in enumerate(idx):
-                results[i] = self._record(encoded[i], probs[r] if self.task == "sentiment"
-                                          else probs[r, : len(encoded[i].input_ids)])
-            if on_batch is not None:
-                on_batch(len(idx))
+                results[i] = self._record(encoded[i], probs[r, : len(encoded[i].input_ids)] if self.token_level
+                                          else probs[r])
+            if progress is not None:
+                done = b + len(idx)
+                progress(Progress(done, len(order), f"{done:,} of {len(order):,} documents"))
         return [r for r in results if r is not None]
 
     def _probs(self, tensors: dict[str, torch.Tensor]) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import pathlib
 
+from workbench import tasks as task_registry
 from workbench.errors import UserError
 from workbench.store import Store
 from workbench.training import runs
@@ -36,11 +37,13 @@ class RunModel:
     title: str
 
     @property
+    def spec(self) -> task_registry.TaskSpec:
+        return task_registry.get(self.task)
+
+    @property
     def entity_labels(self) -> list[str]:
-        """NER: the entity types (from the B- tags); sentiment: the classes."""
-        if self.task != "ner":
-            return list(self.label_names)
-        return [t[2:] for t in self.label_names if t.startswith("B-")]
+        """The project's labels this model predicts (entity types from its B- tags, or classes)."""
+        return self.spec.project_labels(self.label_names)
 
     def predictor(self, device: str | None = None):  # -> Predictor (torch loads here, not at import)
         """Load the model (seconds for MiniLM).  Thread: the one that will use it."""

@@ -13,7 +13,8 @@ that matter.  Out-of-sample comes from either
   copy of the project where one fold's labels are hidden, each predicting the
   fold it did not see.  Every labeled document gets a score.
 
-Jobs take ``on_progress`` and ``cancelled`` and open their own Store: any thread.
+Jobs take ``progress`` and ``cancelled`` (workbench/jobs.py) and open their own Store: any
+thread.  A cancel raises Cancelled and stores nothing.
 """
 from __future__ import annotations
 
@@ -24,15 +25,15 @@ import shutil
 import sqlite3
 import tempfile
 import types
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from workbench.inference import cache
-from workbench.inference.batch import JobProgress, predict_into_cache
+from workbench.inference.batch import predict_into_cache
 from workbench.inference.cache import Suspicion
-from workbench.inference.records import NerPrediction, Prediction
 from workbench.inference.review import build_review, gold_labels
+from workbench.errors import UserError
 from workbench.inference.run_model import RunModel, open_run
-from workbench.spans import spans_to_bio
+from workbench.jobs import CancelFn, Cancelled, Progress, ProgressFn, check_cancelled, no_progress
 from workbench.store import Store
 from workbench.training import config_fields
 from workbench.training.config import TrainConfig
@@ -40,23 +41,7 @@ from workbench.training.config import TrainConfig
 # Below this probability of the gold label the model thinks the label is more likely wrong than
 # right: worth a look even where its own top choice is the gold one (a close call).
 LOW_GOLD_P = 0.5
-
-
-def score(pred: Prediction, gold: Any, source: str) -> Suspicion:
-    """The self-confidence of the gold label(s), with what the model said instead."""
-    if isinstance(pred, NerPrediction):
-        gold_tags = spans_to_bio(pred.words, gold)
-        p = pred.gold_probability(gold_tags)
-        if not len(p):
-            return Suspicion(pred.doc_id, 1.0, {"words": 0}, source)
-        k = int(p.argmin())
-        tags = pred.tags
-        disagree = sum(1 for i, t in enumerate(tags) if pred.seen[i] and t != gold_tags[i])
-        detail = {"word": pred.words[k].text, "start": pred.words[k].start, "end": pred.words[k].end,
-                  "gold": gold_tags[k], "pred": tags[k], "pred_p": float(pred.confidences[k]), "disagree": disagree}
-        return Suspicion(pred.doc_id, float(p[k]), detail, source)
-    detail = {"gold": gold, "pred": pred.label, "pred_p": pred.confidence}  # type: ignore[union-attr]
-    return Suspicion(pred.doc_id, pred.gold_probability(gold), detail, source)  # type: ignore[union-attr]
+CANCELLED = "check cancelled; nothing was stored"
 
 
 def rank(items: Sequence[Suspicion]) -> list[Suspicion]:
@@ -86,18 +71,20 @@ def precision_at(ranked: Sequence[int], flipped: set[int], n: int | None = None)
 def from_run(store: Store, run: RunModel, split: str = "dev") -> list[Suspicion]:
     """Scores from a run's cached predictions on ``split`` (a split it did not train on)."""
     rs = build_review(store, run, split)
-    return rank([score(rs.predictions[r.doc_id], rs.gold[r.doc_id], f"run {run.run_id} {split}")
+    return rank([run.spec.suspicion(rs.predictions[r.doc_id], rs.gold[r.doc_id], f"run {run.run_id} {split}")
                  for r in rs.reviews])
 
 
 def dev_job(project: str | pathlib.Path, run_id: int | None, task: str | None = None, split: str = "dev", *,
-            on_progress: Callable[[JobProgress], None] | None = None,
-            cancelled: Callable[[], bool] | None = None) -> list[Suspicion]:
+            progress: ProgressFn = no_progress, cancelled: CancelFn | None = None) -> list[Suspicion]:
     """Predict ``split`` with the run where not cached, then rank it.  Any thread."""
     with Store(project) as store:
         run = open_run(store, run_id, task)
         gold, _ = gold_labels(store, run.task, split)
-        predict_into_cache(store, run, sorted(gold), on_progress=on_progress, cancelled=cancelled)
+        try:
+            predict_into_cache(store, run, sorted(gold), progress=progress, cancelled=cancelled)
+        except Cancelled:
+            raise Cancelled(CANCELLED) from None
         return from_run(store, run, split)
 
 
@@ -145,19 +132,19 @@ def _copy_project(src: pathlib.Path, dst: pathlib.Path) -> None:
 
 
 def kfold_job(project: str | pathlib.Path, task: str, settings: KFoldSettings = KFoldSettings(), *,
-              save: bool = True, on_progress: Callable[[JobProgress], None] | None = None,
-              cancelled: Callable[[], bool] | None = None) -> list[Suspicion]:
+              save: bool = True, progress: ProgressFn = no_progress,
+              cancelled: CancelFn | None = None) -> list[Suspicion]:
     """Score every labeled document of ``task`` out of sample with k-fold training.
 
     Each fold trains on a private copy of the project (the user's file only gets the
     final scores, when ``save``), so runs and models of the folds leave no trace.
-    Returns [] when cancelled.  Any thread; minutes on CPU for the default base model.
+    A cancel raises Cancelled and stores nothing.  Any thread; minutes on CPU for the default
+    base model.
     """
     from workbench.training import train   # torch loads here
 
     if settings.k < 2:
         raise ValueError("k-fold needs k >= 2")
-    report = on_progress or (lambda p: None)
     project = pathlib.Path(project)
     with Store(project) as store:
         gold, _ = gold_labels(store, task, None)
@@ -168,8 +155,7 @@ def kfold_job(project: str | pathlib.Path, task: str, settings: KFoldSettings = 
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="workbench-kfold-"))
     try:
         for i, held in enumerate(parts):
-            if cancelled is not None and cancelled():
-                return []
+            check_cancelled(cancelled, CANCELLED)
             copy = tmp / f"fold{i}.db"
             _copy_project(project, copy)
             with Store(copy) as fold_store:
@@ -180,22 +166,25 @@ def kfold_job(project: str | pathlib.Path, task: str, settings: KFoldSettings = 
                     fold_store.conn.executemany("UPDATE annotations SET status = 'draft' WHERE doc_id = ? AND task = ?",
                                                 [(d, task) for d in hide])
 
-            def fold_progress(p: Any, i: int = i) -> None:
-                report(JobProgress(int((i + 0.9 * getattr(p, "fraction", 0.0)) * scale), settings.k * scale,
-                                   f"fold {i + 1} of {settings.k}: {p.message or 'training'}"))
+            def fold_progress(p: Progress, i: int = i) -> None:
+                progress(Progress(int((i + 0.9 * p.fraction) * scale), settings.k * scale,
+                                  f"fold {i + 1} of {settings.k}: {p.message or 'training'}"))
 
             cfg = settings.fold_config(copy, task, i, tmp / f"runs{i}")
-            result = train(cfg, on_progress=fold_progress, cancelled=cancelled)
-            if result.status != "done" or not result.model_dir:
-                return []
-            with Store(copy) as fold_store:
-                run = open_run(fold_store, result.run_id)
-                predict_into_cache(fold_store, run, held, cancelled=cancelled)
-                preds = cache.load(fold_store, run.run_id, task, run.label_names, held)
-            if len(preds) != len(held):
-                return []
-            out += [score(preds[d], gold[d], f"{settings.k}-fold") for d in held]
-            report(JobProgress((i + 1) * scale, settings.k * scale, f"fold {i + 1} of {settings.k} scored"))
+            try:
+                result = train(cfg, progress=fold_progress, cancelled=cancelled)
+                if not result.model_dir:
+                    raise UserError(f"fold {i + 1} of {settings.k} saved no model ({result.message}); "
+                                    "nothing was stored")
+                with Store(copy) as fold_store:
+                    run = open_run(fold_store, result.run_id)
+                    predict_into_cache(fold_store, run, held, cancelled=cancelled)
+                    preds = cache.load(fold_store, run.run_id, task, run.label_names, held)
+            except Cancelled:   # the fold's run and predictions live in the copy, which goes
+                raise Cancelled(CANCELLED) from None
+            # a document too long to predict (batch.MAX_DOC_CHARS) has no score
+            out += [run.spec.suspicion(preds[d], gold[d], f"{settings.k}-fold") for d in held if d in preds]
+            progress(Progress((i + 1) * scale, settings.k * scale, f"fold {i + 1} of {settings.k} scored"))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     ranked = rank(out)

@@ -19,6 +19,8 @@ from workbench.errors import UserError
 from workbench.paths import default_base_model_dir
 from workbench.modeling.model_folder import REMOTE_CODE, refuse_remote_code
 from workbench.modeling.pooling import restore_pooling
+from workbench.tasks.base import TaskSpec
+from workbench.tasks.registry import TASK_KEY
 
 
 def resolve_base_model(spec: str | os.PathLike | None) -> str:
@@ -80,19 +82,22 @@ def load_tokenizer(source: str) -> Any:
     return tok
 
 
-def load_model(source: str, task: str, label_names: Sequence[str], tokenizer: Any) -> nn.Module:
-    """The base model with a fresh (or reused, when the sizes match) classification head."""
-    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoModelForTokenClassification
+def load_model(source: str, spec: TaskSpec, label_names: Sequence[str], tokenizer: Any) -> nn.Module:
+    """The base model with a fresh (or reused, when the sizes match) head for ``spec``'s task.
+    The model's config names the task (``workbench_task``), so a saved run says what it is for."""
+    from transformers import AutoConfig
 
     id2label = {i: name for i, name in enumerate(label_names)}
     label2id = {name: i for i, name in id2label.items()}
-    auto = AutoModelForTokenClassification if task == "ner" else AutoModelForSequenceClassification
+    auto = spec.model_class()
+    task = spec.name
     try:
         with quiet_transformers():
             config = AutoConfig.from_pretrained(source, num_labels=len(label_names), id2label=id2label,
                                                 label2id=label2id, trust_remote_code=False)
             if getattr(config, "pad_token_id", None) is None:
                 config.pad_token_id = tokenizer.pad_token_id
+            setattr(config, TASK_KEY, task)
             model = auto.from_pretrained(source, config=config, use_safetensors=True, ignore_mismatched_sizes=True,
                                          trust_remote_code=False)
         restore_pooling(model)     # an earlier run's model, trained with mean pooling, keeps it

@@ -13,13 +13,13 @@ import pathlib
 import struct
 from typing import Any
 
+from workbench import tasks as task_registry
 from workbench.errors import UserError
 
 REMOTE_CODE = "this model folder asks to run its own code; the app never runs code from a model folder"
 PICKLE_PATTERNS = ("*.bin", "*.pt", "*.pth", "*.ckpt")   # torch.save files: unpickling them can run code
 MAX_JSON_BYTES = 64 << 20          # a tokenizer.json of a large vocabulary is ~20 MB
 MAX_HEADER_BYTES = 100 << 20       # safetensors' own limit for its JSON header
-TASK_OF = {"TokenClassification": "ner", "SequenceClassification": "sentiment"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,7 +27,7 @@ class ModelInfo:
     """A trained classifier folder, as read from its config.json."""
 
     folder: pathlib.Path
-    task: str                   # "ner" or "sentiment"
+    task: str                   # the registered task it was trained for (workbench/tasks/)
     label_names: list[str]      # id order: BIO tags (NER) or classes (sentiment)
     config: dict[str, Any]
 
@@ -141,8 +141,12 @@ def check_model_folder(folder: str | pathlib.Path, shown: str | None = None, *, 
     arch = config.get("architectures")
     if not isinstance(arch, list) or not all(isinstance(a, str) for a in arch):
         raise UserError(f"{shown}/config.json: 'architectures' should be a list of class names")
-    tasks = {task for a in arch for key, task in TASK_OF.items() if a.endswith("For" + key)}
-    if len(tasks) != 1:
+    spec = task_registry.for_model(config)
+    if spec is None:
+        named = config.get(task_registry.TASK_KEY)
+        if named is not None:
+            raise UserError(f"{shown}/config.json: a model for the task {str(named)[:40]!r}, which this app does "
+                            f"not have (its tasks: {', '.join(task_registry.names())})")
         raise UserError(f"{shown}/config.json: not a token or sequence classifier "
                         f"({', '.join(arch) or 'no architecture named'})")
     if not isinstance(config.get("model_type"), str) or not config["model_type"]:
@@ -157,7 +161,7 @@ def check_model_folder(folder: str | pathlib.Path, shown: str | None = None, *, 
             raise UserError(f"{shown}/{name}: not a regular file")
     if thorough and not isinstance(read_json(folder / "tokenizer.json", f"{shown}/tokenizer.json"), dict):
         raise UserError(f"{shown}/tokenizer.json: not a JSON object")
-    return ModelInfo(folder, tasks.pop(), names, config)
+    return ModelInfo(folder, spec.name, names, config)
 
 
 def _label_names(config: dict[str, Any], shown: str) -> list[str]:

@@ -1,10 +1,10 @@
 """The project store: one SQLite file per project (see project.py)."""
 from workbench.store.models import (
-    PALETTE, SPLITS, STATUSES, TASKS, Annotation, DocFilter, DocRow, Document, Label, NewDocument,
+    PALETTE, SPLITS, STATUSES, Annotation, DocFilter, DocRow, Document, Label, NewDocument,
 )
 from workbench.store.project import Store, StoreError, assign_split, text_hash
 
 __all__ = [
-    "PALETTE", "SPLITS", "STATUSES", "TASKS", "Annotation", "DocFilter", "DocRow", "Document", "Label",
+    "PALETTE", "SPLITS", "STATUSES", "Annotation", "DocFilter", "DocRow", "Document", "Label",
     "NewDocument", "Store", "StoreError", "assign_split", "text_hash",
 ]

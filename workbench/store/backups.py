@@ -20,9 +20,9 @@ import pathlib
 import re
 import sqlite3
 import time
-from typing import Callable
 
 from workbench import paths
+from workbench.jobs import CancelFn, Cancelled, Progress, ProgressFn
 from workbench.store.errors import StoreError, damaged
 from workbench.store.locking import connect
 from workbench.store.opening import check_file, identify, read_connection
@@ -34,12 +34,7 @@ _NAME = re.compile(r"^(?P<stem>.*)-(?P<stamp>\d{4}-\d\d-\d\d-\d{6})\.db$")
 # can be cancelled and its progress shown.
 _STEP_PAGES = 1024
 
-Progress = Callable[[int, int], None]
 _clock = _dt.datetime.now     # local time: "one a day" is the user's day (tests set the clock)
-
-
-class BackupCancelled(Exception):
-    """The copy was stopped (the app is closing); nothing was kept."""
 
 
 def backups_root() -> pathlib.Path:
@@ -81,13 +76,14 @@ def made_at(backup: pathlib.Path) -> str:
 
 
 def copy_database(source: pathlib.Path, target: pathlib.Path, *, check: bool = False,
-                  on_progress: Progress | None = None, cancelled: Callable[[], bool] | None = None) -> None:
+                  progress: ProgressFn | None = None, cancelled: CancelFn | None = None) -> None:
     """A consistent copy of the SQLite file ``source`` at ``target``.
 
     The copy holds one read snapshot from start to end, so writers elsewhere neither
     wait for it nor make it start over.  It is written under a temporary name and
     renamed into place: ``target`` is the whole copy or untouched.  With ``check``,
-    a copy that fails ``PRAGMA quick_check`` is deleted and StoreError raised.
+    a copy that fails ``PRAGMA quick_check`` is deleted and StoreError raised.  A cancel
+    (workbench/jobs.py) raises Cancelled between steps and keeps nothing.
     """
     if os.access(source, os.W_OK) and os.access(source.parent, os.W_OK | os.X_OK):
         # A plain connection, used only to read: unlike a read-only one it removes the
@@ -102,10 +98,10 @@ def copy_database(source: pathlib.Path, target: pathlib.Path, *, check: bool = F
         src.execute("SELECT count(*) FROM sqlite_master").fetchone()   # the snapshot starts here
 
         def step(_status: int, remaining: int, total: int) -> None:
-            if cancelled is not None and cancelled():
-                raise BackupCancelled("backup stopped; nothing was kept")
-            if on_progress is not None:
-                on_progress(total - remaining, total)
+            if cancelled is not None and cancelled():   # (``check`` here is the quick_check flag)
+                raise Cancelled("backup stopped; nothing was kept")
+            if progress is not None:
+                progress(Progress(total - remaining, total, f"Copying {source.name}"))
 
         dst = sqlite3.connect(tmp, isolation_level=None)
         try:
@@ -126,8 +122,8 @@ def copy_database(source: pathlib.Path, target: pathlib.Path, *, check: bool = F
         src.close()
 
 
-def backup_project(project: str | pathlib.Path, *, daily: bool = False, on_progress: Progress | None = None,
-                   cancelled: Callable[[], bool] | None = None) -> pathlib.Path | None:
+def backup_project(project: str | pathlib.Path, *, daily: bool = False, progress: ProgressFn | None = None,
+                   cancelled: CancelFn | None = None) -> pathlib.Path | None:
     """Copy ``project`` into its backup folder now and keep the newest ``KEEP`` copies.
 
     With ``daily``, do nothing (and return None) when a copy was already made today.
@@ -156,7 +152,7 @@ def backup_project(project: str | pathlib.Path, *, daily: bool = False, on_progr
         note.write_text(f"Automatic backups of {project.resolve()}\n", encoding="utf-8")
     target = folder / f"{project.resolve().stem}-{now.strftime(_STAMP)}.db"
     try:
-        copy_database(project, target, check=True, on_progress=on_progress, cancelled=cancelled)
+        copy_database(project, target, check=True, progress=progress, cancelled=cancelled)
     except sqlite3.DatabaseError as exc:
         raise damaged(project, str(exc)) from exc
     for old in list_backups(project)[KEEP:]:
@@ -164,14 +160,12 @@ def backup_project(project: str | pathlib.Path, *, daily: bool = False, on_progr
     return target
 
 
-def auto_backup(project: str | pathlib.Path, *, on_progress: Progress | None = None,
-                cancelled: Callable[[], bool] | None = None) -> pathlib.Path | None:
-    """The app's daily copy (see :func:`backup_project`); a worker thread runs it after a project opens."""
-    try:
-        return backup_project(project, daily=True, on_progress=on_progress, cancelled=cancelled)
-    except BackupCancelled:
-        return None
+def auto_backup(project: str | pathlib.Path, *, progress: ProgressFn | None = None,
+                cancelled: CancelFn | None = None) -> pathlib.Path | None:
+    """The app's daily copy (see :func:`backup_project`); a worker thread runs it after a project opens.
+    None when a copy was already made today; Cancelled (nothing kept) when stopped."""
+    return backup_project(project, daily=True, progress=progress, cancelled=cancelled)
 
 
-__all__ = ["KEEP", "BackupCancelled", "StoreError", "auto_backup", "backup_folder", "backup_project",
+__all__ = ["KEEP", "Cancelled", "StoreError", "auto_backup", "backup_folder", "backup_project",
            "copy_database", "list_backups", "made_at", "newest_backup"]

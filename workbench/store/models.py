@@ -6,7 +6,6 @@ from typing import Any
 
 from workbench.spans import Span
 
-TASKS = ("ner", "sentiment")
 SPLITS = ("train", "dev", "test", "unassigned")
 STATUSES = ("unlabeled", "draft", "accepted", "skipped")
 
@@ -42,9 +41,10 @@ class Document:
 class NewDocument:
     """A parsed record on its way into the store.
 
-    ``spans``/``sentiment`` of None mean "not labeled for that task";
-    ``spans=[]`` means "labeled: no entities".  ``line`` is where the record
-    started in its file, for error messages.
+    ``spans`` are for the project's span-labeling task: None means "not labeled",
+    ``spans=[]`` means "labeled: no entities".  ``classes`` maps a classification
+    task's name to the document's class (a task left out: not labeled).  ``line``
+    is where the record started in its file, for error messages.
     """
 
     text: str
@@ -54,7 +54,7 @@ class NewDocument:
     meta: dict[str, Any] = dataclasses.field(default_factory=dict)
     pretokenized: bool = False
     spans: list[Span] | None = None
-    sentiment: str | None = None
+    classes: dict[str, str] = dataclasses.field(default_factory=dict)
     line: int = 0
 
 
@@ -64,7 +64,7 @@ class Annotation:
     task: str
     status: str
     spans: tuple[Span, ...] = ()
-    sentiment: str | None = None
+    choice: str | None = None           # a classification task's class
     annotator: str = ""
     updated: str | None = None
 
@@ -75,19 +75,18 @@ class DocFilter:
 
     task: str | None = None          # with status: which task's status to filter on
     status: str | None = None        # unlabeled / draft / accepted / skipped / labeled
-    label: str | None = None         # has an NER span or sentiment class with this name
+    label: str | None = None         # has a span or a class with this name
     split: str | None = None
     search: str | None = None        # full-text (FTS5) query
 
 
 @dataclasses.dataclass(frozen=True)
 class DocRow:
-    """One line of the document list."""
+    """One line of the document list: each task's status, each classification task's class."""
 
     id: int
     split: str
     preview: str
-    ner_status: str | None
-    sentiment_status: str | None
-    sentiment: str | None
+    statuses: dict[str, str]
+    classes: dict[str, str]
     entity_count: int

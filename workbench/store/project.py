@@ -12,15 +12,17 @@ import hashlib
 import json
 import pathlib
 import sqlite3
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
+from workbench import tasks as task_registry
+from workbench.errors import UserError
 from workbench.spans import Span, SpanError, validate_spans
 from workbench.store import opening, schema
 from workbench.store.errors import StoreError, describe, is_environmental
 from workbench.store.errors import read_only as read_only_error
 from workbench.store.locking import begin_immediate
 from workbench.store.staging import ImportStage
-from workbench.store.models import PALETTE, STATUSES, TASKS, Annotation, Document, Label, NewDocument
+from workbench.store.models import PALETTE, STATUSES, Annotation, Document, Label, NewDocument
 
 
 def now() -> str:
@@ -93,15 +95,28 @@ class Store:
     def create(
         cls,
         path: str | pathlib.Path,
-        tasks: Sequence[str] = TASKS,
-        ner_labels: Sequence[str] = (),
-        sentiment_classes: Sequence[str] = (),
+        tasks: Sequence[str],
+        entity_labels: Sequence[str] = (),
+        classes: Sequence[str] = (),
         name: str | None = None,
+        labels: Mapping[str, Sequence[str]] | None = None,
     ) -> "Store":
+        """A new project with ``tasks`` (registered task names).  ``entity_labels`` go to its span
+        task, ``classes`` to its first classification task; ``labels`` gives any task's labels
+        by name."""
         path = pathlib.Path(path)
-        bad = [t for t in tasks if t not in TASKS]
-        if bad or not tasks:
-            raise StoreError(f"tasks must be some of {', '.join(TASKS)}; got {', '.join(tasks) or 'none'}")
+        try:
+            tasks = task_registry.check_project_tasks(tasks)
+        except UserError as exc:
+            raise StoreError(str(exc)) from None
+        by_task = {t: list(v) for t, v in (labels or {}).items()}
+        span = task_registry.span_task(tasks)
+        first_class = next(iter(task_registry.class_tasks(tasks)), None)
+        for spec, given in ((span, entity_labels), (first_class, classes)):
+            if given and spec is None:
+                raise StoreError(f"labels {', '.join(given)} were given, but no task of the project takes them")
+            if given:
+                by_task.setdefault(spec.name, []).extend(given)
         path.parent.mkdir(parents=True, exist_ok=True)
         store = cls(path, _create=True)
         try:
@@ -111,10 +126,9 @@ class Store:
                 schema.create(store.conn)
                 store._set("tasks", list(tasks))
                 store._set("name", name or path.stem)
-                for lab in ner_labels:
-                    store.add_label("ner", lab)
-                for cls_name in sentiment_classes:
-                    store.add_label("sentiment", cls_name)
+                for task in tasks:
+                    for lab in by_task.get(task, ()):
+                        store.add_label(task, lab)
         except BaseException:
             store.close()
             for made in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
@@ -193,10 +207,22 @@ class Store:
     def tasks(self) -> list[str]:
         return list(self.setting("tasks", []))
 
+    @property
+    def span_task(self) -> task_registry.TaskSpec | None:
+        """The project's span-labeling task, if it has one."""
+        return task_registry.span_task(self.tasks)
+
+    @property
+    def class_tasks(self) -> list[task_registry.TaskSpec]:
+        """The project's classification tasks, in the project's order."""
+        return task_registry.class_tasks(self.tasks)
+
     def enable_task(self, task: str) -> None:
         """Turn a task on; every existing document gets an unlabeled row for it."""
-        if task not in TASKS:
-            raise StoreError(f"unknown task {task!r}")
+        try:
+            task_registry.check_project_tasks(list(dict.fromkeys(self.tasks + [task])))
+        except UserError as exc:
+            raise StoreError(str(exc)) from None
         with self.transaction():
             if task not in self.tasks:
                 self._set("tasks", self.tasks + [task])
@@ -218,12 +244,13 @@ class Store:
     def _label_id(self, task: str, name: str) -> int:
         row = self.conn.execute("SELECT id FROM labels WHERE task = ? AND name = ?", (task, name)).fetchone()
         if row is None:
-            raise StoreError(f"unknown {'label' if task == 'ner' else 'class'} {name!r}")
+            noun = task_registry.get(task).noun if task_registry.is_task(task) else "label"
+            raise StoreError(f"unknown {noun} {name!r}")
         return row[0]
 
     def add_label(self, task: str, name: str, color: str | None = None, shortcut: str | None = None) -> Label:
         name = name.strip()
-        if task not in TASKS:
+        if not task_registry.is_task(task):
             raise StoreError(f"unknown task {task!r}")
         if not name or any(c.isspace() for c in name):
             raise StoreError(f"label name {name!r} must be non-empty and contain no spaces")
@@ -232,10 +259,10 @@ class Store:
             raise StoreError(f"label {name!r} already exists")
         pos = len(existing)
         if shortcut is None:
-            # Entity labels take 1-9, sentiment classes take letters after them,
+            # Each task hands out keys from its own pool (entity labels 1-9, sentiment classes
             # so both rows of keys work on the same document.
-            used = {lab.shortcut for lab in self.labels("ner") + self.labels("sentiment")}
-            pool = "123456789" if task == "ner" else "qwertyuiop"
+            used = {r[0] for r in self.conn.execute("SELECT shortcut FROM labels")}
+            pool = task_registry.get(task).shortcut_pool
             shortcut = next((k for k in pool if k not in used), "")
         with self.transaction():
             cur = self.conn.execute(
@@ -314,16 +341,15 @@ class Store:
         ).fetchone()
         if row is None:
             raise StoreError(f"document {doc_id} has no {task} task")
-        spans: tuple[Span, ...] = ()
-        if task == "ner":
-            spans = tuple(
-                Span(*r)
-                for r in self.conn.execute(
-                    'SELECT s.start, s."end", l.name FROM spans s JOIN labels l ON l.id = s.label_id'
-                    " WHERE s.doc_id = ? ORDER BY s.start",
-                    (doc_id,),
-                )
+        # spans belong to a task through their labels: a classification task has none
+        spans = tuple(
+            Span(*r)
+            for r in self.conn.execute(
+                'SELECT s.start, s."end", l.name FROM spans s JOIN labels l ON l.id = s.label_id'
+                " WHERE s.doc_id = ? AND l.task = ? ORDER BY s.start",
+                (doc_id, task),
             )
+        )
         return Annotation(doc_id, task, row[0], spans, row[1], row[2], row[3])
 
     def _touch(self, doc_id: int, task: str, status: str, annotator: str, class_id: int | None = None,
@@ -340,15 +366,19 @@ class Store:
             raise StoreError(f"document {doc_id} has no {task} task")
 
     def set_spans(self, doc_id: int, spans: Iterable[Span], *, status: str = "draft", annotator: str = "") -> list[Span]:
-        """Replace the document's NER spans (validated) and set its status, in one transaction."""
+        """Replace the document's spans for the project's span task (validated) and set its
+        status, in one transaction."""
+        spec = self.span_task
+        if spec is None:
+            raise StoreError("this project has no span-labeling task")
         text = self.document(doc_id).text
         try:
-            clean = validate_spans(text, spans, self.label_names("ner"))
+            clean = validate_spans(text, spans, self.label_names(spec.name))
         except SpanError as exc:
             raise StoreError(f"document {doc_id}: {exc}") from exc
-        ids = {lab.name: lab.id for lab in self.labels("ner")}
+        ids = {lab.name: lab.id for lab in self.labels(spec.name)}
         with self.transaction():
-            self._touch(doc_id, "ner", status, annotator)
+            self._touch(doc_id, spec.name, status, annotator)
             self.conn.execute("DELETE FROM spans WHERE doc_id = ?", (doc_id,))
             self.conn.executemany(
                 'INSERT INTO spans (doc_id, start, "end", label_id) VALUES (?, ?, ?, ?)',
@@ -356,10 +386,12 @@ class Store:
             )
         return clean
 
-    def set_sentiment(self, doc_id: int, class_name: str | None, *, status: str = "draft", annotator: str = "") -> None:
-        class_id = self._label_id("sentiment", class_name) if class_name is not None else None
+    def set_class(self, doc_id: int, task: str, class_name: str | None, *, status: str = "draft",
+                  annotator: str = "") -> None:
+        """Choose (or clear, with None) the document's class for a classification ``task``."""
+        class_id = self._label_id(task, class_name) if class_name is not None else None
         with self.transaction():
-            self._touch(doc_id, "sentiment", status, annotator, class_id, set_class=True)
+            self._touch(doc_id, task, status, annotator, class_id, set_class=True)
 
     def set_status(self, doc_id: int, task: str, status: str, *, annotator: str = "") -> None:
         with self.transaction():

@@ -42,19 +42,16 @@ def counts(store: Store) -> dict[str, Any]:
         out["tasks"].setdefault(task, {s: 0 for s in ("unlabeled", "draft", "accepted", "skipped")})[status] = n
     for task in store.tasks:
         out["tasks"].setdefault(task, {s: 0 for s in ("unlabeled", "draft", "accepted", "skipped")})
-    ner = dict(
-        store.conn.execute(
-            "SELECT l.name, count(*) FROM spans s JOIN labels l ON l.id = s.label_id GROUP BY s.label_id"
-        ).fetchall()
-    )
-    sent = dict(
-        store.conn.execute(
-            "SELECT l.name, count(*) FROM annotations a JOIN labels l ON l.id = a.class_id"
-            " WHERE a.task = 'sentiment' GROUP BY a.class_id"
-        ).fetchall()
-    )
-    out["labels"]["ner"] = {name: ner.get(name, 0) for name in store.label_names("ner")}
-    out["labels"]["sentiment"] = {name: sent.get(name, 0) for name in store.label_names("sentiment")}
+    # per label: spans that carry it, or documents that have it as their class
+    used: dict[tuple[str, str], int] = {}
+    for task, name, n in store.conn.execute(
+        "SELECT l.task, l.name, count(*) FROM spans s JOIN labels l ON l.id = s.label_id GROUP BY s.label_id"
+        " UNION ALL SELECT l.task, l.name, count(*) FROM annotations a JOIN labels l ON l.id = a.class_id"
+        " WHERE a.task = l.task GROUP BY a.class_id"
+    ):
+        used[(task, name)] = used.get((task, name), 0) + n
+    for task in store.tasks:
+        out["labels"][task] = {name: used.get((task, name), 0) for name in store.label_names(task)}
     out["splits"] = dict(store.conn.execute("SELECT split, count(*) FROM documents GROUP BY split").fetchall())
     return out
 
@@ -73,7 +70,7 @@ def _where(store: Store, flt: DocFilter) -> tuple[str, list[Any]]:
         args += [*tasks, *statuses]
     if flt.label:
         clauses.append(
-            "(d.id IN (SELECT s.doc_id FROM spans s JOIN labels l ON l.id = s.label_id WHERE l.name = ? AND l.task = 'ner')"
+            "(d.id IN (SELECT s.doc_id FROM spans s JOIN labels l ON l.id = s.label_id WHERE l.name = ?)"
             " OR d.id IN (SELECT a.doc_id FROM annotations a JOIN labels l ON l.id = a.class_id WHERE l.name = ?))"
         )
         args += [flt.label, flt.label]
@@ -104,16 +101,21 @@ def doc_rows(store: Store, ids: Sequence[int], preview_chars: int = 120) -> list
         return []
     marks = ",".join("?" * len(ids))
     rows = store.conn.execute(
-        f"""SELECT d.id, d.split, substr(d.text, 1, ?), n.status, s.status, l.name,
-                   (SELECT count(*) FROM spans sp WHERE sp.doc_id = d.id)
-            FROM documents d
-            LEFT JOIN annotations n ON n.doc_id = d.id AND n.task = 'ner'
-            LEFT JOIN annotations s ON s.doc_id = d.id AND s.task = 'sentiment'
-            LEFT JOIN labels l ON l.id = s.class_id
-            WHERE d.id IN ({marks})""",
+        f"""SELECT d.id, d.split, substr(d.text, 1, ?), (SELECT count(*) FROM spans sp WHERE sp.doc_id = d.id)
+            FROM documents d WHERE d.id IN ({marks})""",
         (preview_chars, *ids),
     ).fetchall()
-    by_id = {r[0]: DocRow(r[0], r[1], " ".join(r[2].split()), r[3], r[4], r[5], r[6]) for r in rows}
+    statuses: dict[int, dict[str, str]] = {}
+    classes: dict[int, dict[str, str]] = {}
+    for doc_id, task, status, name in store.conn.execute(
+        f"SELECT a.doc_id, a.task, a.status, l.name FROM annotations a LEFT JOIN labels l ON l.id = a.class_id"
+        f" WHERE a.doc_id IN ({marks})", tuple(ids)
+    ):
+        statuses.setdefault(doc_id, {})[task] = status
+        if name is not None:
+            classes.setdefault(doc_id, {})[task] = name
+    by_id = {r[0]: DocRow(r[0], r[1], " ".join(r[2].split()), statuses.get(r[0], {}), classes.get(r[0], {}), r[3])
+             for r in rows}
     return [by_id[i] for i in ids if i in by_id]
 
 
@@ -130,9 +132,10 @@ def iter_documents(
 ) -> Iterator[tuple[Document, dict[str, Any]]]:
     """Documents in id order with their annotations, for exporters and training.
 
-    Yields ``(document, {"ner": [Span...] | None, "sentiment": str | None,
-    "status": {task: status}})``; a task's value is None unless its status is
-    in ``statuses`` (default: accepted).
+    Yields ``(document, {task: value | None, ..., "status": {task: status}})`` for every
+    task of the project: the span task's value is its list of spans, a classification
+    task's its class name; a task's value is None unless its status is in ``statuses``
+    (default: accepted).
     """
     statuses = tuple(statuses or LABELED)
     where, args = [], []
@@ -146,8 +149,9 @@ def iter_documents(
     sql = "SELECT id, text, source, external_id, split, meta, pretokenized FROM documents d"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    ner_names = {lab.id: lab.name for lab in store.labels("ner")}
-    cls_names = {lab.id: lab.name for lab in store.labels("sentiment")}
+    tasks = store.tasks
+    span = store.span_task
+    names = {lab.id: lab.name for t in tasks for lab in store.labels(t)}
     cur = store.conn.execute(sql + " ORDER BY id", args)
     while True:
         batch = cur.fetchmany(2000)
@@ -164,17 +168,21 @@ def iter_documents(
         for doc_id, s, e, lab in store.conn.execute(
             f'SELECT doc_id, start, "end", label_id FROM spans WHERE doc_id IN ({marks}) ORDER BY doc_id, start', ids
         ):
-            spans.setdefault(doc_id, []).append(Span(s, e, ner_names[lab]))
+            spans.setdefault(doc_id, []).append(Span(s, e, names[lab]))
         for r in batch:
             doc = Document(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), bool(r[6]))
             st = status.get(doc.id, {})
-            ner = st.get("ner")
-            sent = st.get("sentiment")
-            yield doc, {
-                "ner": spans.get(doc.id, []) if ner and ner[0] in statuses else None,
-                "sentiment": cls_names.get(sent[1]) if sent and sent[0] in statuses and sent[1] else None,
-                "status": {t: v[0] for t, v in st.items()},
-            }
+            values: dict[str, Any] = {}
+            for t in tasks:
+                got = st.get(t)
+                if got is None or got[0] not in statuses:
+                    values[t] = None
+                elif span is not None and t == span.name:
+                    values[t] = spans.get(doc.id, [])
+                else:
+                    values[t] = names.get(got[1]) if got[1] else None
+            values["status"] = {t: v[0] for t, v in st.items()}
+            yield doc, values
 
 
 def require_task(store: Store, task: str) -> None:

@@ -192,26 +192,49 @@ _RUNS_CHECK_V2 = "CHECK (status IN ('running', 'done', 'cancelled', 'failed'))"
 _RUNS_CHECK_V5 = "CHECK (status IN ('running', 'done', 'cancelled', 'failed', 'interrupted'))"
 
 
-def _migrate_to_5(conn: sqlite3.Connection) -> None:
-    run_script(conn, "ALTER TABLE runs ADD COLUMN pid INTEGER;\n"
-                     "ALTER TABLE runs ADD COLUMN host TEXT NOT NULL DEFAULT '';")
-    (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'runs'").fetchone()
-    if sql.count(_RUNS_CHECK_V2) != 1:
-        raise StoreError("the runs table is not the one this app made (its status check is missing)")
+def _rewrite_table_sql(conn: sqlite3.Connection, tables: dict[str, tuple[str, str]]) -> None:
+    """Change CHECK constraints in place: ``tables`` maps a table to (old text, new text), which
+    must occur exactly once in its definition.  Only for changes that no stored row can violate
+    (see version 5 for why a rebuild is unsafe here); the schema version is bumped so every open
+    connection reloads the schema."""
+    found = {}
+    for table, (old, new) in tables.items():
+        row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
+        if row is None or row[0].count(old) != 1:
+            raise StoreError(f"the {table} table is not the one this app made (its check {old!r} is missing)")
+        found[table] = row[0].replace(old, new)
     version = conn.execute("PRAGMA schema_version").fetchone()[0]
     conn.execute("PRAGMA writable_schema = ON")
     try:
-        conn.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'runs'",
-                     (sql.replace(_RUNS_CHECK_V2, _RUNS_CHECK_V5),))
+        for table, sql in found.items():
+            conn.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?", (sql, table))
         conn.execute(f"PRAGMA schema_version = {int(version) + 1}")
     finally:
         conn.execute("PRAGMA writable_schema = OFF")
 
 
+def _migrate_to_5(conn: sqlite3.Connection) -> None:
+    run_script(conn, "ALTER TABLE runs ADD COLUMN pid INTEGER;\n"
+                     "ALTER TABLE runs ADD COLUMN host TEXT NOT NULL DEFAULT '';")
+    _rewrite_table_sql(conn, {"runs": (_RUNS_CHECK_V2, _RUNS_CHECK_V5)})
+
+
+# Version 6: tasks are plug-ins (workbench/tasks/): which task names exist is the registry's to
+# say, not the file's, so the four tables that name a task keep only "a task is named".  A task
+# the running app does not know (a plug-in that is not installed) is refused where it is used.
+_TASK_CHECK_V1 = "CHECK (task IN ('ner', 'sentiment'))"
+_TASK_CHECK_V6 = "CHECK (task <> '')"
+
+
+def _migrate_to_6(conn: sqlite3.Connection) -> None:
+    _rewrite_table_sql(conn, {t: (_TASK_CHECK_V1, _TASK_CHECK_V6)
+                              for t in ("labels", "annotations", "runs", "suspicion")})
+
+
 # Index i takes the file from version i to i + 1.  Later issues append here
 # (training runs, prediction caches); never edit a migration that has shipped.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_1, _migrate_to_2, _migrate_to_3,
-                                                          _migrate_to_4, _migrate_to_5]
+                                                          _migrate_to_4, _migrate_to_5, _migrate_to_6]
 LATEST = len(MIGRATIONS)
 
 

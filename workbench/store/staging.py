@@ -20,7 +20,7 @@ import json
 import os
 import sqlite3
 import tempfile
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from workbench.store.errors import StoreError, is_environmental
 from workbench.store.models import NewDocument
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 _DOCS = "temp.workbench_stage_documents"
 _SPANS = "temp.workbench_stage_spans"
+_CLASSES = "temp.workbench_stage_classes"
 
 
 class UnstorableDocument(StoreError):
@@ -45,7 +46,7 @@ def _unstorable(docs: Sequence[NewDocument]) -> UnstorableDocument | None:
     """The first document whose strings are not valid Unicode (so cannot be UTF-8 encoded)."""
     for doc in docs:
         fields = [("text", doc.text), ("source", doc.source), ("id", doc.external_id),
-                  ("sentiment class", doc.sentiment or ""),
+                  *(("class", name) for name in doc.classes.values()),
                   ("metadata", json.dumps(doc.meta, ensure_ascii=False) if doc.meta else "")]
         fields += [("entity label", s.label) for s in doc.spans or ()]
         for what, value in fields:
@@ -68,8 +69,8 @@ class ImportStage:
         self.annotator = annotator
         self.split_seed = split_seed
         self.count = 0
-        self.ner_labeled = 0
-        self.sentiment_labeled = 0
+        self.spans_labeled = 0                  # documents labeled for the span task
+        self.classes_labeled: dict[str, int] = {}   # documents with a class, per classification task
         self._drop()
         # A private temporary file, not memory: a million documents must not live in RAM.
         if self.conn.execute("PRAGMA temp_store").fetchone()[0] != 1:
@@ -77,8 +78,9 @@ class ImportStage:
         self.conn.execute("PRAGMA temp.cache_size = -16384")
         self.conn.execute(
             f"CREATE TABLE {_DOCS} (seq INTEGER PRIMARY KEY, text TEXT, source TEXT, external_id TEXT, split TEXT,"
-            " meta TEXT, pretokenized INTEGER, hash TEXT, ner INTEGER, sentiment TEXT)")
+            " meta TEXT, pretokenized INTEGER, hash TEXT, has_spans INTEGER)")
         self.conn.execute(f'CREATE TABLE {_SPANS} (seq INTEGER, start INTEGER, "end" INTEGER, label TEXT)')
+        self.conn.execute(f"CREATE TABLE {_CLASSES} (seq INTEGER, task TEXT, class TEXT, PRIMARY KEY (seq, task))")
 
     def __enter__(self) -> "ImportStage":
         return self
@@ -90,7 +92,7 @@ class ImportStage:
         self._drop()
 
     def _drop(self) -> None:
-        for table in (_DOCS, _SPANS):
+        for table in (_DOCS, _SPANS, _CLASSES):
             self.conn.execute(f"DROP TABLE IF EXISTS {table}")
 
     def add(self, docs: Sequence[NewDocument]) -> None:
@@ -98,7 +100,7 @@ class ImportStage:
         (naming the record) for text that cannot be stored."""
         from workbench.store.project import assign_split, text_hash
 
-        doc_rows, span_rows = [], []
+        doc_rows, span_rows, class_rows = [], [], []
         try:
             for doc in docs:
                 seq = self.count + len(doc_rows)
@@ -106,16 +108,18 @@ class ImportStage:
                 doc_rows.append((seq, doc.text, doc.source, doc.external_id,
                                  doc.split or assign_split(digest, self.split_seed),
                                  json.dumps(doc.meta, ensure_ascii=False) if doc.meta else "{}",
-                                 int(doc.pretokenized), digest, doc.spans is not None, doc.sentiment))
+                                 int(doc.pretokenized), digest, doc.spans is not None))
                 span_rows += [(seq, s.start, s.end, s.label) for s in doc.spans or ()]
+                class_rows += [(seq, task, name) for task, name in doc.classes.items()]
         except UnicodeEncodeError:
             raise _unstorable(docs) or StoreError("a document holds text that cannot be stored") from None
         own = not self.conn.in_transaction   # inside a caller's transaction, join it
         if own:
             self.conn.execute("BEGIN")       # deferred, and only TEMP tables are written: no project lock
         try:
-            self.conn.executemany(f"INSERT INTO {_DOCS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", doc_rows)
+            self.conn.executemany(f"INSERT INTO {_DOCS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", doc_rows)
             self.conn.executemany(f'INSERT INTO {_SPANS} (seq, start, "end", label) VALUES (?, ?, ?, ?)', span_rows)
+            self.conn.executemany(f"INSERT INTO {_CLASSES} (seq, task, class) VALUES (?, ?, ?)", class_rows)
             if own:
                 self.conn.execute("COMMIT")
         except UnicodeEncodeError:
@@ -131,24 +135,27 @@ class ImportStage:
                                  "nothing was imported") from exc
             raise
         self.count += len(doc_rows)
-        self.ner_labeled += sum(d.spans is not None for d in docs)
-        self.sentiment_labeled += sum(d.sentiment is not None for d in docs)
+        self.spans_labeled += sum(d.spans is not None for d in docs)
+        for d in docs:
+            for task in d.classes:
+                self.classes_labeled[task] = self.classes_labeled.get(task, 0) + 1
 
-    def publish(self, new_labels: Iterable[str] = (), new_classes: Iterable[str] = ()) -> range:
-        """Add ``new_labels`` (entity) and ``new_classes`` (sentiment) that the project does
-        not have yet, then every staged document, in one transaction; the new ids."""
+    def publish(self, new_labels: Mapping[str, Iterable[str]] | None = None) -> range:
+        """Add ``new_labels`` (per task) that the project does not have yet, then every staged
+        document, in one transaction; the new ids."""
         from workbench.store.project import now
 
         store, conn = self.store, self.conn
         stamp = now()
         with store.transaction():
-            for task, names in (("ner", new_labels), ("sentiment", new_classes)):
+            for task, names in (new_labels or {}).items():
                 have = set(store.label_names(task))   # read under the lock: another writer may have added one
                 for name in names:
                     if name not in have:
                         store.add_label(task, name)
                         have.add(name)
             tasks = store.tasks
+            span_task = store.span_task
             self._check_labels(tasks)
             first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM documents").fetchone()[0]
             conn.execute(
@@ -156,41 +163,50 @@ class ImportStage:
                 f" SELECT ? + seq, text, source, external_id, split, meta, pretokenized, hash, ? FROM {_DOCS}"
                 " ORDER BY seq", (first, stamp))
             for task in tasks:
-                done = "s.ner" if task == "ner" else "s.sentiment IS NOT NULL"
-                class_id = ("(SELECT id FROM labels WHERE task = 'sentiment' AND name = s.sentiment)"
-                            if task == "sentiment" else "NULL")
+                if span_task is not None and task == span_task.name:
+                    done, class_id, args = "s.has_spans", "NULL", ()
+                else:   # a classification task: labeled where a class was staged for it
+                    done = f"EXISTS (SELECT 1 FROM {_CLASSES} c WHERE c.seq = s.seq AND c.task = ?)"
+                    class_id = (f"(SELECT l.id FROM {_CLASSES} c JOIN labels l ON l.task = c.task AND l.name = c.class"
+                                " WHERE c.seq = s.seq AND c.task = ?)")
+                    args = (task,)
                 conn.execute(
                     "INSERT INTO annotations (doc_id, task, status, class_id, annotator, created, updated)"
                     f" SELECT ? + s.seq, ?, CASE WHEN {done} THEN 'accepted' ELSE 'unlabeled' END, {class_id},"
                     f"  CASE WHEN {done} THEN ? ELSE '' END, CASE WHEN {done} THEN ? END, CASE WHEN {done} THEN ? END"
-                    f" FROM {_DOCS} s ORDER BY s.seq", (first, task, self.annotator, stamp, stamp))
-            if "ner" in tasks:
+                    f" FROM {_DOCS} s ORDER BY s.seq",
+                    (first, task, *args, *args, *args, self.annotator, *args, stamp, *args, stamp))
+            if span_task is not None:
                 conn.execute(
                     'INSERT INTO spans (doc_id, start, "end", label_id)'
                     f" SELECT ? + s.seq, s.start, s.\"end\", l.id FROM {_SPANS} s"
-                    " JOIN labels l ON l.task = 'ner' AND l.name = s.label", (first,))
+                    " JOIN labels l ON l.task = ? AND l.name = s.label", (first, span_task.name))
             conn.execute("INSERT INTO documents_fts (rowid, text) SELECT id, text FROM documents WHERE id >= ?",
                          (first,))
         return range(first, first + self.count)
 
     def _check_labels(self, tasks: Sequence[str]) -> None:
         """Every staged label must exist now (one may have been deleted or renamed while the file was read)."""
+        from workbench import tasks as task_registry
+
+        span_task = task_registry.span_task(tasks)
         has_spans = self.conn.execute(f"SELECT 1 FROM {_SPANS} LIMIT 1").fetchone() is not None
-        if has_spans and "ner" not in tasks:
-            raise StoreError("the documents have entity spans but the project has no NER task")
-        has_classes = self.conn.execute(f"SELECT 1 FROM {_DOCS} WHERE sentiment IS NOT NULL LIMIT 1").fetchone()
-        if has_classes and "sentiment" not in tasks:
-            raise StoreError("the documents have sentiment classes but the project has no sentiment task")
-        for task, sql in (
-            ("ner", f"SELECT DISTINCT label FROM {_SPANS} WHERE label NOT IN (SELECT name FROM labels WHERE task = 'ner')"),
-            ("sentiment", f"SELECT DISTINCT sentiment FROM {_DOCS} WHERE sentiment IS NOT NULL"
-                          " AND sentiment NOT IN (SELECT name FROM labels WHERE task = 'sentiment')"),
-        ):
-            missing = [r[0] for r in self.conn.execute(sql + " LIMIT 6")]
+        if has_spans and span_task is None:
+            raise StoreError("the documents have entity spans but the project has no span-labeling task")
+        for (task,) in self.conn.execute(f"SELECT DISTINCT task FROM {_CLASSES}").fetchall():
+            if task not in tasks:
+                raise StoreError(f"the documents have classes for {task!r}, a task this project does not have")
+        checks = [(task_registry.get(task), f"SELECT DISTINCT class FROM {_CLASSES} WHERE task = ? AND class NOT IN"
+                   " (SELECT name FROM labels WHERE task = ?)", (task, task)) for task in tasks
+                  if span_task is None or task != span_task.name]
+        if span_task is not None:
+            checks.append((span_task, f"SELECT DISTINCT label FROM {_SPANS} WHERE label NOT IN"
+                           " (SELECT name FROM labels WHERE task = ?)", (span_task.name,)))
+        for spec, sql, args in checks:
+            missing = [r[0] for r in self.conn.execute(sql + " LIMIT 6", args)]
             if missing:
-                what = "entity label" if task == "ner" else "sentiment class"
-                raise StoreError(f"unknown {what}{'s' if len(missing) > 1 else ''} "
-                                 f"{', '.join(map(repr, missing[:5]))}: the project does not have "
+                what = spec.nouns if len(missing) > 1 else spec.noun
+                raise StoreError(f"unknown {what} {', '.join(map(repr, missing[:5]))}: the project does not have "
                                  f"{'them' if len(missing) > 1 else 'it'} (was it renamed or deleted meanwhile?)")
 
 

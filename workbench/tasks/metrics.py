@@ -1,17 +1,16 @@
-"""Scores: entity-level P/R/F1 (seqeval, CoNLL style) and sentiment accuracy, P/R/F1, confusion.
+"""Scores: entity-level P/R/F1 (seqeval, CoNLL style) and a classification's accuracy, P/R/F1, confusion.
 
-Every report is a plain JSON-able dict with a ``score`` (what early stopping and
-"best run" compare: entity micro F1, or sentiment macro F1), ``f1`` and
-``accuracy``.  Pure functions: safe on any thread.
+Every report is a plain JSON-able dict with the task's name, a ``score`` (what early
+stopping and "best run" compare: entity micro F1, or the classes' macro F1), ``f1`` and
+``accuracy``.  An entity report has ``micro`` averages, a class report a ``confusion``
+matrix.  Pure functions: safe on any thread.
 """
 from __future__ import annotations
 
 from typing import Any, Sequence
 
-import numpy as np
 
-
-def ner_report(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> dict[str, Any]:
+def entity_report(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]], task: str) -> dict[str, Any]:
     """The CoNLL-2003 report: precision, recall, F1 and support per entity type, micro and macro averages."""
     from seqeval.metrics import classification_report
 
@@ -26,7 +25,7 @@ def ner_report(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> 
     micro = _row(raw.get("micro avg", {}))
     macro = _row(raw.get("macro avg", {}))
     return {
-        "task": "ner", "per_label": per_type, "micro": micro, "macro": macro,
+        "task": task, "per_label": per_type, "micro": micro, "macro": macro,
         "f1": micro["f1"], "score": micro["f1"], "accuracy": correct / n_words if n_words else 0.0,
         "documents": len(gold), "words": n_words,
     }
@@ -37,8 +36,10 @@ def _row(row: dict[str, Any]) -> dict[str, float]:
             "f1": float(row.get("f1-score", 0.0)), "support": int(row.get("support", 0))}
 
 
-def sentiment_report(gold: Sequence[int], pred: Sequence[int], classes: Sequence[str]) -> dict[str, Any]:
+def class_report(gold: Sequence[int], pred: Sequence[int], classes: Sequence[str], task: str) -> dict[str, Any]:
     """Accuracy, per-class precision/recall/F1/support, macro F1 and the confusion matrix (rows: gold)."""
+    import numpy as np
+
     k = len(classes)
     cm = np.zeros((k, k), dtype=np.int64)
     for g, p in zip(gold, pred):
@@ -59,7 +60,7 @@ def sentiment_report(gold: Sequence[int], pred: Sequence[int], classes: Sequence
              "recall": float(np.mean([r["recall"] for r in per.values()])) if per else 0.0,
              "f1": macro_f1, "support": n}
     return {
-        "task": "sentiment", "per_label": per, "macro": macro, "accuracy": acc, "f1": macro_f1, "score": macro_f1,
+        "task": task, "per_label": per, "macro": macro, "accuracy": acc, "f1": macro_f1, "score": macro_f1,
         "confusion": cm.tolist(), "classes": list(classes), "documents": n,
     }
 
@@ -70,7 +71,7 @@ def format_report(report: dict[str, Any]) -> str:
     for name, r in report["per_label"].items():
         lines.append(f"{name:>12} {r['precision']:9.4f} {r['recall']:9.4f} {r['f1']:9.4f} {r['support']:8d}")
     lines.append("")
-    if report["task"] == "ner":
+    if "micro" in report:     # an entity report: micro and macro averages, accuracy per word
         for name in ("micro", "macro"):
             r = report[name]
             lines.append(f"{name + ' avg':>12} {r['precision']:9.4f} {r['recall']:9.4f} {r['f1']:9.4f} {r['support']:8d}")

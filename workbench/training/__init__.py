@@ -1,6 +1,6 @@
 """Fine-tuning: dataset building, label alignment, batching, the loop, metrics, run history.
 
-No Qt here.  ``train(config, *, on_progress, cancelled) -> RunResult`` is the
+No Qt here.  ``train(config, *, progress, cancelled) -> RunResult`` is the
 entry point; torch and transformers load only when it (or a submodule) is used,
 so importing this package is cheap.
 """
@@ -24,7 +24,7 @@ _LAZY = {
     "TrainConfig": "workbench.training.config",
     "CPU_DEFAULTS": "workbench.training.config",
     "GPU_DEFAULTS": "workbench.training.config",
-    "Progress": "workbench.training.events",
+    "RunEvent": "workbench.training.events",
     "RunResult": "workbench.training.events",
     "pick_device": "workbench.modeling.device",
 }

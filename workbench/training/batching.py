@@ -19,7 +19,7 @@ import torch
 from torch.nn.utils.rnn import pad_sequence
 
 from workbench.training.config import LENGTH_GROUP
-from workbench.training.data import IGNORE
+from workbench import tasks as task_registry
 
 GPU_PAD_MULTIPLE = 16
 
@@ -30,13 +30,12 @@ class Batcher:
     def __init__(self, ds: datasets.Dataset, task: str, pad_id: int) -> None:
         cols = ds[:] if len(ds) else {"input_ids": [], "labels": [], "length": []}
         self.task = task
+        self.spec = task_registry.get(task)
         self.pad_id = pad_id
         self.ids = [torch.tensor(x, dtype=torch.long) for x in cols["input_ids"]]
         self.lengths: list[int] = list(cols["length"])
-        if task == "ner":
-            self.labels = [torch.tensor(x, dtype=torch.long) for x in cols["labels"]]
-        else:
-            self.class_ids = torch.tensor(list(cols["labels"]), dtype=torch.long)
+        # one label tensor per example: a piece's label per position (token tasks), or a class id
+        self.labels = [torch.tensor(x, dtype=torch.long) for x in cols["labels"]]
         # word case ids (casing.py), when the model takes them
         self.type_ids = [torch.tensor(x, dtype=torch.long) for x in cols["token_type_ids"]] \
             if "token_type_ids" in cols else None
@@ -81,12 +80,7 @@ class Batcher:
             ids = torch.nn.functional.pad(ids, (0, extra), value=self.pad_id)
         lengths = torch.tensor([self.lengths[i] for i in batch])
         mask = (torch.arange(ids.shape[1])[None, :] < lengths[:, None]).long()
-        if self.task == "ner":
-            labels = pad_sequence([self.labels[i] for i in batch], batch_first=True, padding_value=IGNORE)
-            if extra:
-                labels = torch.nn.functional.pad(labels, (0, extra), value=IGNORE)
-        else:
-            labels = self.class_ids[list(batch)]
+        labels = self.spec.collate_labels([self.labels[i] for i in batch], ids.shape[1])
         out = {"input_ids": ids, "attention_mask": mask, "labels": labels}
         if self.type_ids is not None:
             out["token_type_ids"] = pad_sequence([self.type_ids[i] for i in batch], batch_first=True,

@@ -20,14 +20,15 @@ import pathlib
 import shutil
 from typing import Any
 
+from workbench import tasks as task_registry
 from workbench.errors import UserError
 from workbench.output_paths import check_folder, writing_folder
-from workbench.spans import Token
 from workbench.store import Store
 from workbench.strict_json import dumps as strict_json
 from workbench.training import config_fields
 from workbench.training.config import TrainConfig
-from workbench.training.data import Example, Splits, load_splits
+from workbench.tasks.base import Example, TaskSpec
+from workbench.training.data import Splits, load_splits
 
 FORMAT = "workbench-training-bundle"
 VERSION = 1
@@ -51,21 +52,14 @@ def export_bundle(store: Store, out: str | pathlib.Path, config: TrainConfig, *,
     config.check()
     splits = load_splits(store, config.task, max_train_docs=config.max_train_docs,
                          dev_fraction=config.dev_fraction, seed=config.seed, min_docs=config.min_docs)
+    spec = task_registry.get(config.task)
     tag = datasets.ClassLabel(names=splits.label_names)
-    if config.task == "ner":
-        features = datasets.Features({
-            "doc_id": datasets.Value("int64"), "text": datasets.Value("string"),
-            "word_starts": datasets.Sequence(datasets.Value("int32")),
-            "word_ends": datasets.Sequence(datasets.Value("int32")),
-            "tags": datasets.Sequence(tag),
-        })
-    else:
-        features = datasets.Features({"doc_id": datasets.Value("int64"), "text": datasets.Value("string"),
-                                      "label": tag})
+    features = datasets.Features({"doc_id": datasets.Value("int64"), "text": datasets.Value("string"),
+                                  **spec.bundle_columns(tag)})
     with writing_folder(out, kind="training-bundle", overwrite=overwrite, protect=[store.path]) as tmp:
         parts = {}
         for name in SPLIT_NAMES:
-            rows = _rows(getattr(splits, name), config.task)
+            rows = _rows(getattr(splits, name), spec)
             if rows["doc_id"]:  # datasets cannot load an empty split back
                 parts[name] = datasets.Dataset.from_dict(rows, features=features)
         datasets.DatasetDict(parts).save_to_disk(str(tmp / "data"))
@@ -87,21 +81,13 @@ def export_bundle(store: Store, out: str | pathlib.Path, config: TrainConfig, *,
     return meta
 
 
-def _rows(examples: list[Example], task: str) -> dict[str, list[Any]]:
+def _rows(examples: list[Example], spec: TaskSpec) -> dict[str, list[Any]]:
     rows: dict[str, list[Any]] = {"doc_id": [], "text": []}
-    if task == "ner":
-        rows.update(word_starts=[], word_ends=[], tags=[])
-    else:
-        rows["label"] = []
     for ex in examples:
         rows["doc_id"].append(ex.doc_id)
         rows["text"].append(ex.text)
-        if task == "ner":
-            rows["word_starts"].append([w.start for w in ex.words])
-            rows["word_ends"].append([w.end for w in ex.words])
-            rows["tags"].append(list(ex.tags))
-        else:
-            rows["label"].append(ex.label)
+        for key, value in spec.bundle_row(ex).items():
+            rows.setdefault(key, []).append(value)
     return rows
 
 
@@ -122,17 +108,10 @@ def read_bundle(folder: str | pathlib.Path) -> tuple[dict[str, Any], Splits]:
                         f"(format {meta.get('format')!r}, version {meta.get('version')})")
     dd = datasets.load_from_disk(str(folder / "data"))
     names = meta["label_names"]
+    spec = task_registry.get(meta["task"])
     out: dict[str, list[Example]] = {}
     for split in SPLIT_NAMES:
-        examples = []
-        if split in dd:
-            for row in dd[split]:
-                if meta["task"] == "ner":
-                    words = [Token(row["text"][s:e], s, e) for s, e in zip(row["word_starts"], row["word_ends"])]
-                    examples.append(Example(row["doc_id"], row["text"], words, [names[t] for t in row["tags"]]))
-                else:
-                    examples.append(Example(row["doc_id"], row["text"], label=names[row["label"]]))
-        out[split] = examples
+        out[split] = [spec.from_bundle_row(row, names) for row in dd[split]] if split in dd else []
     splits = Splits(out["train"], out["dev"], out["test"], meta["dev_source"], list(names), list(meta["labels"]))
     return meta, splits
 

@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping
 from workbench.errors import UserError
 from workbench.modeling.device import DEVICES, PRECISIONS
 from workbench.output_paths import check_output_root
+from workbench import tasks as task_registry
 
 EMBEDDING_MODES = ("sparse", "full", "frozen")
 # Batches drawn together and sorted by length (batching.py): 100 gives 1.6% padding on CoNLL
@@ -48,40 +49,21 @@ GPU_DEFAULTS = Defaults(lr=1e-4, batch_size=32, max_length=256, epochs=5, min_st
                         head_lr_scale=1.0)
 
 
-# Where a task differs: NER has a label per word, so small batches already carry plenty of
-# signal and twice the updates per epoch win (CoNLL, 4 epochs: F1 0.846 at batch 8 vs 0.835 at 16);
-# sentiment has one label per document and prefers 16 (SST-2, 3 epochs: 0.856 vs 0.830).
-# On a GPU the same NER recipe also wins (H100, CoNLL 2,000 sentences, bf16: 0.887 at batch 8,
-# lr 2e-4, dropout 0, lowest block frozen, in 35 s; 0.876 at batch 16, lr 3e-4, 18 s; the generic
-# batch 32, lr 1e-4, dropout 0.1: 0.865, 20 s), so it is used there too.
-_NER_RECIPE = {"batch_size": 8, "lr": 2e-4, "dropout": 0.0, "freeze_layers": 1}
-# Sentiment (SST-2, 2,000 sentences; docs/training-defaults.md, "Sentiment recipe"): scoring and
-# keeping a moving average of the weights (decay 0.99 per step) with dropout 0.1 lets later epochs
-# gain instead of overfitting, and with the two lowest blocks left as pretrained, 4 epochs cost
-# about what 3 cost with one and score higher (H100 fp32, 36 seeds: 0.860 -> 0.863; CPU, 2 cores,
-# at the peer's time budget, seeds 13 / 7 / 21: see the doc).  In bf16 on a GPU this recipe also
-# beats the generic GPU setting (12 seeds: 0.863 vs 0.852), so it is used there too, with batches
-# drawn from pools of 8 rather than 100 (more mixed lengths: +0.3 points in 24 seeds; the extra
-# padding, 13% instead of 2%, is nearly free on a GPU but not on a CPU).
-_SENTIMENT_RECIPE = {"batch_size": 16, "lr": 1.5e-4, "epochs": 4, "dropout": 0.1, "freeze_layers": 2,
-                     "weight_average": 0.99}
-TASK_DEFAULTS = {("cpu", "ner"): _NER_RECIPE, ("gpu", "ner"): _NER_RECIPE,
-                 ("cpu", "sentiment"): _SENTIMENT_RECIPE,
-                 ("gpu", "sentiment"): {**_SENTIMENT_RECIPE, "length_group": 8}}
+# Where a task's recipe differs from these (per device kind): TaskSpec.training_defaults, in the
+# task's own module (workbench/tasks/ner.py, workbench/tasks/sentiment.py).
 
 
 def defaults_for(device_kind: str, task: str | None = None) -> Defaults:
     kind = "gpu" if device_kind in ("cuda", "mps") else "cpu"
     base = GPU_DEFAULTS if kind == "gpu" else CPU_DEFAULTS
-    return dataclasses.replace(base, **TASK_DEFAULTS.get((kind, task or ""), {}))
+    recipe = task_registry.get(task).training_defaults(kind) if task_registry.is_task(task) else {}
+    return dataclasses.replace(base, **recipe)
 
 
 def task_names() -> tuple[str, ...]:
     """The tasks a config may name: ``--task``'s choices, :meth:`TrainConfig.check`, the "auto"
     descriptions.  The one place this module reads them."""
-    from workbench.store.models import TASKS
-
-    return TASKS
+    return task_registry.names()
 
 
 COMMANDS = ("train", "train-bundle", "export-bundle", "k-fold")   # where a setting can be offered
@@ -248,8 +230,8 @@ class TrainConfig:
 
     def check(self) -> None:
         """Raise UserError for values that cannot work (before anything is loaded)."""
-        if self.task not in task_names():
-            raise UserError(f"unknown task {self.task!r}; use {' or '.join(task_names())}")
+        if not task_registry.is_task(self.task):
+            raise UserError(f"unknown task {self.task!r}; use {' or '.join(task_registry.names())}")
         positive = {"epochs": self.epochs, "batch size": self.batch_size, "max length": self.max_length,
                     "gradient accumulation": self.grad_accum, "max train docs": self.max_train_docs}
         for name, value in positive.items():

@@ -8,7 +8,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from workbench.training.events import Progress, ProgressFn
+from workbench.jobs import ProgressFn
+from workbench.training.events import event
 from workbench.training.recorder import Point
 
 
@@ -29,9 +30,9 @@ class RunLog:
         eta = (total - step) * s_per_step + evals_left * (eval_s if eval_s is not None else 0.0)
         self.pending.append(("train_loss", step, step / spe, loss))
         self.pending.append(("lr", step, step / spe, lr))
-        self.emit(Progress("step", step=step, total_steps=total, epoch=step / spe, epochs=math.ceil(total / spe),
-                           loss=loss, lr=lr, tokens_per_s=tokens / train_s if train_s else 0.0, eta_s=eta,
-                           elapsed_s=elapsed, run_id=self.run_id))
+        self.emit(event("step", step=step, total_steps=total, epoch=step / spe, epochs=math.ceil(total / spe),
+                        loss=loss, lr=lr, tokens_per_s=tokens / train_s if train_s else 0.0, eta_s=eta,
+                        elapsed_s=elapsed, run_id=self.run_id))
 
     def epoch(self, step: int, epoch_f: float, report: dict[str, Any]) -> None:
         """A dev check's figures: curve points, a history row and an "epoch" event."""
@@ -40,8 +41,8 @@ class RunLog:
         self.history.append({"epoch": round(epoch_f, 3), "step": step, "loss": report["loss"], "f1": report["f1"],
                              "accuracy": report["accuracy"], "score": report["score"]})
         self.flush()
-        self.emit(Progress("epoch", step=step, epoch=epoch_f, report=report, run_id=self.run_id,
-                           message=f"epoch {epoch_f:.2f}: dev loss {report['loss']:.4f}, F1 {report['f1']:.4f}"))
+        self.emit(event("epoch", step=step, epoch=epoch_f, report=report, run_id=self.run_id,
+                        message=f"epoch {epoch_f:.2f}: dev loss {report['loss']:.4f}, F1 {report['f1']:.4f}"))
 
     def flush(self) -> None:
         """Hand the points gathered since the last flush to the recorder."""

@@ -1,9 +1,9 @@
 """Score a model on an encoded split: loss, predictions, and the metrics report.
 
-NER is scored per word (the labeling screen's words): a word's tag distribution is
-that of its first word piece, the tags are the most probable valid BIO sequence
-(:func:`workbench.tag_decoding.decode_bio`, as the app's predictions), and a word
-that lost its pieces to truncation counts as predicted ``O``.  Runs on the training thread.
+The task's spec (workbench/tasks/) sums the loss of each batch and turns what it kept
+into the report: entities are scored per word (the labeling screen's words), decoded
+as the app's predictions are, a classification task per document.  Runs on the
+training thread.
 """
 from __future__ import annotations
 
@@ -12,15 +12,11 @@ import random
 from typing import Any, Sequence
 
 import datasets
-import numpy as np
 import torch
-from torch.nn import functional as F
 
-from workbench.training.batching import Batcher
-from workbench.training.data import IGNORE
+from workbench import tasks as task_registry
 from workbench.modeling.device import DeviceInfo
-from workbench.tag_decoding import decode_bio
-from workbench.training.metrics import ner_report, sentiment_report
+from workbench.training.batching import Batcher
 
 
 def autocast(device: DeviceInfo) -> contextlib.AbstractContextManager:
@@ -37,11 +33,12 @@ def evaluate(model: torch.nn.Module, batcher: Batcher, ds: datasets.Dataset, tas
 
     Returns None when ``cancelled()`` turns true midway.
     """
+    spec = task_registry.get(task)
     was_training = model.training
     model.eval()
     rows = list(indices) if indices is not None else list(range(len(batcher)))
     loss_sum, loss_n = 0.0, 0
-    preds: dict[int, torch.Tensor] = {}
+    kept: dict[int, Any] = {}
     try:
         for batch in batcher.eval_batches(batch_size, rows):
             if cancelled is not None and cancelled():
@@ -50,40 +47,16 @@ def evaluate(model: torch.nn.Module, batcher: Batcher, ds: datasets.Dataset, tas
             labels = inputs.pop("labels")
             with autocast(device):
                 logits = model(**inputs).logits
-            logits = logits.float()
-            if task == "ner":
-                loss_sum += float(F.cross_entropy(logits.view(-1, logits.shape[-1]), labels.view(-1),
-                                                  ignore_index=IGNORE, reduction="sum"))
-                loss_n += int((labels != IGNORE).sum())
-                probs = logits.softmax(-1).cpu()
-                for r, i in enumerate(batch):
-                    preds[i] = probs[r]
-            else:
-                loss_sum += float(F.cross_entropy(logits, labels, reduction="sum"))
-                loss_n += len(batch)
-                guess = logits.argmax(-1).cpu()
-                for r, i in enumerate(batch):
-                    preds[i] = guess[r]
+            loss, n, per_row = spec.batch_loss(logits.float(), labels)
+            loss_sum += loss
+            loss_n += n
+            for r, i in enumerate(batch):
+                kept[i] = per_row[r]
     finally:
         model.train(was_training)
     sub = ds.select(rows) if indices is not None else ds
     cols = sub[:] if len(sub) else {}
-    if task == "ner":
-        gold_tags, pred_tags = [], []
-        o_id = list(label_names).index("O")
-        for k, i in enumerate(rows):
-            gold = [label_names[t] for t in cols["gold"][k]]
-            lab = batcher.labels[i]
-            positions = (lab != IGNORE).nonzero().flatten()
-            word_probs = np.zeros((len(gold), len(label_names)), dtype=np.float32)
-            word_probs[:, o_id] = 1.0    # words truncated away count as O
-            word_probs[cols["word_index"][k]] = preds[i][positions].numpy()
-            pred_tags.append([label_names[t] for t in decode_bio(word_probs, label_names)])
-            gold_tags.append(gold)
-        report = ner_report(gold_tags, pred_tags)
-    else:
-        gold = [int(batcher.class_ids[i]) for i in rows]
-        report = sentiment_report(gold, [int(preds[i]) for i in rows], label_names)
+    report = spec.report([kept[i] for i in rows], cols, label_names, [batcher.labels[i] for i in rows])
     report["loss"] = loss_sum / loss_n if loss_n else float("nan")
     return report
 

@@ -1,17 +1,23 @@
-"""What a run reports while it trains (:class:`Progress`) and when it ends (:class:`RunResult`).
+"""What a run reports while it trains (:class:`RunEvent`) and when it ends (:class:`RunResult`).
 
-Plain data, safe to hand from the training thread to the UI thread.
+A run's reports are the one progress type of every job (workbench/jobs.py): a
+``jobs.Progress`` of steps done out of the steps planned, with a :class:`RunEvent` as its
+``detail`` (made by :func:`event`).  Plain data, safe to hand from the training thread to
+the UI thread.
 """
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable
+from typing import Any
+
+from workbench.jobs import Progress
 
 
 @dataclasses.dataclass(frozen=True)
-class Progress:
-    """One report.  ``kind``: ``status`` (a phase starts: message), ``step`` (train loss,
-    learning rate, speed, ETA), ``epoch`` (the dev report after an epoch), ``done``."""
+class RunEvent:
+    """What one report says about the run.  ``kind``: ``status`` (a phase starts: message),
+    ``step`` (train loss, learning rate, speed, ETA: a curve point), ``epoch`` (the dev
+    report after an epoch: curve points and the per-label table), ``done``."""
 
     kind: str
     step: int = 0
@@ -32,8 +38,14 @@ class Progress:
         return min(1.0, self.step / self.total_steps) if self.total_steps else 0.0
 
 
-ProgressFn = Callable[[Progress], None]
-CancelFn = Callable[[], bool]
+def event(kind: str, **fields: Any) -> Progress:
+    """A run's report: the :class:`RunEvent` as the ``detail`` of a jobs.Progress, whose
+    done / total are the steps and whose message says the same in plain words."""
+    e = RunEvent(kind, **fields)
+    message = e.message
+    if not message and kind == "step":
+        message = f"epoch {e.epoch:.1f} of {e.epochs}, step {e.step} of {e.total_steps}"
+    return Progress(e.step, e.total_steps, message, e)
 
 
 @dataclasses.dataclass

@@ -1,4 +1,4 @@
-"""``train(config, *, on_progress, cancelled) -> RunResult``: one fine-tuning run, start to finish.
+"""``train(config, *, progress, cancelled) -> RunResult``: one fine-tuning run, start to finish.
 
 Order matters for the store's safety: everything that can refuse (settings,
 device, base model, labeled data) is checked before the run's row is written;
@@ -6,7 +6,9 @@ after that, any failure marks the row ``failed`` with its reason, and no model
 is saved from a run whose loss went NaN.
 
 Runs on a worker thread (the UI's QThread) or the CLI's main thread; it opens
-its own Store connection.  It checks ``cancelled()`` before every micro-batch.
+its own Store connection.  It checks ``cancelled()`` before every micro-batch; a
+cancelled run is recorded (status "cancelled", its curves, the best checkpoint so far)
+and then raises Cancelled carrying its RunResult (workbench/jobs.py).
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from workbench import tasks as task_registry
 from workbench.errors import UserError
 from workbench.store import Store
 from workbench.training.averaging import WeightAverage, scored_weights
@@ -32,7 +35,8 @@ from workbench.modeling.device import DeviceInfo, pick_device, with_precision
 from workbench.training.distributed import Dist
 from workbench.training.dropout import use_byte_dropout
 from workbench.training.evaluate import Patience, autocast, dev_sample, evaluate
-from workbench.training.events import CancelFn, Progress, ProgressFn, RunResult
+from workbench.jobs import CancelFn, Cancelled, ProgressFn, no_progress
+from workbench.training.events import RunResult, event
 from workbench.modeling.loading import load_model, load_tokenizer, resolve_base_model, save_model
 from workbench.training.model import (
     finalize_embeddings, freeze_lower_layers, prepare_embeddings, restore_state, set_dropout, trainable_state,
@@ -56,30 +60,26 @@ def _never() -> bool:
     return False
 
 
-def _ignore(_: Progress) -> None:
-    return None
-
-
-def train(config: TrainConfig, *, on_progress: ProgressFn | None = None,
+def train(config: TrainConfig, *, progress: ProgressFn | None = None,
           cancelled: CancelFn | None = None) -> RunResult:
     """Fine-tune, score, save and record one run of a project.  UserError when training cannot work."""
-    emit = on_progress or _ignore
+    emit = progress or no_progress
     t_wall = time.perf_counter()
     config.check()
     pick_device(config.device)  # refuse a device that is not here before reading anything
     resolve_base_model(config.base_model)
     store = Store(config.store_path)
     try:
-        emit(Progress("status", message="Reading labeled documents"))
+        emit(event("status", message="Reading labeled documents"))
         splits = load_splits(store, config.task, max_train_docs=config.max_train_docs,
                              dev_fraction=config.dev_fraction, seed=config.seed, min_docs=config.min_docs)
-        return train_splits(config, splits, StoreRecorder(store), on_progress=on_progress, cancelled=cancelled,
+        return train_splits(config, splits, StoreRecorder(store), progress=progress, cancelled=cancelled,
                             t_wall=t_wall)
     finally:
         store.close()
 
 
-def train_splits(config: TrainConfig, splits: Splits, recorder: Any, *, on_progress: ProgressFn | None = None,
+def train_splits(config: TrainConfig, splits: Splits, recorder: Any, *, progress: ProgressFn | None = None,
                  cancelled: CancelFn | None = None, dist: Dist | None = None,
                  t_wall: float | None = None) -> RunResult:
     """The run itself, on examples already read (from a project or a bundle).
@@ -87,7 +87,7 @@ def train_splits(config: TrainConfig, splits: Splits, recorder: Any, *, on_progr
     ``recorder`` receives the run row, curve points and final figures (see
     recorder.py); ``dist`` is the torchrun process group, or None.
     """
-    emit = on_progress or _ignore
+    emit = progress or no_progress
     cancelled = cancelled or _never
     t_wall = time.perf_counter() if t_wall is None else t_wall
     config.check()
@@ -98,16 +98,17 @@ def train_splits(config: TrainConfig, splits: Splits, recorder: Any, *, on_progr
         raise UserError("a time budget cannot be planned across several processes; give --epochs instead")
     source = resolve_base_model(config.base_model)
     cfg = config.resolved(device.kind, len(splits.train))
-    emit(Progress("status", message=f"Loading base model on {device.description}"))
+    emit(event("status", message=f"Loading base model on {device.description}"))
     tokenizer = load_tokenizer(source)
     # the new head's initial weights are drawn here: seeded, or the same seed gives another model
     _seed(cfg.seed)
-    model = load_model(source, cfg.task, splits.label_names, tokenizer)
-    word_case = cfg.task == "ner" and cfg.word_case and add_word_case(model, tokenizer)
-    if cfg.task == "sentiment" and (cfg.pooling == "mean" or (cfg.pooling == "auto" and base_pools_by_mean(source))):
+    spec = task_registry.get(cfg.task)
+    model = load_model(source, spec, splits.label_names, tokenizer)
+    word_case = spec.uses_word_case and cfg.word_case and add_word_case(model, tokenizer)
+    if spec.pools_document and (cfg.pooling == "mean" or (cfg.pooling == "auto" and base_pools_by_mean(source))):
         use_mean_pooling(model)
     label2id = {name: i for i, name in enumerate(splits.label_names)}
-    emit(Progress("status", message="Tokenizing"))
+    emit(event("status", message="Tokenizing"))
     data = {name: encode(getattr(splits, name), tokenizer, cfg.task, label2id, cfg.max_length, word_case)
             for name in ("train", "dev", "test")}
     counts = {**splits.counts(), "train_tokens_per_epoch": int(sum(data["train"]["length"])),
@@ -116,12 +117,15 @@ def train_splits(config: TrainConfig, splits: Splits, recorder: Any, *, on_progr
         counts["processes"] = dist.world
     run_id = recorder.start(cfg.task, str(config.base_model or "default"), device.description, cfg.to_json(), counts)
     try:
-        return _Run(cfg, device, source, recorder, run_id, splits, data, tokenizer, model, counts, emit,
-                    cancelled, t_wall, dist).fit()
+        result = _Run(cfg, device, source, recorder, run_id, splits, data, tokenizer, model, counts, emit,
+                      cancelled, t_wall, dist).fit()
     except BaseException as exc:
         message = str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
         recorder.finish(run_id, "failed", error=message, seconds=time.perf_counter() - t_wall)
         raise
+    if result.status == "cancelled":   # recorded as such: the one way a job says so is Cancelled
+        raise Cancelled(f"training {result.message}", result)
+    return result
 
 
 class _Run:
@@ -190,7 +194,7 @@ class _Run:
         t_loop = last_report = time.perf_counter()
         plan_at = (t_loop, 0, 0.0, 0)     # when the time budget was last planned: time, step, train s, tokens
         step_tokens = train_b.total_tokens / max(1, spe)      # an average optimizer step's tokens
-        self.emit(Progress("status", message="Training", total_steps=total, epochs=cfg.epochs, run_id=self.run_id))
+        self.emit(event("status", message="Training", total_steps=total, epochs=cfg.epochs, run_id=self.run_id))
         while step < total and not stop:
             batches = train_b.train_batches(cfg.batch_size, cfg.seed, epoch, cfg.length_group)
             if self.dist is not None:
@@ -285,9 +289,9 @@ class _Run:
             # with a time budget the schedule anneals by the deadline: that is the stopping rule
             if patience.exhausted and not cfg.time_budget_s and step < total:
                 stop = "early stop"
-                self.emit(Progress("status", message=_stop_message(stop, cfg, patience.bad_epochs, total, max_steps,
-                                                                   spe), step=step, total_steps=total,
-                                   run_id=self.run_id))
+                self.emit(event("status", message=_stop_message(stop, cfg, patience.bad_epochs, total, max_steps,
+                                                                spe), step=step, total_steps=total,
+                                run_id=self.run_id))
         self.loop_s = time.perf_counter() - t_loop
         self.stop_message = _stop_message(stop, cfg, patience.bad_epochs, total, max_steps, spe)
         return self._finish(step, spe, tokens, train_s, stop, best, dev_rows)
@@ -317,8 +321,8 @@ class _Run:
             restore_state(model, best["state"])     # rank 0 alone scores and writes the model
             dev_report = best["report"]
         if best["state"] is not None and main:
-            self.emit(Progress("status", message="Scoring and saving the best checkpoint", step=step,
-                               run_id=self.run_id))
+            self.emit(event("status", message="Scoring and saving the best checkpoint", step=step,
+                            run_id=self.run_id))
             restore_state(model, best["state"])
             # the per-epoch scores used a sample of dev: score the whole of it once
             dev_report = best["report"] if dev_rows is None else self._score("dev")
@@ -353,7 +357,7 @@ class _Run:
         self.recorder.finish(self.run_id, status, metrics={"dev": dev_report, "test": test_report,
                         "best_epoch": best["epoch"], "history": self.log.history, "summary": result.summary()},
                         model_dir=model_dir, error=message if status != "done" else "", seconds=seconds)
-        self.emit(Progress("done", step=step, message=message or "done", run_id=self.run_id, elapsed_s=seconds))
+        self.emit(event("done", step=step, message=message or "done", run_id=self.run_id, elapsed_s=seconds))
         return result
 
     def _score(self, split: str) -> dict[str, Any] | None:

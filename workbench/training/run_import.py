@@ -21,7 +21,7 @@ from typing import Any
 from workbench.errors import UserError
 from workbench.output_paths import write_error
 from workbench.paths import runs_dir
-from workbench.spans import bio_label_names
+from workbench import tasks as task_registry
 from workbench.store import Store
 from workbench.store.project import now
 from workbench.training import run_folders
@@ -253,7 +253,7 @@ def _check_labels(store: Store, run_dir: pathlib.Path, card: dict[str, Any], mod
     if task not in store.tasks:
         raise UserError(f"{run_dir}: a {task} run, but this project has no {task} task")
     labels = card["labels"]
-    expected = bio_label_names(labels) if task == "ner" else list(labels)
+    expected = task_registry.get(task).model_labels(labels)
     if card.get("label_names", expected) != expected:
         raise UserError(f"{run_dir}/run_card.json: 'label_names' does not match its 'labels'")
     if model_names != expected:
