@@ -182,32 +182,32 @@ def test_onnx_export_matches_torch(tmp_path, task):
 def test_batch_prediction_through_onnx_runtime_matches_torch(tmp_path):
     import shutil
 
-    from workbench.inference.onnx_export import default_onnx_dir
+    from workbench.inference.onnx_export import default_onnx_dir, use_onnx_runtime
     from workbench.inference.predictor import Predictor
 
     model = shutil.copytree(trained()["ner"].model_dir, tmp_path / "run" / "model")
     docs = [doc(t, i) for i, t in enumerate(["bob met acme in lima .", "", "the carol left with globex ."])]
     torch_preds = Predictor(model, device="cpu").predict(docs)
     fast = Predictor(model, device="cpu")
-    assert fast.use_onnx_runtime() == "fp32" and (default_onnx_dir(model) / "model.onnx").is_file()
+    assert use_onnx_runtime(fast) == "fp32" and (default_onnx_dir(model) / "model.onnx").is_file()
     for a, b in zip(torch_preds, fast.predict(docs, batch_size=2)):
         assert a.tags == b.tags and np.allclose(a.probs, b.probs, atol=1e-4)
     stamp = (default_onnx_dir(model) / "model.onnx").stat().st_mtime
-    assert Predictor(model, device="cpu").use_onnx_runtime()          # the export is reused
+    assert use_onnx_runtime(Predictor(model, device="cpu"))          # the export is reused
     assert (default_onnx_dir(model) / "model.onnx").stat().st_mtime == stamp
 
 
 def test_suggestions_come_from_a_checked_int8_copy(tmp_path):
     import shutil
 
-    from workbench.inference.onnx_export import default_onnx_dir
+    from workbench.inference.onnx_export import default_onnx_dir, use_onnx_runtime
     from workbench.inference.predictor import Predictor
 
     model = shutil.copytree(trained()["ner"].model_dir, tmp_path / "run" / "model")
     docs = [doc(t, i) for i, t in enumerate(["bob met acme in lima .", "the carol left with globex ."])]
     exact = Predictor(model, device="cpu").predict(docs)
     fast = Predictor(model, device="cpu")
-    assert fast.use_onnx_runtime(int8=True) == "int8"
+    assert use_onnx_runtime(fast, int8=True) == "int8"
     import onnx
 
     ops = {n.op_type for n in onnx.load(str(default_onnx_dir(model) / "model.int8.onnx")).graph.node}

@@ -81,15 +81,11 @@ def test_large_jobs_take_the_onnx_path_with_the_same_results(project, monkeypatc
         before = cache.load(store, run_id, "sentiment", run.label_names)
     monkeypatch.setattr(batch, "ONNX_FROM", 1)
     used = []
-    real = batch.RunModel.predictor
+    from workbench.inference import onnx_export
 
-    def spy(self, device=None):  # noqa: ANN001, ANN202
-        pred = real(self, device)
-        original = pred.use_onnx_runtime
-        pred.use_onnx_runtime = lambda int8=False: used.append(original(int8=int8)) or used[-1]
-        return pred
-
-    monkeypatch.setattr(batch.RunModel, "predictor", spy)
+    real = onnx_export.use_onnx_runtime
+    monkeypatch.setattr(onnx_export, "use_onnx_runtime",
+                        lambda pred, int8=False: used.append(real(pred, int8=int8)) or used[-1])
     predict_job(project, run_id, "dev", refresh=True)
     assert used == ["fp32"]        # a labeled split is scored at full precision
     with Store(project) as store:

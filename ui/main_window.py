@@ -185,7 +185,7 @@ class MainWindow(QMainWindow):
 
     # ---- menus -------------------------------------------------------------------------
     def _build_menus(self) -> None:
-        from ui.dialogs import export_project, import_into_project, new_project
+        from ui.dialogs.new_project import new_project
 
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
@@ -195,8 +195,8 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &Recent")
         file_menu.addSeparator()
         self.import_action = self._menu_action(file_menu, "&Import…", "Ctrl+I",
-                                               lambda: import_into_project(self))
-        self.export_action = self._menu_action(file_menu, "&Export…", "Ctrl+E", lambda: export_project(self))
+                                               self.import_file)
+        self.export_action = self._menu_action(file_menu, "&Export…", "Ctrl+E", self.export_project)
         file_menu.addSeparator()
         self._menu_action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         edit = bar.addMenu("&Edit")
@@ -210,6 +210,24 @@ class MainWindow(QMainWindow):
         help_menu = bar.addMenu("&Help")
         self._menu_action(help_menu, "&Keyboard shortcuts", None, self.annotate.show_shortcuts)
         self._fill_recent()
+
+    def import_file(self, path: str = "") -> None:
+        """File → Import: the import dialog on the open project; every screen reloads after."""
+        from ui.dialogs.import_dialog import ImportDialog, summary   # the formats load on first use
+
+        if self.project_path is None:
+            return
+        dialog = ImportDialog(self.project_path, self, path)
+        dialog.imported.connect(lambda report: (self.reload_project(),
+                                                self.statusBar().showMessage(summary(report), 10000)))
+        dialog.exec()
+
+    def export_project(self) -> None:
+        """File → Export: the export dialog on the open project."""
+        from ui.dialogs.export_dialog import ExportDialog
+
+        if self.project_path is not None:
+            ExportDialog(self.project_path, self).exec()
 
     def _menu_action(self, menu, text: str, keys, slot) -> QAction:
         act = QAction(text, self)

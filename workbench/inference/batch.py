@@ -17,6 +17,7 @@ from workbench.inference import cache
 # {task: run_id}: the run whose suggestions the labeling screen shows and whose
 # confidences order "uncertain first" (defined with the queue, which needs no numpy)
 from workbench.inference.queue import SUGGESTIONS_SETTING
+from workbench.inference.limits import MAX_DOC_CHARS
 from workbench.inference.run_model import RunModel, open_run
 from workbench.jobs import CancelFn, Cancelled, Progress, ProgressFn, check_cancelled, no_progress
 from workbench.store import SPLITS, Document, Store
@@ -24,10 +25,6 @@ from workbench.store import SPLITS, Document, Store
 CHUNK = 256
 CHUNK_CHARS = 1_000_000   # and at most this much text per chunk: memory stays bounded whatever the lengths
 ONNX_FROM = 500      # this many documents or more: predict through ONNX Runtime (exported once per run)
-# The model reads the first max_length word pieces of a document (a few thousand characters); the
-# rest still costs words, offsets and a row of probabilities per word (a 50 MB document: 148 s and
-# 9 GB).  Longer documents are skipped, by id, with a message.
-MAX_DOC_CHARS = 250_000
 WHICH = (*SPLITS[:3], "unlabeled", "all")
 
 
@@ -128,7 +125,9 @@ def predict_into_cache(store: Store, run: RunModel, doc_ids: list[int], *, predi
         predictor = run.predictor(device)
         if len(todo) >= ONNX_FROM:
             progress(Progress(0, len(todo), "Preparing the fast CPU path (once per run)"))
-            exact = predictor.use_onnx_runtime(int8=int8) != "int8"
+            from workbench.inference.onnx_export import use_onnx_runtime   # torch loads here
+
+            exact = use_onnx_runtime(predictor, int8=int8) != "int8"
     for chunk in _chunks(_by_length(todo, lengths), lengths):
         check_cancelled(cancelled, _cancelled_note(summary), summary)
         docs = _documents(store, chunk)

@@ -17,7 +17,7 @@ from workbench import tasks as task_registry
 from workbench.inference.records import Prediction, uncertainty
 from workbench.tasks.base import Suspicion
 from workbench.store import Store, StoreError, text_hash
-from workbench.store.project import now
+from workbench.store.values import now
 
 
 def save(store: Store, run_id: int, preds: Sequence[Prediction], texts: dict[int, str], exact: bool = True) -> None:

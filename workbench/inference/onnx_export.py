@@ -182,3 +182,25 @@ def ensure_onnx(model_dir: str | pathlib.Path) -> pathlib.Path:
         return path
     export_onnx(model_dir, out, overwrite=True)
     return path
+
+
+def use_onnx_runtime(pred: Predictor, int8: bool = False) -> str | None:
+    """Make ``pred`` predict batches through ONNX Runtime on CPU: the same probabilities (the
+    export is checked against torch) about 1.5 times faster; with ``int8``, the int8 export
+    first (checked against fp32, about 1.7 times faster again; for suggestions).  The run's
+    model is exported once, next to it.  Returns "int8" or "fp32" for the path taken, None
+    where neither can be had (torch goes on)."""
+    if pred.device.type != "cpu":
+        return None
+    for name, make in ((("int8", ensure_int8_onnx),) if int8 else ()) + (("fp32", ensure_onnx),):
+        try:
+            import onnxruntime as ort
+
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = torch.get_num_threads()
+            pred.use_session(ort.InferenceSession(str(make(pred.model_dir)), options,
+                                                  providers=["CPUExecutionProvider"]))
+            return name
+        except Exception:  # noqa: BLE001 - an optional speed-up: any failure means the next path
+            pred.use_session(None)
+    return None

@@ -17,8 +17,9 @@ import torch
 
 from workbench.errors import UserError
 from workbench import tasks as task_registry
+from workbench.inference.limits import MAX_DOC_CHARS
 from workbench.inference.records import Prediction
-from workbench.inference.run_model import model_task
+from workbench.modeling.model_folder import check_model_folder
 from workbench.jobs import CancelFn, Progress, ProgressFn, check_cancelled
 from workbench.spans import Token, first_pieces, piece_words, tokenize
 from workbench.store import Document
@@ -55,7 +56,7 @@ class Predictor:
             raise UserError(f"{self.model_dir}: no model here (config.json missing)")
         # checked with plain file reads before transformers sees the folder: no code of its own
         # (auto_map), safetensors weights, labels, tokenizer files
-        self.spec = task_registry.get(model_task(self.model_dir))
+        self.spec = task_registry.get(check_model_folder(self.model_dir).task)
         self.task = self.spec.name
         self.token_level = self.spec.head is task_registry.Head.TOKEN
         self.device = torch.device(pick_device(device or "auto").torch_device)
@@ -74,7 +75,7 @@ class Predictor:
         self.word_case = uses_word_case(cfg)
         limit = min(int(getattr(cfg, "max_position_embeddings", 512) or 512), int(self.tokenizer.model_max_length or 512))
         self.max_length = min(max_length, limit)
-        self._session: Any = None     # an ONNX Runtime session, see use_onnx_runtime
+        self._session: Any = None     # an ONNX Runtime session (onnx_export.use_onnx_runtime)
 
     # ---- encoding ---------------------------------------------------------------
     def encode(self, docs: Sequence[Document]) -> list[Encoded]:
@@ -83,8 +84,6 @@ class Predictor:
         for NER the first piece of each word (``spans.tokenize``) carries the word's label."""
         if not docs:
             return []
-        from workbench.inference.batch import MAX_DOC_CHARS   # (batch jobs skip such documents, by id)
-
         for d in docs:
             if len(d.text) > MAX_DOC_CHARS:
                 raise UserError(f"document {d.id} is too long to predict ({len(d.text):,} characters; the limit is "
@@ -161,28 +160,10 @@ class Predictor:
             return e / e.sum(axis=-1, keepdims=True)
         return torch.softmax(self.model(**tensors).logits.float(), dim=-1).cpu().numpy()
 
-    def use_onnx_runtime(self, int8: bool = False) -> str | None:
-        """Batch prediction through ONNX Runtime on CPU: the same probabilities (the export is
-        checked against torch) about 1.5 times faster; with ``int8``, the int8 export first
-        (checked against fp32, about 1.7 times faster again; for suggestions).  The run's model
-        is exported once, next to it.  Returns "int8" or "fp32" for the path taken, None where
-        neither can be had (torch goes on)."""
-        if self.device.type != "cpu":
-            return None
-        from workbench.inference.onnx_export import ensure_int8_onnx, ensure_onnx
-
-        for name, make in ((("int8", ensure_int8_onnx),) if int8 else ()) + (("fp32", ensure_onnx),):
-            try:
-                import onnxruntime as ort
-
-                options = ort.SessionOptions()
-                options.intra_op_num_threads = torch.get_num_threads()
-                self._session = ort.InferenceSession(str(make(self.model_dir)), options,
-                                                     providers=["CPUExecutionProvider"])
-                return name
-            except Exception:  # noqa: BLE001 - an optional speed-up: any failure means the next path
-                self._session = None
-        return None
+    def use_session(self, session: Any) -> None:
+        """Predict batches through this ONNX Runtime session from now on (None: torch again).
+        ``workbench.inference.onnx_export.use_onnx_runtime`` makes it, checked against torch."""
+        self._session = session
 
     def predict_one(self, doc: Document) -> Prediction:
         return self.predict([doc])[0]

@@ -18,7 +18,8 @@ from workbench.modeling.model_folder import check_model_folder
 
 
 def model_task(model_dir: str | pathlib.Path) -> str:
-    """"ner" or "sentiment", from the folder's config (no weights loaded); UserError if unusable."""
+    """The registered task the model was trained for, from the folder's config (no weights
+    loaded); UserError if unusable."""
     return check_model_folder(model_dir).task
 
 

@@ -182,7 +182,7 @@ def kfold_job(project: str | pathlib.Path, task: str, settings: KFoldSettings = 
                     preds = cache.load(fold_store, run.run_id, task, run.label_names, held)
             except Cancelled:   # the fold's run and predictions live in the copy, which goes
                 raise Cancelled(CANCELLED) from None
-            # a document too long to predict (batch.MAX_DOC_CHARS) has no score
+            # a document too long to predict (limits.MAX_DOC_CHARS) has no score
             out += [run.spec.suspicion(preds[d], gold[d], f"{settings.k}-fold") for d in held if d in preds]
             progress(Progress((i + 1) * scale, settings.k * scale, f"fold {i + 1} of {settings.k} scored"))
     finally:

@@ -13,6 +13,8 @@ import shutil
 import sqlite3
 
 from workbench.errors import UserError
+from workbench.store import backup_files
+from workbench.store.tempdir import temp_folder
 
 # SQLite primary result codes (the low byte of an extended code).
 _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
@@ -81,15 +83,14 @@ def restore_hint(path: pathlib.Path, backup: pathlib.Path) -> str:
 
 def damaged(path: str | pathlib.Path, detail: str) -> StoreError:
     """The file is broken: say so, and say where the newest copy to restore is."""
-    from workbench.store import backups   # backups imports this module
-
     path = pathlib.Path(path)
     text = f"{path}: the project file is damaged ({detail})."
-    newest = backups.newest_backup(path)
+    newest = backup_files.newest_backup(path)
     if newest is not None:
-        text += f" The newest automatic backup is {newest} (made {backups.made_at(newest)}). {restore_hint(path, newest)}"
+        text += (f" The newest automatic backup is {newest} (made {backup_files.made_at(newest)}). "
+                 f"{restore_hint(path, newest)}")
     else:
-        text += (f" No automatic backup of it was found in {backups.backup_folder(path)} (the app makes one a day "
+        text += (f" No automatic backup of it was found in {backup_files.backup_folder(path)} (the app makes one a day "
                  "after it opens a project, and `workbench-cli backup` makes one on demand); "
                  "restore a copy of your own if you have one.")
     upgrades = sorted(path.parent.glob(f"{path.name}.bak-v*"))
@@ -107,8 +108,6 @@ def describe(path: str | pathlib.Path, exc: BaseException) -> StoreError:
     if code == _FULL:
         free = _free_bytes(path)
         if free is not None and free >= _NEARLY_FULL_BYTES:
-            from workbench.store.staging import temp_folder   # staging imports this module
-
             return StoreError(f"{path}: a disk is full, though not the one that holds the project "
                               f"({free // (1 << 20)} MiB free there); most likely the temporary folder "
                               f"{temp_folder()}: free some space there (or set TMPDIR to a folder with more room)")

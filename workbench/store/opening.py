@@ -19,7 +19,7 @@ import pathlib
 import sqlite3
 import urllib.parse
 
-from workbench.store import schema
+from workbench.store import backup_files, schema
 from workbench.store.errors import StoreError, _code, describe, restore_hint
 from workbench.store.locking import connect
 
@@ -37,13 +37,11 @@ class Opened:
 
 
 def not_a_project(path: pathlib.Path, why: str) -> StoreError:
-    from workbench.store import backups   # backups imports this module
-
     text = f"{path}: not a workbench project ({why}); the file was left as it was"
-    newest = backups.newest_backup(path)
+    newest = backup_files.newest_backup(path)
     if newest is not None:
         text += (f". It used to be one, so it may be damaged: the newest automatic backup of it is {newest} "
-                 f"(made {backups.made_at(newest)}). {restore_hint(path, newest)}")
+                 f"(made {backup_files.made_at(newest)}). {restore_hint(path, newest)}")
     return StoreError(text)
 
 

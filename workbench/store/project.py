@@ -7,8 +7,6 @@ the call returns, so nothing a user did is lost if the app dies a moment later.
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
-import hashlib
 import json
 import pathlib
 import sqlite3
@@ -17,28 +15,13 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 from workbench import tasks as task_registry
 from workbench.errors import UserError
 from workbench.spans import Span, SpanError, validate_spans
-from workbench.store import opening, schema
+from workbench.store import backups, opening, schema
 from workbench.store.errors import StoreError, describe, is_environmental
 from workbench.store.errors import read_only as read_only_error
 from workbench.store.locking import begin_immediate
 from workbench.store.staging import ImportStage
+from workbench.store.values import now
 from workbench.store.models import PALETTE, STATUSES, Annotation, Document, Label, NewDocument
-
-
-def now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def text_hash(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
-
-
-def assign_split(digest: str, seed: int = 0, ratios: tuple[int, int, int] = (80, 10, 10)) -> str:
-    """Deterministic train/dev/test split from a content hash (same text, same split)."""
-    bucket = int(hashlib.sha1(f"{seed}:{digest}".encode()).hexdigest()[:8], 16) % sum(ratios)
-    if bucket < ratios[0]:
-        return "train"
-    return "dev" if bucket < ratios[0] + ratios[1] else "test"
 
 
 class Store:
@@ -61,7 +44,7 @@ class Store:
             conn, self.read_only, self.read_only_reason = opened.conn, opened.read_only, opened.reason
             try:
                 if not self.read_only:
-                    schema.migrate(conn, self.path)
+                    schema.migrate(conn, self.path, backup=backups.copy_database)
                 elif opened.version < len(schema.MIGRATIONS):
                     raise StoreError(
                         f"{self.path}: this project must be upgraded for this version of the app, but it is "

@@ -266,8 +266,11 @@ def newer_version(path: pathlib.Path | None, version: int) -> StoreError:
                       f"(schema {version}, this app knows up to {len(MIGRATIONS)}); update the app to open it")
 
 
-def migrate(conn: sqlite3.Connection, path: pathlib.Path | None) -> int:
-    """Bring the file to the latest version; returns the version it had before.
+def migrate(conn: sqlite3.Connection, path: pathlib.Path | None,
+            backup: Callable[[pathlib.Path, pathlib.Path], None] | None = None) -> int:
+    """Bring the file to the latest version; returns the version it had before.  ``backup``
+    (source, target) copies the file first (``name.db.bak-v<n>``; the caller passes the
+    store's copying function, which lives above this module).
 
     The version is read again once the write lock is held: another process may have
     upgraded the file between our first look and the lock (it then has nothing left
@@ -283,11 +286,9 @@ def migrate(conn: sqlite3.Connection, path: pathlib.Path | None) -> int:
         before = user_version(conn)
         if before > len(MIGRATIONS):
             raise newer_version(path, before)
-        if 0 < before < len(MIGRATIONS) and path is not None and path.exists():
-            from workbench.store.backups import copy_database   # backups imports the opening code
-
+        if 0 < before < len(MIGRATIONS) and path is not None and path.exists() and backup is not None:
             # Made under the lock, from a snapshot no one can change until we commit.
-            copy_database(path, path.with_name(f"{path.name}.bak-v{before}"))
+            backup(path, path.with_name(f"{path.name}.bak-v{before}"))
         for version in range(before, len(MIGRATIONS)):
             MIGRATIONS[version](conn)
         conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")

@@ -17,16 +17,26 @@ The thread that owns the :class:`Store` (and its connection) runs all of it.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import tempfile
-from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Protocol, Sequence
 
 from workbench.store.errors import StoreError, is_environmental
+from workbench.store.tempdir import temp_folder
+from workbench.store.values import assign_split, now, text_hash
 from workbench.store.models import NewDocument
 
-if TYPE_CHECKING:
-    from workbench.store.project import Store
+
+
+class _Store(Protocol):
+    """What staging uses of the project's Store (which creates the stage: project.py)."""
+
+    conn: sqlite3.Connection
+    tasks: list[str]
+    span_task: Any
+
+    def transaction(self) -> Any: ...
+    def label_names(self, task: str) -> list[str]: ...
+    def add_label(self, task: str, name: str) -> Any: ...
 
 _DOCS = "temp.workbench_stage_documents"
 _SPANS = "temp.workbench_stage_spans"
@@ -63,7 +73,7 @@ class ImportStage:
     """Documents staged on ``store``'s connection.  Use as a context manager: leaving it
     drops what was staged (published or not)."""
 
-    def __init__(self, store: Store, *, annotator: str = "", split_seed: int = 0) -> None:
+    def __init__(self, store: _Store, *, annotator: str = "", split_seed: int = 0) -> None:
         self.store = store
         self.conn: sqlite3.Connection = store.conn
         self.annotator = annotator
@@ -98,8 +108,6 @@ class ImportStage:
     def add(self, docs: Sequence[NewDocument]) -> None:
         """Stage one chunk.  Takes no lock on the project; raises UnstorableDocument
         (naming the record) for text that cannot be stored."""
-        from workbench.store.project import assign_split, text_hash
-
         doc_rows, span_rows, class_rows = [], [], []
         try:
             for doc in docs:
@@ -143,8 +151,6 @@ class ImportStage:
     def publish(self, new_labels: Mapping[str, Iterable[str]] | None = None) -> range:
         """Add ``new_labels`` (per task) that the project does not have yet, then every staged
         document, in one transaction; the new ids."""
-        from workbench.store.project import now
-
         store, conn = self.store, self.conn
         stamp = now()
         with store.transaction():
@@ -208,13 +214,3 @@ class ImportStage:
                 what = spec.nouns if len(missing) > 1 else spec.noun
                 raise StoreError(f"unknown {what} {', '.join(map(repr, missing[:5]))}: the project does not have "
                                  f"{'them' if len(missing) > 1 else 'it'} (was it renamed or deleted meanwhile?)")
-
-
-def temp_folder() -> str:
-    """Where SQLite puts the staging file (its own search order on Unix)."""
-    if os.name != "posix":
-        return tempfile.gettempdir()
-    for folder in (os.environ.get("SQLITE_TMPDIR"), os.environ.get("TMPDIR"), "/var/tmp", "/usr/tmp", "/tmp"):
-        if folder and os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK):
-            return folder
-    return os.getcwd()

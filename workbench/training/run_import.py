@@ -23,7 +23,7 @@ from workbench.output_paths import write_error
 from workbench.paths import runs_dir
 from workbench import tasks as task_registry
 from workbench.store import Store
-from workbench.store.project import now
+from workbench.store.values import now
 from workbench.training import run_folders
 from workbench.modeling.model_folder import check_model_folder, read_json
 from workbench.training.processes import host_name
@@ -169,8 +169,8 @@ def read_card(run_dir: pathlib.Path) -> dict[str, Any]:
     def bad(field: str, want: str) -> UserError:
         return UserError(f"{name}: '{field}' should be {want}")
 
-    if card.get("task") not in ("ner", "sentiment"):
-        raise bad("task", '"ner" or "sentiment"')
+    if not task_registry.is_task(card.get("task")):
+        raise bad("task", " or ".join(f'"{t}"' for t in task_registry.names()))
     for field in ("labels", "label_names"):
         value = card.get(field)
         if field in card or field == "labels":

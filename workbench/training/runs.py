@@ -17,7 +17,7 @@ import numpy as np
 
 from workbench.errors import UserError
 from workbench.store import Store, StoreError
-from workbench.store.project import now
+from workbench.store.values import now
 from workbench.training import run_folders
 from workbench.training.processes import host_name, run_process_gone
 
