@@ -107,6 +107,14 @@ class MainWindow(QMainWindow):
     def _follow(self, screen: QWidget) -> None:
         if hasattr(screen, "follow_project"):
             screen.follow_project(self.events)
+        if hasattr(screen, "openDocument"):   # "fix this one" (Review): the one route to Annotate
+            screen.openDocument.connect(self.open_in_annotate)
+
+    def open_in_annotate(self, doc_id: int) -> None:
+        """Show a document on the Annotate screen, focused for labeling (asked by other screens)."""
+        self.annotate.open_doc(doc_id)
+        self.tabs.setCurrentWidget(self.annotate)
+        self.annotate.view.setFocus()
 
     def screen(self, title: str) -> QWidget | None:
         """The widget behind a tab (building a lazy one now)."""

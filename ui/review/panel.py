@@ -42,7 +42,7 @@ SPLITS = ("dev", "test", "train")
 
 
 class ReviewPanel(QWidget):
-    openDocument = Signal(int)      # "fix this one": for a host window without an Annotate screen
+    openDocument = Signal(int)      # "fix this one": the window shows it on the Annotate screen
 
     def __init__(self, store_path: pathlib.Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -378,16 +378,9 @@ class ReviewPanel(QWidget):
 
     # ---- fixing -------------------------------------------------------------------------------------
     def fix(self, doc_id: int | None) -> None:
-        """Open the document on the Annotate screen (the main window's), to fix its gold labels."""
-        if doc_id is None:
-            return
-        win = self.window()
-        annotate = getattr(win, "annotate", None)
-        if annotate is not None and hasattr(win, "tabs"):
-            annotate.open_doc(doc_id)
-            win.tabs.setCurrentWidget(annotate)
-            annotate.view.setFocus()
-        self.openDocument.emit(doc_id)
+        """Ask the window to open the document on the Annotate screen, to fix its gold labels."""
+        if doc_id is not None:
+            self.openDocument.emit(doc_id)
 
     # ---- following the project --------------------------------------------------------------------
     def follow_project(self, events: ProjectEvents) -> None:
