@@ -83,10 +83,11 @@ def start(worker: Worker) -> QThread:
     (a dialog closed mid-import) would destroy a running QThread, which aborts the process.
     Parentless threads are kept here until they end.
     """
-    # Forget threads that have ended (not from their own finished signal, which is
-    # emitted on the ending thread: dropping the last reference there would destroy
-    # a QThread that is still running).
-    _RUNNING.difference_update({t for t in _RUNNING if t.isFinished()})
+    # Forget threads that have ended: wait(0), not isFinished(), which is already true while
+    # the thread still emits its finished signal and deletes its worker; dropping the last
+    # reference then destroys a QThread that is still running (a crash).  Not from that
+    # finished signal either: it is emitted on the ending thread.
+    _RUNNING.difference_update({t for t in _RUNNING if t.wait(0)})
     thread = QThread()
     worker.moveToThread(thread)
     thread.started.connect(worker.run)

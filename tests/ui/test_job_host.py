@@ -123,3 +123,41 @@ def test_a_job_started_from_a_result_waits_for_the_one_ending(qtbot, host):
     host.start(slow_job, "one", opened, log, on_done=chain)
     qtbot.waitUntil(lambda: len(results) == 2, timeout=10_000)
     assert results == ["one", "next"] and [e[:2] for e in log][-2:] == [("start", "next"), ("end", "next")]
+
+
+CHAIN = """
+import sys, time
+from PySide6.QtCore import QCoreApplication
+app = QCoreApplication([])
+from ui.workers import JobHost, wait_all
+
+def job(i, *, progress, cancelled):
+    return i
+
+host, results = JobHost(), []
+def chain(result):
+    results.append(result)
+    if len(results) < 400:
+        host.start(job, len(results), on_done=chain)    # the next one, as its predecessor's thread ends
+host.start(job, 0, on_done=chain)
+end = time.time() + 120
+while len(results) < 400 and time.time() < end:
+    app.processEvents()
+print(results == list(range(400)), wait_all(10000))
+"""
+
+
+def test_four_hundred_jobs_each_started_as_the_last_one_ends_run_in_order_without_a_crash():
+    """A thread is forgotten only once it has wholly ended: it used to be dropped while it was still
+    emitting its finished signal, and the next start destroyed a running QThread (a segfault by the
+    300th job).  In a process of its own, so a crash fails this test instead of the whole run."""
+    import os
+    import pathlib
+    import subprocess
+    import sys
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root), "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run([sys.executable, "-c", CHAIN], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["True", "True"]
