@@ -102,6 +102,12 @@ def start(worker: Worker) -> QThread:
     return thread
 
 
+def stopped_text(stop: Cancelled) -> str:
+    """A cancel's message as a sentence for a status line ("Import cancelled; nothing was written.")."""
+    text = str(stop) or "cancelled"
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
 def wait_all(timeout_ms: int = 5000) -> bool:
     """Wait for every running worker thread (at exit, and in tests)."""
     return all(t.wait(timeout_ms) for t in list(_RUNNING))

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit, QMessageBox, QProgressBar, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from ui.workers import JobHost
+from ui.workers import JobHost, stopped_text
 from workbench.formats import IMPORT_FORMATS, ImportReport, guess_format
 from workbench.formats.jobs import import_job, preview_job
 from workbench.jobs import Cancelled, Progress
@@ -255,7 +255,7 @@ class ImportDialog(QDialog):
     def _on_cancelled(self, stop: Cancelled) -> None:
         self.progress.hide()
         self.import_button.setEnabled(True)
-        self.status.setText(str(stop))
+        self.status.setText(stopped_text(stop))
 
     def _on_failed(self, exc: BaseException) -> None:
         self.progress.hide()

@@ -30,7 +30,7 @@ from ui.review.styles import kind_text
 from ui.review.suspicious_view import SuspiciousView
 from ui.review.tables import ConfusionTable, ErrorFilter, ErrorListModel, TokenTable, table_view
 from ui.task_views import views_for
-from ui.workers import JobHost
+from ui.workers import JobHost, stopped_text
 from workbench.inference.batch import predict_job
 from workbench.inference.review import ReviewSet, review_job
 from workbench.inference.run_model import RunModel, run_choices
@@ -260,7 +260,7 @@ class ReviewPanel(QWidget):
         self.summary.setText(f"Failed: {exc}")
 
     def _cancelled(self, stop: Cancelled) -> None:
-        self.summary.setText(str(stop).capitalize() + ".")
+        self.summary.setText(stopped_text(stop))
         if stop.partial is not None and self.events is not None:   # pre-annotating: what it kept is suggested
             self.events.notify(PREDICTIONS)
 

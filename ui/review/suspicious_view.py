@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from ui.review.styles import plain_pair, tag_tip
 from ui.review.tables import table_item
 from ui.task_views import views_for
-from ui.workers import JobHost
+from ui.workers import JobHost, stopped_text
 from workbench.inference import cache
 from workbench.inference.cache import Suspicion
 from workbench.inference.suspicious import LOW_GOLD_P, KFoldSettings, flagged, from_run, kfold_job
@@ -172,7 +172,7 @@ class SuspiciousView(QWidget):
         self.progress.setFormat(p.message)
 
     def _kfold_cancelled(self, stop: Cancelled) -> None:
-        self.caption.setText(str(stop).capitalize() + ".")
+        self.caption.setText(stopped_text(stop))
 
     def _kfold_done(self, items: list[Suspicion]) -> None:
         with Store(self.project) as store:

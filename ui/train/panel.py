@@ -22,7 +22,7 @@ from ui.train.curves import CurvesWidget
 from ui.train.knobs import Knobs
 from ui.train.tables import HistoryTable, LabelTable
 from ui.task_views import views_for
-from ui.workers import JobHost
+from ui.workers import JobHost, stopped_text
 from workbench import tasks as task_registry
 from workbench.errors import UserError
 from workbench.store import Store, StoreError
@@ -330,7 +330,7 @@ class TrainPanel(QWidget):
             self._on_done(stop.partial)
         else:
             self._finish()
-            self.status_label.setText(str(stop).capitalize() + ".")
+            self.status_label.setText(stopped_text(stop))
 
     @Slot(object)
     def _on_failed(self, exc: BaseException) -> None:
