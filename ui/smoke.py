@@ -122,7 +122,7 @@ def _train(app: Any, project: pathlib.Path, timings: dict[str, Any], device: str
                          max_train_docs=8, max_eval_docs=8, patience=0, device=device)
     outcome: dict[str, Any] = {}
     reports: list[Any] = []
-    host = JobHost()
+    host = JobHost(app)     # owned by the app: a host freed while its relay's last signals are queued crashes
     host.ended.connect(lambda: outcome.setdefault("finished", True))
     t = time.perf_counter()
     host.start(train_job, config, on_progress=reports.append,
