@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import pathlib
 
-from workbench.errors import UserError
+from workbench.commands import existing_project
 from workbench.training import config_fields
 
 
@@ -37,9 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _project(path: str):
     from workbench.store import Store
 
-    if not pathlib.Path(path).is_file():
-        raise UserError(f"{path}: no such project file")
-    return Store.open(path)
+    return Store.open(existing_project(path))
 
 
 def cmd_export_bundle(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ import time
 from typing import Any
 
 from workbench import tasks as task_registry
+from workbench.commands import existing_project
 from workbench.errors import UserError
 from workbench.training import config_fields
 
@@ -64,10 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _project(path: str) -> pathlib.Path:
-    project = pathlib.Path(path)
-    if not project.is_file():
-        raise UserError(f"{project}: no such project file")
-    return project
+    return existing_project(path)
 
 
 class _Progress:

@@ -12,6 +12,7 @@ import argparse
 import json
 import pathlib
 
+from workbench.commands import existing_project
 from workbench.errors import UserError
 
 
@@ -27,9 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_runs(args: argparse.Namespace) -> int:
     from workbench.store import Store
 
-    project = pathlib.Path(args.project)
-    if not project.is_file():
-        raise UserError(f"{project}: no such project file")
+    project = existing_project(args.project)
     if args.action == "delete" and args.run_id is None:
         raise UserError("which run? give its id: runs PROJECT delete N")
     if args.action == "list" and args.run_id is not None:

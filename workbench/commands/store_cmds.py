@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import pathlib
 
+from workbench.commands import existing_project
 from workbench.errors import UserError
 from workbench.formats import EXPORT_FORMATS, IMPORT_FORMATS, export_file, import_file
 from workbench import tasks as task_registry
@@ -18,9 +18,7 @@ def _csv_list(value: str) -> list[str]:
 
 def _open(path: str) -> Store:
     """An existing project (Store.open refuses, untouched, a file that is not one; read-only if it must be)."""
-    if not pathlib.Path(path).exists():
-        raise UserError(f"{path}: no such project file (create it with `workbench-cli init`)")
-    return Store.open(path)
+    return Store.open(existing_project(path))
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -140,8 +138,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from workbench.store import backups
 
-    if not pathlib.Path(args.project).exists():
-        raise UserError(f"{args.project}: no such project file")
+    existing_project(args.project)
     target = backups.backup_project(args.project)
     kept = backups.list_backups(args.project)
     print(f"backed up {args.project} to {target} ({len(kept)} kept there; the app keeps the newest {backups.KEEP})")

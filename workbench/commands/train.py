@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import pathlib
 import sys
 import time
 
-from workbench.errors import UserError
+from workbench.commands import existing_project
 from workbench.training import config_fields
 from workbench.training.config import TrainConfig
 
@@ -28,9 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    project = pathlib.Path(args.project)
-    if not project.is_file():
-        raise UserError(f"{project}: no such project file")
+    project = existing_project(args.project)
     from workbench.training.loop import train
 
     config = TrainConfig(store_path=project, **config_fields.values(args, "train"))
