@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QSp
 
 from ui.annotate import keys
 from ui.annotate.chips import ChipBar
+from ui.annotate.class_bars import ClassBars
 from ui.annotate.doc_panel import DocPanel
 from ui.annotate.flow import next_unlabeled, step_in_list
 from ui.annotate.header import HeaderLine
@@ -49,7 +50,7 @@ class AnnotateScreen(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.25)  # annotators read this all day
         self.view.setFont(font)
         self.label_bar = ChipBar("Entities", exclusive=False)       # the span task's labels
-        self.class_bars: dict[str, ChipBar] = {}                    # one per classification task (set_store)
+        self.classes = ClassBars()                                  # one bar per classification task
         self.header = HeaderLine()   # not a QLabel: see header.py
         self.header.setObjectName("docHeader")
 
@@ -75,9 +76,7 @@ class AnnotateScreen(QWidget):
         right_layout.addWidget(self.header)
         right_layout.addWidget(self.label_bar)
         right_layout.addWidget(self.view, 1)
-        self._class_layout = QVBoxLayout()
-        self._class_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addLayout(self._class_layout)
+        right_layout.addWidget(self.classes)
         buttons = QHBoxLayout()
         buttons.addWidget(self.prev_button)
         buttons.addWidget(self.next_button)
@@ -117,7 +116,9 @@ class AnnotateScreen(QWidget):
         QWidget.setTabOrder(self.panel.search, self.view)
         self.session.documentOpened.connect(self._on_opened)
         self.session.spansChanged.connect(lambda: self.view.set_spans(self.session.spans))
-        self.session.classChanged.connect(self._show_class)
+        self.session.classChanged.connect(lambda _task: self.classes.show_choices(self.session.choices))
+        self.classes.chosen.connect(self.toggle_class)
+        self.classes.editRequested.connect(self.edit_labels)
         self.session.statusChanged.connect(self._on_status)
         self.session.writeFailed.connect(self._on_write_failed)
         # Counts are one query over the whole project; a burst of edits refreshes them once.
@@ -126,7 +127,7 @@ class AnnotateScreen(QWidget):
         # Model suggestions (pre-annotations) and the "uncertain first" order: ui/annotate/suggestions.py
         self.suggestions = SuggestionLayer(self.session, self.view, self)
         self.add_bar(self.suggestions.bar)
-        self.suggestions.changed.connect(self._show_suggested_classes)
+        self.suggestions.changed.connect(lambda: self.classes.show_suggestions(self.suggestions.classes))
 
     # ---- keys ----------------------------------------------------------------------------
     def _add_key(self, binding: keys.Binding) -> QAction:
@@ -182,7 +183,7 @@ class AnnotateScreen(QWidget):
         self.suggestions.reset()
         self.session.set_store(store)
         self.panel.set_store(store)
-        self._make_class_bars()
+        self.classes.set_tasks(store.class_tasks if store is not None else [])
         self._load_labels()
         has_spans = self.session.span_task is not None
         self.view.setVisible(has_spans)
@@ -196,32 +197,10 @@ class AnnotateScreen(QWidget):
                 self.view.set_document("", [], [])
                 self.header.setText("This project has no documents yet: use File → Import.")
 
-    def _make_class_bars(self) -> None:
-        """One chip bar per classification task of the project (the task map in ui/task_views.py
-        says which editor a task gets)."""
-        for bar in self.class_bars.values():
-            self._class_layout.removeWidget(bar)
-            bar.deleteLater()
-        self.class_bars = {}
-        for spec in self.store.class_tasks if self.store is not None else []:
-            bar = ChipBar(spec.title, exclusive=True)
-            bar.chipClicked.connect(lambda name, task=spec.name: self.toggle_class(task, name))
-            bar.editRequested.connect(lambda task=spec.name: self.edit_labels(task))
-            self._class_layout.addWidget(bar)
-            self.class_bars[spec.name] = bar
-
     @property
-    def class_bar(self) -> ChipBar | None:
-        """The first classification task's bar (most projects have one)."""
-        return next(iter(self.class_bars.values()), None)
-
-    def _show_class(self, task: str) -> None:
-        if task in self.class_bars:
-            self.class_bars[task].set_current(self.session.choices.get(task))
-
-    def _show_suggested_classes(self) -> None:
-        for task, bar in self.class_bars.items():
-            bar.set_suggestion(*self.suggestions.classes.get(task, (None, None)))
+    def class_bars(self) -> dict[str, ChipBar]:
+        """The bar of each classification task, by task."""
+        return self.classes.bars
 
     def _load_labels(self) -> None:
         for binding in self._project_keys:
@@ -233,11 +212,9 @@ class AnnotateScreen(QWidget):
             return
         span_task = self.session.span_task
         ner = self.store.labels(span_task) if span_task is not None else []
-        classes = []
-        for task, bar in self.class_bars.items():
-            labels = self.store.labels(task)
-            bar.set_labels(labels)
-            classes += labels
+        by_task = {task: self.store.labels(task) for task in self.class_bars}
+        self.classes.set_labels(by_task)
+        classes = [lab for labels in by_task.values() for lab in labels]
         self.label_bar.set_labels(ner)
         self.view.set_colors({lab.name: lab.color for lab in ner})
         self._project_keys = keys.label_bindings(ner, classes) + \
@@ -254,8 +231,7 @@ class AnnotateScreen(QWidget):
         c = counts(self.store)
         self.progress.set_counts(c, {t: self.store.labels(t) for t in self.store.tasks})
         self.label_bar.set_counts(c["labels"].get(self.session.span_task or "", {}))
-        for task, bar in self.class_bars.items():
-            bar.set_counts(c["labels"].get(task, {}))
+        self.classes.set_counts(c["labels"])
 
     # ---- navigation --------------------------------------------------------------------
     def open_doc(self, doc_id: int) -> None:
@@ -264,8 +240,7 @@ class AnnotateScreen(QWidget):
     def _on_opened(self, doc_id: int) -> None:
         s = self.session
         self.view.set_document(s.doc.text, s.tokens, s.spans)
-        for task in self.class_bars:
-            self._show_class(task)
+        self.classes.show_choices(s.choices)
         self.panel.select_doc(doc_id)
         self._update_header()
 
@@ -365,7 +340,7 @@ class AnnotateScreen(QWidget):
     def toggle_class(self, task: str, name: str) -> None:
         """A class key or chip; pressing the current class again clears it."""
         self.session.choose_class(task, None if name == self.session.choices.get(task) else name)
-        self._show_class(task)
+        self.classes.show_choices(self.session.choices)
 
     def edit_labels(self, task: str | None = None) -> None:
         """The label editor for ``task`` (default: the span task, else the first classification task)."""
@@ -384,8 +359,7 @@ class AnnotateScreen(QWidget):
         self.panel.refresh_labels()
         self.panel.model.refresh_all()
         self.session.reload()
-        for task in self.class_bars:
-            self._show_class(task)
+        self.classes.show_choices(self.session.choices)
         self.refresh_counts()
         self.labelsChanged.emit()
 

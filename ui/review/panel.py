@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
 
 from ui.project_events import LABELS, PREDICTIONS, RUNS, ProjectEvents
 from ui.review.doc_view import Legend, ReviewTextView
+from ui.review.error_pane import ErrorPane
 from ui.review.explain_panel import ExplainPanel, legend_text
-from ui.review.styles import kind_text
 from ui.review.suspicious_view import SuspiciousView
-from ui.review.tables import ConfusionTable, ErrorFilter, ErrorListModel, TokenTable, table_view
+from ui.review.tables import TokenTable
 from ui.task_views import views_for
 from ui.workers import JobHost, stopped_text
 from workbench.inference.batch import predict_job
@@ -92,41 +92,13 @@ class ReviewPanel(QWidget):
         for w in (self.progress, self.cancel_button, self.preannotate_button):
             top.addWidget(w)
 
-        self.kind_box, self.label_box = QComboBox(), QComboBox()
-        for box in (self.kind_box, self.label_box):
-            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.cell_label = QLabel("")
-        self.cell_label.setObjectName("muted")
-        self.clear_cell = QPushButton("Show all")
-        self.clear_cell.setVisible(False)
-        self.errors_model = ErrorListModel(self)
-        self.errors_proxy = ErrorFilter(self)
-        self.errors_proxy.setSourceModel(self.errors_model)
-        self.error_list = table_view(self.errors_proxy)
-        self.error_list.setSortingEnabled(True)
-        # widths from the font, so no header is cut (":onfidence"); long cells are elided, whole in tooltips
-        fm = self.error_list.horizontalHeader().fontMetrics()
-        for c, col in enumerate(ErrorListModel.COLUMNS[:-1]):
-            sample = {"doc": "00000", "loss": "0.000", "kinds": "model only, wrong type", "labels": "PRODUCT"}.get(col, "")
-            header = ErrorListModel.HEADERS.get(col, col)
-            self.error_list.setColumnWidth(c, max(fm.horizontalAdvance(header), fm.horizontalAdvance(sample)) + 28)
-        self.confusion = ConfusionTable()
-        filters = QHBoxLayout()
-        for w in (QLabel("Show"), self.kind_box, QLabel("label"), self.label_box, self.cell_label, self.clear_cell):
-            filters.addWidget(w)
-        filters.addStretch(1)
-        left = QWidget()
-        lv = QVBoxLayout(left)
-        lv.setContentsMargins(0, 0, 0, 0)
-        lv.addLayout(filters)
-        lv.addWidget(self.error_list, 3)
-        caption = QLabel("Which label became which: rows are your labels, columns what the model said; "
-                         "click a cell to list its documents")
-        caption.setObjectName("muted")
-        caption.setWordWrap(True)
-        caption.setToolTip("The confusion matrix (rows gold, columns predicted)")
-        lv.addWidget(caption)
-        lv.addWidget(self.confusion, 2)
+        self.errors = ErrorPane()
+        # the pane's widgets, by the names the rest of the screen (and its tests) use
+        self.kind_box, self.label_box = self.errors.kind_box, self.errors.label_box
+        self.cell_label, self.clear_cell = self.errors.cell_label, self.errors.clear_cell
+        self.errors_model, self.errors_proxy = self.errors.model, self.errors.proxy
+        self.error_list, self.confusion = self.errors.table, self.errors.confusion
+        left = self.errors
 
         self.doc_header = QLabel("")
         self.doc_header.setObjectName("docHeader")
@@ -172,11 +144,7 @@ class ReviewPanel(QWidget):
         self.refresh_button.clicked.connect(self.refresh)
         self.preannotate_button.clicked.connect(self.preannotate)
         self.cancel_button.clicked.connect(self.jobs.cancel)
-        self.kind_box.currentIndexChanged.connect(self._apply_filter)
-        self.label_box.currentIndexChanged.connect(self._apply_filter)
-        self.clear_cell.clicked.connect(lambda: self._apply_filter(cell=None))
-        self.confusion.cellDocuments.connect(self._cell)
-        self.error_list.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._row(cur.row()))
+        self.errors.documentChosen.connect(self.show_document)
         self.view.wordClicked.connect(self._word)
         self.tokens.wordSelected.connect(self._word)
         self.explain.explained.connect(self._explained)
@@ -285,19 +253,12 @@ class ReviewPanel(QWidget):
         score = f"{spec.score_name} {rep['f1']:.3f}"
         self.summary.setText(f"Run #{rs.run.run_id} ({rs.task}) on {rs.split}: {score} · accuracy "
                              f"{rep['accuracy']:.3f} · {wrong} of {len(rs.reviews)} documents with errors")
-        kinds = list(spec.error_kinds)
-        self._fill_box(self.kind_box, [("errors", "any error"), (None, "all documents")] +
-                       [(k, kind_text(k)) for k in kinds])
-        self._fill_box(self.label_box, [(None, "any")] + [(n, n) for n in rs.run.entity_labels])
-        self.errors_model.set_rows(rs.reviews, rs.texts)
-        self.confusion.show_matrix(rs.matrix_names, rs.matrix, rs.cells)
+        self.errors.show_review(rs)
         self.legend.show_kinds(list(spec.legend_kinds))
-        self._apply_filter(cell=self.errors_proxy.doc_ids)
-        self.error_list.sortByColumn(ErrorListModel.COLUMNS.index("loss"), Qt.SortOrder.DescendingOrder)
         keep = self.doc_id if self.doc_id in rs.predictions else None
-        if keep is None and not self.errors_proxy.rowCount() and rs.reviews:
+        if keep is None and not self.errors.rows() and rs.reviews:
             keep = max(rs.reviews, key=lambda r: r.loss).doc_id   # nothing to filter in: the hardest one
-        self.show_document(keep) if keep is not None else self._row(0)
+        self.show_document(keep) if keep is not None else self.errors.choose_row(0)
         if self.store is not None:
             self.suspicious.show_for(self.store, self.project, rs.task, rs.run)
 
@@ -307,33 +268,6 @@ class ReviewPanel(QWidget):
         fm = self.run_box.fontMetrics()
         widest = max((fm.horizontalAdvance(self.run_box.itemText(i)) for i in range(self.run_box.count())), default=0)
         self.run_box.view().setMinimumWidth(widest + 40)
-
-    def _fill_box(self, box: QComboBox, items: list[tuple[Any, str]]) -> None:
-        keep = box.currentData() if box.count() else items[0][0]
-        box.blockSignals(True)
-        box.clear()
-        for data, text in items:
-            box.addItem(text, data)
-        i = next((k for k, (data, _) in enumerate(items) if data == keep), 0)
-        box.setCurrentIndex(i)
-        box.blockSignals(False)
-
-    def _cell(self, gold: str, pred: str, docs: set[int]) -> None:
-        self.cell_label.setText(f"gold {gold} → predicted {pred}: {len(docs)} documents")
-        self._apply_filter(cell=docs)
-
-    def _apply_filter(self, *_: Any, cell: Any = "keep") -> None:
-        docs = self.errors_proxy.doc_ids if cell == "keep" else cell
-        self.clear_cell.setVisible(docs is not None)
-        self.errors_proxy.set_filter(None if docs is not None else self.kind_box.currentData(),
-                                     self.label_box.currentData(), docs)
-        if docs is None:
-            self.cell_label.setText("" if self.errors_proxy.rowCount() or self.review is None
-                                    else "no documents match")
-
-    def _row(self, row: int) -> None:
-        if 0 <= row < self.errors_proxy.rowCount():
-            self.show_document(self.errors_proxy.review_at(row).doc_id)
 
     def show_document(self, doc_id: int) -> None:
         rs = self.review

@@ -13,11 +13,11 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter, QVBoxLayout,
-    QToolButton, QWidget,
+    QComboBox, QFormLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget,
 )
 
 from ui.project_events import DOCUMENTS, LABELS, RUNS, ProjectEvents
+from ui.train.base_model_box import BaseModelBox
 from ui.train.curves import CurvesWidget
 from ui.train.knobs import Knobs
 from ui.train.tables import HistoryTable, LabelTable
@@ -25,12 +25,11 @@ from ui.task_views import views_for
 from ui.workers import JobHost, stopped_text
 from workbench import tasks as task_registry
 from workbench.errors import UserError
+from workbench.jobs import Cancelled, Progress
 from workbench.store import Store, StoreError
 from workbench.training import runs as run_store
 from workbench.training.config import TrainConfig
-from workbench.jobs import Cancelled, Progress
 from workbench.training.jobs import device_job, train_job
-from workbench.modeling.model_folder import check_model_folder
 from workbench.training.runs import RunRow
 
 
@@ -55,17 +54,8 @@ class TrainPanel(QWidget):
     def _build(self) -> None:
         self.task_box = QComboBox()
         self.task_box.currentIndexChanged.connect(self._refresh_counts)
-        self.base_box = QComboBox()
-        self.base_box.setEditable(True)
-        self.base_box.currentIndexChanged.connect(lambda _i: self._show_base_start())
-        self.base_box.setToolTip("The bundled model, a model folder, an earlier run's model, or a hub id (online)")
-        browse = QToolButton()
-        browse.setText("…")
-        browse.setToolTip("Pick a model folder")
-        browse.clicked.connect(self._browse)
-        base_row = QHBoxLayout()
-        base_row.addWidget(self.base_box, 1)
-        base_row.addWidget(browse)
+        self.base_chooser = BaseModelBox()
+        self.base_box = self.base_chooser.box
         self.knobs = Knobs()
         self.knobs.device_box.currentIndexChanged.connect(self._detect_device)
         self.device_label = QLabel("Device: checking…")
@@ -84,7 +74,7 @@ class TrainPanel(QWidget):
 
         form = QFormLayout()
         form.addRow("Task", self.task_box)
-        form.addRow("Base model", base_row)
+        form.addRow("Base model", self.base_chooser)
         left = QVBoxLayout()
         left.addLayout(form)
         left.addWidget(self.counts_label)
@@ -180,39 +170,10 @@ class TrainPanel(QWidget):
         self._fill_base_models()
 
     def _fill_base_models(self) -> None:
-        text = self.base_box.currentText()
-        self.base_box.blockSignals(True)
-        self.base_box.clear()
-        self.base_box.addItem("Default: MiniLM-L6 (bundled)", "default")
-        task = self.task_box.currentData()
-        for run in run_store.list_runs(self.store, task) if self.store is not None else []:
-            if run.status == "done" and run.model_dir and _loadable(run.model_dir):
-                score = f" (dev {run.dev_score:.3f})" if run.dev_score is not None else ""
-                self.base_box.addItem(f"Run #{run.id} model{score}", run.model_dir)
-        idx = self.base_box.findText(text)
-        if idx >= 0:
-            self.base_box.setCurrentIndex(idx)
-        self.base_box.blockSignals(False)
-        self._show_base_start()
-
-    def _show_base_start(self) -> None:
-        """A narrow box shows the start of the model's name (not "efault: MiniLM"); all of it in the tooltip."""
-        self.base_box.lineEdit().setCursorPosition(0)
-        self.base_box.setToolTip(f"{self.base_box.currentText()}\n\nThe bundled model, a model folder, an earlier "
-                                 "run's model, or a hub id (online)")
-
-    def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Base model folder (with config.json)")
-        if folder:
-            self.base_box.addItem(folder, folder)
-            self.base_box.setCurrentIndex(self.base_box.count() - 1)
+        self.base_chooser.fill(self.store, self.task_box.currentData())
 
     def base_model(self) -> str:
-        idx = self.base_box.currentIndex()
-        text = self.base_box.currentText().strip()
-        if idx >= 0 and self.base_box.itemText(idx) == text:
-            return str(self.base_box.itemData(idx))
-        return text or "default"
+        return self.base_chooser.base_model()
 
     def refresh_history(self) -> None:
         if self.store is not None:
@@ -334,8 +295,6 @@ class TrainPanel(QWidget):
 
     @Slot(object)
     def _on_failed(self, exc: BaseException) -> None:
-        from workbench.errors import UserError
-
         self._finish()
         text = str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
         self._show_error(f"Training could not run: {text}")
@@ -389,15 +348,6 @@ class TrainPanel(QWidget):
         self.label_table.show_report((a.metrics or {}).get("dev"))
         self.label_caption.setText(f"Comparing #{a.id} (blue, dev {_fmt(sa)}) with #{b.id} (red, dev {_fmt(sb)}); "
                                    f"table: #{a.id}")
-
-
-def _loadable(model_dir: str) -> bool:
-    """A run's saved model can start a new run (a broken one is not offered; the history says why)."""
-    try:
-        check_model_folder(model_dir)
-    except (UserError, OSError):
-        return False
-    return True
 
 
 def _boxed(caption: QLabel, widget: QWidget) -> QWidget:
