@@ -47,7 +47,7 @@ def status_icon(status: str | None) -> QIcon:
 
 
 class DocListModel(QAbstractTableModel):
-    COLUMNS = ("#", "NER", "Sent.", "Class", "Ents", "Split", "Text")
+    COLUMNS = ("#", "Spans", "Class status", "Class", "Ents", "Split", "Text")   # 1, 2: named by the tasks
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -55,6 +55,7 @@ class DocListModel(QAbstractTableModel):
         self.span_task: str | None = None
         self.class_task: str | None = None
         self._titles: dict[str, str] = {}
+        self._heads: dict[int, str] = {}
         self.filter = DocFilter()
         self._ids: list[int] = []
         self._pages: collections.OrderedDict[int, list[DocRow]] = collections.OrderedDict()
@@ -69,6 +70,8 @@ class DocListModel(QAbstractTableModel):
         self.span_task = span.name if span is not None else None
         self.class_task = classes[0].name if classes else None
         self._titles = {t.name: t.title for t in ([span] if span else []) + classes}
+        self._heads = {1: (span.short_title or span.title) if span else "", 2: (classes[0].short_title or
+                       classes[0].title) if classes else ""}
         self.set_filter(DocFilter())
 
     def set_filter(self, flt: DocFilter) -> None:
@@ -128,7 +131,7 @@ class DocListModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
+            return self._heads.get(section) or self.COLUMNS[section]   # status columns: the tasks' short titles
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -140,6 +140,7 @@ class TaskSpec(abc.ABC):
 
     name: str                   # stored in the project, runs and model folders
     title: str                  # what the app shows ("Entities", "Sentiment")
+    short_title: str = ""       # for a narrow column ("Ent.", "Sent."); the title when empty
     noun: str                   # one label, in messages ("entity label", "sentiment class")
     nouns: str                  # several
     set_name: str = "labels"    # the project's list of them, in messages ("project labels: PER, ORG")

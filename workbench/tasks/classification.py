@@ -37,8 +37,8 @@ class ClassificationTask(TaskSpec):
     def __init__(self, name: str, title: str, *, noun: str = "class", nouns: str = "classes",
                  shortcut_pool: str = "qwertyuiop", jsonl_key: str | None = None,
                  recipe: Mapping[str, Mapping[str, Any]] | None = None, starter: bool = False,
-                 example_labels: Sequence[str] = ()) -> None:
-        self.name, self.title, self.noun, self.nouns = name, title, noun, nouns
+                 example_labels: Sequence[str] = (), short_title: str = "") -> None:
+        self.name, self.title, self.noun, self.nouns, self.short_title = name, title, noun, nouns, short_title
         self.shortcut_pool, self.jsonl_key = shortcut_pool, jsonl_key or name
         self.starter, self.example_labels = starter, tuple(example_labels)
         self.recipe = {k: dict(v) for k, v in (recipe or {}).items()}

@@ -60,8 +60,8 @@ class EntityTask(TaskSpec):
 
     def __init__(self, name: str, title: str, *, noun: str = "entity label", nouns: str = "entity labels",
                  shortcut_pool: str = "123456789", jsonl_key: str = "spans", starter: bool = False,
-                 example_labels: Sequence[str] = ()) -> None:
-        self.name, self.title, self.noun, self.nouns = name, title, noun, nouns
+                 example_labels: Sequence[str] = (), short_title: str = "") -> None:
+        self.name, self.title, self.noun, self.nouns, self.short_title = name, title, noun, nouns, short_title
         self.shortcut_pool, self.jsonl_key = shortcut_pool, jsonl_key
         self.starter, self.example_labels = starter, tuple(example_labels)
 
@@ -238,4 +238,4 @@ class EntityTask(TaskSpec):
         return [{"start": s.start, "end": s.end, "label": s.label} for s in value]
 
 
-NER = EntityTask("ner", "Entities", starter=True, example_labels=("PER", "ORG", "LOC", "MISC"))
+NER = EntityTask("ner", "Entities", short_title="Ent.", starter=True, example_labels=("PER", "ORG", "LOC", "MISC"))

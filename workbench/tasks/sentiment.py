@@ -16,7 +16,7 @@ from workbench.tasks.classification import ClassificationTask
 _RECIPE = {"batch_size": 16, "lr": 1.5e-4, "epochs": 4, "dropout": 0.1, "freeze_layers": 2, "weight_average": 0.99}
 
 SENTIMENT = ClassificationTask(
-    "sentiment", "Sentiment", noun="sentiment class", nouns="sentiment classes", shortcut_pool="qwertyuiop",
+    "sentiment", "Sentiment", short_title="Sent.", noun="sentiment class", nouns="sentiment classes", shortcut_pool="qwertyuiop",
     recipe={"cpu": _RECIPE, "gpu": {**_RECIPE, "length_group": 8}}, starter=True,
     example_labels=("negative", "neutral", "positive"),
 )
