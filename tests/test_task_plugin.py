@@ -97,3 +97,15 @@ def test_the_cli_offers_a_registered_task(tmp_path, relevance, capsys):
 def test_an_unregistered_task_is_refused_by_name(tmp_path, capsys):
     assert main(["init", str(tmp_path / "p.db"), "--task", "relevance"]) == 1
     assert "relevance" in capsys.readouterr().err
+
+
+def test_models_saved_before_tasks_had_names_are_still_recognised():
+    """A run folder from before models named their task (no ``workbench_task``) is matched by its
+    head; a model naming a task this app lacks, or a head that contradicts its name, is not."""
+    from workbench.tasks import NER, SENTIMENT, for_model
+
+    assert for_model({"architectures": ["BertForTokenClassification"]}) is NER
+    assert for_model({"architectures": ["BertForSequenceClassification"]}) is SENTIMENT
+    assert for_model({"architectures": ["BertForSequenceClassification"], "workbench_task": "relevance"}) is None
+    assert for_model({"architectures": ["BertForTokenClassification"], "workbench_task": "sentiment"}) is None
+    assert for_model({"architectures": ["BertModel"]}) is None
