@@ -60,20 +60,40 @@ def _raw_lines(path: pathlib.Path, max_bytes: int, universal: bool, hint: str) -
         yield number + 1, rest, b""
 
 
+def _decode(path: pathlib.Path, number: int, raw: bytes) -> tuple[str, FormatError | None]:
+    """One line as text, and what is wrong with it (a bad byte: decoded as U+FFFD; a NUL)."""
+    if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return (raw.decode("utf-8", "replace"),
+                FormatError(path, number, f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
+    if "\x00" in line:
+        return line, FormatError(path, number, "the line holds a NUL byte: this is a binary file, or text that is not "
+                                               "UTF-8 (UTF-16?); save it as UTF-8")
+    return line, None
+
+
 def text_lines(path: pathlib.Path, max_bytes: int = MAX_LINE_BYTES, universal: bool = True,
                hint: str = "") -> Iterator[tuple[int, str, str]]:
     """(line number, text, line ending) of a UTF-8 file; a bad byte or a NUL names its line."""
     for number, raw, ending in _raw_lines(path, max_bytes, universal, hint):
-        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise FormatError(path, number, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-        if "\x00" in line:
-            raise FormatError(path, number, "the line holds a NUL byte: this is a binary file, or text that is not UTF-8 "
-                                            "(UTF-16?); save it as UTF-8")
+        line, problem = _decode(path, number, raw)
+        if problem is not None:
+            raise problem
         yield number, line, ending.decode("ascii")
+
+
+def lines_or_problems(path: pathlib.Path, max_bytes: int = MAX_LINE_BYTES, universal: bool = True,
+                      hint: str = "") -> Iterator[tuple[int, str, str, FormatError | None]]:
+    """As :func:`text_lines`, but a line that is not UTF-8 or holds a NUL comes with its
+    FormatError (its text decoded with U+FFFD) instead of ending the file, for a reader that
+    may skip a bad line and go on (``workbench-cli apply --skip-bad``).  A line longer than
+    ``max_bytes`` still ends it."""
+    for number, raw, ending in _raw_lines(path, max_bytes, universal, hint):
+        line, problem = _decode(path, number, raw)
+        yield number, line, ending.decode("ascii"), problem
 
 
 def read_lines(path: pathlib.Path, *, max_bytes: int = MAX_LINE_BYTES, universal: bool = True,
