@@ -236,6 +236,20 @@ class TaskSpec(abc.ABC):
     def prediction_json(self, pred: Any) -> dict[str, Any]:
         """A prediction as the CLI prints it (under the task's JSONL key, with confidences)."""
 
+    # predictions leaving the app: ``workbench-cli apply`` (JSONL and CSV) and ``serve`` (HTTP)
+    def prediction_record(self, pred: Any, text: str, *, all_scores: bool = False) -> dict[str, Any]:
+        """A prediction as JSON-able fields for one text (``text``: the text it was made from),
+        with confidences; ``all_scores``: every label's probability where the task has them."""
+        return self.prediction_json(pred)
+
+    def prediction_cells(self, pred: Any, text: str, *, all_scores: bool = False) -> dict[str, str | float]:
+        """The same as CSV cells: flat values (nested ones as JSON), the same columns for every
+        text of a run."""
+        import json
+
+        return {k: v if isinstance(v, (str, int, float)) else json.dumps(v, ensure_ascii=False)
+                for k, v in self.prediction_record(pred, text, all_scores=all_scores).items()}
+
     @abc.abstractmethod
     def pack(self, pred: Any) -> bytes:
         """The prediction's probabilities as stored in the project's prediction cache."""

@@ -96,6 +96,21 @@ class ClassificationTask(TaskSpec):
     def prediction_json(self, pred: ClassPrediction) -> dict[str, Any]:
         return {self.jsonl_key: pred.label, "confidence": round(pred.confidence, 4)}
 
+    def prediction_record(self, pred: ClassPrediction, text: str, *, all_scores: bool = False) -> dict[str, Any]:
+        """The class and its probability; ``all_scores``: ``scores``, every class's probability."""
+        out: dict[str, Any] = {self.jsonl_key: pred.label, "confidence": round(pred.confidence, 4)}
+        if all_scores:
+            out["scores"] = {c: round(float(p), 4) for c, p in zip(pred.class_names, pred.probs)}
+        return out
+
+    def prediction_cells(self, pred: ClassPrediction, text: str, *, all_scores: bool = False
+                         ) -> dict[str, str | float]:
+        """The class, its probability and (``all_scores``) one ``p_<class>`` column per class."""
+        out: dict[str, str | float] = {self.jsonl_key: pred.label, "confidence": round(pred.confidence, 4)}
+        if all_scores:
+            out.update({f"p_{c}": round(float(p), 4) for c, p in zip(pred.class_names, pred.probs)})
+        return out
+
     def pack(self, pred: ClassPrediction) -> bytes:
         import numpy as np
 

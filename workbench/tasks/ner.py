@@ -154,6 +154,20 @@ class EntityTask(TaskSpec):
         return {self.jsonl_key: [{"start": s.start, "end": s.end, "label": s.label,
                                   "confidence": round(s.confidence, 4)} for s in pred.spans]}
 
+    def prediction_record(self, pred: NerPrediction, text: str, *, all_scores: bool = False) -> dict[str, Any]:
+        """The spans with their text (``all_scores`` adds nothing: a span's confidence is its words' mean)."""
+        return {self.jsonl_key: [{"start": s.start, "end": s.end, "label": s.label, "text": text[s.start:s.end],
+                                  "confidence": round(s.confidence, 4)} for s in pred.spans]}
+
+    def prediction_cells(self, pred: NerPrediction, text: str, *, all_scores: bool = False) -> dict[str, str | float]:
+        """The spans as JSON, and ``entities``: each span's text and label, as a person reads them
+        ("Dock Pro [PRODUCT], Toronto [LOC]")."""
+        import json
+
+        spans = self.prediction_record(pred, text)[self.jsonl_key]
+        readable = ", ".join(f"{' '.join(s['text'].split())} [{s['label']}]" for s in spans)
+        return {self.jsonl_key: json.dumps(spans, ensure_ascii=False), "entities": readable}
+
     def pack(self, pred: NerPrediction) -> bytes:
         import numpy as np
 
