@@ -30,10 +30,25 @@ class SpanError(ValueError):
     """A span that cannot stand on its text (out of range, overlapping, unknown label)."""
 
 
+# Scripts written without spaces: every Han character (with its radicals, strokes and
+# compatibility forms), every Hiragana, Katakana (full- and half-width) and Bopomofo
+# character and every CJK punctuation mark is a token of its own, the unit Chinese and
+# Japanese NER label.  U+3000, the ideographic space, is a space and stays out.
+_CJK = ("\u2e80-\u2fdf\u2ff0-\u2fff\u3001-\u303f\u3040-\u309f\u30a0-\u30ff\u3100-\u312f\u3190-\u31ff"
+        "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff61-\uff9f\U0001b000-\U0001b16f"
+        "\U00020000-\U000323af")
+# What stays with the character before it: the combining kana voicing marks and the
+# variation selectors that pick a Han glyph (葛\U000e0100).
+_CJK_MARKS = "\u3099\u309a\ufe00-\ufe0f\U000e0100-\U000e01ef"
+_CJK_UNIT = f"[{_CJK}][{_CJK_MARKS}]*"
+# A word character of the scripts that do use spaces (Latin, digits, Hangul, ...).
+_W = f"[^\\W{_CJK}]"
 # Words keep inner apostrophes, hyphens, dots and commas between letters or digits
 # ("don't", "e-mail", "U.S", "3.5", "1,000"); every other non-space character is a
-# token of its own, so punctuation never sticks to a name.
-_WORD_RE = re.compile(r"\w+(?:[.'’,\-]\w+)*|\S", re.UNICODE)
+# token of its own, so punctuation never sticks to a name.  Text without CJK characters
+# tokenizes exactly as it did before they were split.
+_WORD_RE = re.compile(rf"{_W}+(?:[.'’,\-]{_W}+)*|{_CJK_UNIT}|\S", re.UNICODE)
+_CJK_UNIT_RE = re.compile(_CJK_UNIT)
 # A CoNLL token may hold a no-break space ("New\u00a0York"): pretokenized text splits only on
 # the ASCII blanks the CoNLL reader splits its columns on.
 _WS_RE = re.compile(r"[^ \t\n\r\f\v]+")
@@ -42,12 +57,36 @@ _WS_RE = re.compile(r"[^ \t\n\r\f\v]+")
 def tokenize(text: str, pretokenized: bool = False) -> list[Token]:
     """Split ``text`` into word tokens with character offsets.
 
+    Latin words, numbers and Hangul words are runs of word characters; each CJK
+    character (Han, Hiragana, Katakana, CJK punctuation) is a token of its own, so
+    "iPhone 15在上海发布" is ``iPhone``, ``15``, ``在``, ``上``, ``海``, ``发``, ``布``.
     ``pretokenized`` documents (imported from CoNLL, whose tokens were joined by
     single spaces) keep exactly their tokens, split on ASCII blanks only, which is
     what makes CoNLL round trips lossless.
     """
     rx = _WS_RE if pretokenized else _WORD_RE
     return [Token(m.group(), m.start(), m.end()) for m in rx.finditer(text)]
+
+
+def is_cjk_unit(token: str) -> bool:
+    """Whether ``token`` is one CJK character (with its combining marks): a token that
+    :func:`tokenize` always splits off, so text needs no space around it."""
+    return _CJK_UNIT_RE.fullmatch(token) is not None
+
+
+def join_tokens(tokens: Sequence[str]) -> str:
+    """The text of a token list as it is written: a space between two tokens, except next
+    to a CJK character (a character-per-line CoNLL file gives back 张三在北京, not
+    张 三 在 北 京).  Whether :func:`tokenize` gives the same tokens back is the caller's check."""
+    out: list[str] = []
+    prev_cjk = True
+    for tok in tokens:
+        cjk = is_cjk_unit(tok)
+        if out and not (cjk or prev_cjk):
+            out.append(" ")
+        out.append(tok)
+        prev_cjk = cjk
+    return "".join(out)
 
 
 def validate_spans(
@@ -82,7 +121,8 @@ def snap(tokens: Sequence[Token], start: int, end: int) -> tuple[int, int] | Non
     """Widen a character selection to whole tokens; None when it touches no token."""
     hit = [t for t in tokens if t.start < end and t.end > start]
     if not hit and start == end:
-        hit = [t for t in tokens if t.start <= start <= t.end]
+        # a caret between two characters of a CJK run touches both: the one after it is meant
+        hit = [t for t in tokens if t.start <= start <= t.end][-1:]
     if not hit:
         return None
     return hit[0].start, hit[-1].end
