@@ -10,13 +10,13 @@ import csv
 import itertools
 import pathlib
 import re
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from workbench import tasks as task_registry
 from workbench.formats.errors import FormatError, display_path
 from workbench.formats.json_values import parse_record, short
 from workbench.formats.lines import MAX_CONLL_LINE_BYTES, MAX_FIELD_CHARS, read_lines, text_lines
-from workbench.spans import Span, SpanError, bio_to_spans, tokenize, validate_spans
+from workbench.spans import Span, SpanError, bio_to_spans, is_cjk_unit, join_tokens, tokenize, validate_spans
 from workbench.store.models import NewDocument
 
 _TAG_PREFIXES = ("B", "I", "E", "S")
@@ -37,6 +37,23 @@ def _conll_tag(path: pathlib.Path, number: int, tag: str) -> str:
     return tag
 
 
+def conll_text(sentences: Sequence[Sequence[str]]) -> tuple[str, bool]:
+    """A CoNLL document's text (sentences on their own lines) and whether it is pretokenized.
+
+    Tokens are joined by single spaces and kept as they are (pretokenized), except in text
+    with single CJK characters as tokens (the character-per-line layout of Chinese NER
+    corpora): there the text is written as the language writes it, 张三在北京 rather than
+    张 三 在 北 京, whenever :func:`tokenize` gives exactly the file's tokens back from it,
+    so an export writes the same lines.  A document where it would not (a word-segmented
+    token such as 北京 beside single characters) keeps its spaces.
+    """
+    if any(is_cjk_unit(tok) for ws in sentences for tok in ws):
+        text = "\n".join(join_tokens(ws) for ws in sentences)
+        if [t.text for t in tokenize(text)] == [tok for ws in sentences for tok in ws]:
+            return text, False
+    return "\n".join(" ".join(ws) for ws in sentences), True
+
+
 def read_conll(path: pathlib.Path, *, unit: str = "sentence", split: str | None = None) -> Iterator[NewDocument]:
     """CoNLL-2003 style: token first, tag last, blank line between sentences,
     ``-DOCSTART-`` (exactly, as the first column) between documents; IOB1, IOB2 or BIOES tags.
@@ -54,19 +71,20 @@ def read_conll(path: pathlib.Path, *, unit: str = "sentence", split: str | None 
     first_line = doc_line = docstart_line = 0
     doc_no = 0
 
-    def make_doc(text: str, all_tags: list[str], line: int) -> NewDocument:
+    def make_doc(sents: list[list[str]], all_tags: list[str], line: int) -> NewDocument:
+        text, pretokenized = conll_text(sents)
         try:
-            spans = validate_spans(text, bio_to_spans(tokenize(text, pretokenized=True), all_tags))
+            spans = validate_spans(text, bio_to_spans(tokenize(text, pretokenized=pretokenized), all_tags))
         except SpanError as exc:
             raise FormatError(path, line, str(exc)) from None
-        return NewDocument(text, source=source, split=split, meta={"conll_document": doc_no}, pretokenized=True,
-                           spans=spans, line=line)
+        return NewDocument(text, source=source, split=split, meta={"conll_document": doc_no},
+                           pretokenized=pretokenized, spans=spans, line=line)
 
     def end_sentence() -> Iterator[NewDocument]:
         nonlocal words, tags
         if words:
             if unit == "sentence":
-                yield make_doc(" ".join(words), tags, first_line)
+                yield make_doc([words], tags, first_line)
             else:
                 sentences.append((words, tags))
             words, tags = [], []
@@ -74,8 +92,7 @@ def read_conll(path: pathlib.Path, *, unit: str = "sentence", split: str | None 
     def end_document() -> Iterator[NewDocument]:
         nonlocal sentences
         if unit == "document" and sentences:
-            yield make_doc("\n".join(" ".join(ws) for ws, _ in sentences), [t for _, ts in sentences for t in ts],
-                           doc_line)
+            yield make_doc([ws for ws, _ in sentences], [t for _, ts in sentences for t in ts], doc_line)
             sentences = []
 
     hint = " (a CoNLL line holds one token and its tags)"
