@@ -17,7 +17,6 @@ Qt object, UI thread only.
 """
 from __future__ import annotations
 
-import json
 import pathlib
 import sqlite3
 from typing import Any
@@ -35,17 +34,12 @@ COALESCE_MS = 60       # notifications this close together are emitted once
 _PRINTS = {
     DOCUMENTS: "SELECT max(id) FROM documents",
     RUNS: "SELECT group_concat(id || status) FROM runs",
+    # the newest span, the kept counts per task, status and label (a tiny table: workbench/store/tallies.py),
+    # and the label set
+    LABELS: "SELECT (SELECT max(id) FROM spans),"
+            " (SELECT group_concat(what || task || key || ':' || n) FROM tallies WHERE what <> 'split'),"
+            " (SELECT group_concat(id || name || color || shortcut || position) FROM labels)",
 }
-_DONE = ("accepted", "draft", "skipped")   # the statuses counted (each an index range; "unlabeled" is most rows)
-
-
-def _labels_print(tasks: list[str]) -> tuple[str, list[str]]:
-    """The labels fingerprint of a project with ``tasks``: its newest span, each task's count of
-    documents per decided status, and its label set."""
-    counts = [f"(SELECT count(*) FROM annotations WHERE task = ? AND status = '{st}')" for _ in tasks for st in _DONE]
-    sql = ("SELECT (SELECT max(id) FROM spans), " + "".join(c + ", " for c in counts) +
-           "(SELECT group_concat(id || name || color || shortcut || position) FROM labels)")
-    return sql, [t for t in tasks for _ in _DONE]
 
 
 class ProjectEvents(QObject):
@@ -58,7 +52,6 @@ class ProjectEvents(QObject):
         self._conn: sqlite3.Connection | None = None
         self._version: int | None = None
         self._prints: dict[str, Any] = {}
-        self._labels_sql: tuple[str, list[str]] = _labels_print([])
         self._pending: list[str] = []
         self._flush = QTimer(self, singleShot=True, interval=coalesce_ms)
         self._flush.timeout.connect(self._emit_pending)
@@ -74,9 +67,6 @@ class ProjectEvents(QObject):
         try:
             conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=True)
             conn.execute("PRAGMA query_only = 1")
-            row = conn.execute("SELECT value FROM settings WHERE key = 'tasks'").fetchone()
-            tasks = json.loads(row[0]) if row else []
-            self._labels_sql = _labels_print([t for t in tasks if isinstance(t, str)])
             self._conn = conn
             self._version = self._data_version()
             self._prints = self._fingerprints()
@@ -131,7 +121,4 @@ class ProjectEvents(QObject):
 
     def _fingerprints(self) -> dict[str, Any]:
         assert self._conn is not None
-        prints = {what: tuple(self._conn.execute(sql).fetchone()) for what, sql in _PRINTS.items()}
-        sql, args = self._labels_sql
-        prints[LABELS] = tuple(self._conn.execute(sql, args).fetchone())
-        return prints
+        return {what: tuple(self._conn.execute(sql).fetchone()) for what, sql in _PRINTS.items()}

@@ -279,6 +279,16 @@ class Store:
             for pos, name in enumerate(names):
                 self.conn.execute("UPDATE labels SET position = ? WHERE task = ? AND name = ?", (pos, task, name))
 
+    def merge_label(self, task: str, name: str, into: str) -> None:
+        """Give every span and class of label ``name`` the label ``into``, then delete ``name``."""
+        source, target = self._label_id(task, name), self._label_id(task, into)
+        if source == target:
+            raise StoreError(f"label {name!r} cannot be merged into itself")
+        with self.transaction():
+            self.conn.execute("UPDATE spans SET label_id = ? WHERE label_id = ?", (target, source))
+            self.conn.execute("UPDATE annotations SET class_id = ? WHERE class_id = ?", (target, source))
+            self.conn.execute("DELETE FROM labels WHERE id = ?", (source,))
+
     def delete_label(self, task: str, name: str) -> None:
         """Delete a label that no annotation uses."""
         label_id = self._label_id(task, name)
@@ -309,7 +319,13 @@ class Store:
         return Document(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), bool(row[6]))
 
     def document_count(self) -> int:
-        return self.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+        """From the kept counts (tallies.py), not a scan."""
+        return self.conn.execute("SELECT coalesce(sum(n), 0) FROM tallies WHERE what = 'split'").fetchone()[0]
+
+    def delete_documents(self, doc_ids: Sequence[int]) -> int:
+        """Delete documents with their annotations, spans and predictions; how many there were."""
+        with self.transaction():
+            return sum(self.conn.execute("DELETE FROM documents WHERE id = ?", (i,)).rowcount for i in doc_ids)
 
     def set_split(self, doc_ids: Sequence[int], split: str) -> None:
         with self.transaction():

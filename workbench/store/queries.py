@@ -9,6 +9,7 @@ import json
 from typing import Any, Iterator, Sequence
 
 from workbench.spans import Span
+from workbench.store import tallies
 from workbench.store.models import DocFilter, DocRow, Document
 from workbench.store.project import Store, StoreError
 
@@ -36,24 +37,10 @@ def neighbour(store: Store, doc_id: int, step: int, flt: DocFilter | None = None
 
 
 def counts(store: Store) -> dict[str, Any]:
-    """Totals for the progress bar and ``stats``: per task and status, per label, per split."""
-    out: dict[str, Any] = {"documents": store.document_count(), "tasks": {}, "labels": {}, "splits": {}}
-    for task, status, n in store.conn.execute("SELECT task, status, count(*) FROM annotations GROUP BY task, status"):
-        out["tasks"].setdefault(task, {s: 0 for s in ("unlabeled", "draft", "accepted", "skipped")})[status] = n
-    for task in store.tasks:
-        out["tasks"].setdefault(task, {s: 0 for s in ("unlabeled", "draft", "accepted", "skipped")})
-    # per label: spans that carry it, or documents that have it as their class
-    used: dict[tuple[str, str], int] = {}
-    for task, name, n in store.conn.execute(
-        "SELECT l.task, l.name, count(*) FROM spans s JOIN labels l ON l.id = s.label_id GROUP BY s.label_id"
-        " UNION ALL SELECT l.task, l.name, count(*) FROM annotations a JOIN labels l ON l.id = a.class_id"
-        " WHERE a.task = l.task GROUP BY a.class_id"
-    ):
-        used[(task, name)] = used.get((task, name), 0) + n
-    for task in store.tasks:
-        out["labels"][task] = {name: used.get((task, name), 0) for name in store.label_names(task)}
-    out["splits"] = dict(store.conn.execute("SELECT split, count(*) FROM documents GROUP BY split").fetchall())
-    return out
+    """Totals for the progress bar and ``stats``: per task and status, per label, per split.
+    Read from the counts the store keeps as it is written (tallies.py): a tiny table, not a scan."""
+    tasks = store.tasks
+    return tallies.read(store.conn, tasks, {t: store.label_names(t) for t in tasks})
 
 
 def _where(store: Store, flt: DocFilter) -> tuple[str, list[Any]]:

@@ -13,6 +13,7 @@ import pathlib
 import sqlite3
 from typing import Callable
 
+from workbench.store import tallies
 from workbench.store.errors import StoreError
 from workbench.store.locking import begin_immediate
 
@@ -231,10 +232,17 @@ def _migrate_to_6(conn: sqlite3.Connection) -> None:
                               for t in ("labels", "annotations", "runs", "suspicion")})
 
 
+# Version 7: counts kept as the data changes (per split, per task and status, per label), by
+# triggers that write in the same transaction as each change; the migration counts what the
+# file holds (see tallies.py).
+def _migrate_to_7(conn: sqlite3.Connection) -> None:
+    tallies.create(conn, run_script)
+
+
 # Index i takes the file from version i to i + 1.  Later issues append here
 # (training runs, prediction caches); never edit a migration that has shipped.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_1, _migrate_to_2, _migrate_to_3,
-                                                          _migrate_to_4, _migrate_to_5, _migrate_to_6]
+                                                          _migrate_to_4, _migrate_to_5, _migrate_to_6, _migrate_to_7]
 LATEST = len(MIGRATIONS)
 
 

@@ -20,6 +20,7 @@ import json
 import sqlite3
 from typing import Any, Iterable, Mapping, Protocol, Sequence
 
+from workbench.store import tallies
 from workbench.store.errors import StoreError, is_environmental
 from workbench.store.tempdir import temp_folder
 from workbench.store.values import assign_split, now, text_hash
@@ -164,32 +165,38 @@ class ImportStage:
             span_task = store.span_task
             self._check_labels(tasks)
             first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM documents").fetchone()[0]
-            conn.execute(
-                "INSERT INTO documents (id, text, source, external_id, split, meta, pretokenized, hash, created)"
-                f" SELECT ? + seq, text, source, external_id, split, meta, pretokenized, hash, ? FROM {_DOCS}"
-                " ORDER BY seq", (first, stamp))
-            for task in tasks:
-                if span_task is not None and task == span_task.name:
-                    done, class_id, args = "s.has_spans", "NULL", ()
-                else:   # a classification task: labeled where a class was staged for it
-                    done = f"EXISTS (SELECT 1 FROM {_CLASSES} c WHERE c.seq = s.seq AND c.task = ?)"
-                    class_id = (f"(SELECT l.id FROM {_CLASSES} c JOIN labels l ON l.task = c.task AND l.name = c.class"
-                                " WHERE c.seq = s.seq AND c.task = ?)")
-                    args = (task,)
-                conn.execute(
-                    "INSERT INTO annotations (doc_id, task, status, class_id, annotator, created, updated)"
-                    f" SELECT ? + s.seq, ?, CASE WHEN {done} THEN 'accepted' ELSE 'unlabeled' END, {class_id},"
-                    f"  CASE WHEN {done} THEN ? ELSE '' END, CASE WHEN {done} THEN ? END, CASE WHEN {done} THEN ? END"
-                    f" FROM {_DOCS} s ORDER BY s.seq",
-                    (first, task, *args, *args, *args, self.annotator, *args, stamp, *args, stamp))
-            if span_task is not None:
-                conn.execute(
-                    'INSERT INTO spans (doc_id, start, "end", label_id)'
-                    f" SELECT ? + s.seq, s.start, s.\"end\", l.id FROM {_SPANS} s"
-                    " JOIN labels l ON l.task = ? AND l.name = s.label", (first, span_task.name))
+            with tallies.bulk_insert(conn, first):   # counted in one go, not row by row
+                self._insert(first, stamp, tasks, span_task)
             conn.execute("INSERT INTO documents_fts (rowid, text) SELECT id, text FROM documents WHERE id >= ?",
                          (first,))
         return range(first, first + self.count)
+
+    def _insert(self, first: int, stamp: str, tasks: Sequence[str], span_task: Any) -> None:
+        """The staged documents, their annotation rows and spans, with ids from ``first`` on."""
+        conn = self.conn
+        conn.execute(
+            "INSERT INTO documents (id, text, source, external_id, split, meta, pretokenized, hash, created)"
+            f" SELECT ? + seq, text, source, external_id, split, meta, pretokenized, hash, ? FROM {_DOCS}"
+            " ORDER BY seq", (first, stamp))
+        for task in tasks:
+            if span_task is not None and task == span_task.name:
+                done, class_id, args = "s.has_spans", "NULL", ()
+            else:   # a classification task: labeled where a class was staged for it
+                done = f"EXISTS (SELECT 1 FROM {_CLASSES} c WHERE c.seq = s.seq AND c.task = ?)"
+                class_id = (f"(SELECT l.id FROM {_CLASSES} c JOIN labels l ON l.task = c.task AND l.name = c.class"
+                            " WHERE c.seq = s.seq AND c.task = ?)")
+                args = (task,)
+            conn.execute(
+                "INSERT INTO annotations (doc_id, task, status, class_id, annotator, created, updated)"
+                f" SELECT ? + s.seq, ?, CASE WHEN {done} THEN 'accepted' ELSE 'unlabeled' END, {class_id},"
+                f"  CASE WHEN {done} THEN ? ELSE '' END, CASE WHEN {done} THEN ? END, CASE WHEN {done} THEN ? END"
+                f" FROM {_DOCS} s ORDER BY s.seq",
+                (first, task, *args, *args, *args, self.annotator, *args, stamp, *args, stamp))
+        if span_task is not None:
+            conn.execute(
+                'INSERT INTO spans (doc_id, start, "end", label_id)'
+                f" SELECT ? + s.seq, s.start, s.\"end\", l.id FROM {_SPANS} s"
+                " JOIN labels l ON l.task = ? AND l.name = s.label", (first, span_task.name))
 
     def _check_labels(self, tasks: Sequence[str]) -> None:
         """Every staged label must exist now (one may have been deleted or renamed while the file was read)."""
