@@ -34,10 +34,12 @@ COALESCE_MS = 60       # notifications this close together are emitted once
 _PRINTS = {
     DOCUMENTS: "SELECT max(id) FROM documents",
     RUNS: "SELECT group_concat(id || status) FROM runs",
-    # the newest span, the kept counts per task, status and label (a tiny table: workbench/store/tallies.py),
-    # and the label set
+    # the newest span, the kept counts per label and per task and decided status (a tiny table:
+    # workbench/store/tallies.py; "unlabeled" grows with every new document, which is not a label
+    # change), and the label set
     LABELS: "SELECT (SELECT max(id) FROM spans),"
-            " (SELECT group_concat(what || task || key || ':' || n) FROM tallies WHERE what <> 'split'),"
+            " (SELECT group_concat(what || task || key || ':' || n) FROM tallies"
+            "  WHERE what = 'label' OR (what = 'status' AND key <> 'unlabeled')),"
             " (SELECT group_concat(id || name || color || shortcut || position) FROM labels)",
 }
 
