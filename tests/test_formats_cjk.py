@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from workbench.formats import export_file, import_file
+from workbench.formats import FormatError, export_file, import_file
 from workbench.spans import Span, tokenize
 from workbench.store import queries
 
@@ -76,3 +76,70 @@ def test_jsonl_and_csv_exports_carry_the_text_without_spaces(project, zh_file, t
     assert first["spans"][1] == {"start": 3, "end": 5, "label": "LOC"}
     export_file(project, tmp_path / "out.csv", "csv")
     assert "张三在北京的华为公司工作。" in (tmp_path / "out.csv").read_text(encoding="utf-8")
+
+
+# ---- encodings ------------------------------------------------------------------------
+# 😀 saved by a program that wrote each UTF-16 half as UTF-8 (CESU-8), as in a Weibo NER file
+SURROGATE_EMOJI = "\ud83d\ude00".encode("utf-8", "surrogatepass")
+assert SURROGATE_EMOJI == b"\xed\xa0\xbd\xed\xb8\x80"
+
+
+def broken_weibo(tmp_path):
+    path = tmp_path / "weibo.bio"
+    lines = [b"\xe5\xa5\xbd O", SURROGATE_EMOJI + b" O", b"", b"\xe5\xbc\xa0 B-PER", b"\xff O", b"\xe4\xb8\x89 I-PER", b""]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+def test_broken_bytes_stop_the_import_by_default_naming_the_line(project, tmp_path):
+    path = broken_weibo(tmp_path)
+    with pytest.raises(FormatError, match=r"weibo.bio:2: not UTF-8 text .*repair"):
+        import_file(project, path, "conll")
+    assert project.document_count() == 0
+
+
+def test_repair_mends_surrogate_halves_replaces_the_rest_and_counts_lines(project, tmp_path):
+    report = import_file(project, broken_weibo(tmp_path), "conll", repair_encoding=True)
+    assert texts(project) == ["好😀", "张\ufffd三"]
+    assert report.repaired_lines == 2
+    assert "2 lines repaired (encoding)" in report.summary()
+    assert project.annotation(report.last_id, "ner").spans == (Span(0, 1, "PER"), Span(2, 3, "PER"))
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "big5", "utf-16", "utf-8-sig"])
+def test_a_file_in_a_chinese_or_unicode_encoding_imports_when_named(project, tmp_path, encoding):
+    path = tmp_path / "zh.txt"
+    lines = ["張三在臺北工作。", "中文：「好」"]
+    data = "\r\n".join(lines).encode(encoding)
+    path.write_bytes(data)
+    if encoding != "utf-8-sig":
+        with pytest.raises(FormatError, match="zh.txt:1: not UTF-8 text|NUL"):
+            import_file(project, path, "txt")
+    report = import_file(project, path, "txt", encoding=encoding)
+    assert report.documents == 2 and report.repaired_lines == 0
+    assert texts(project) == lines
+
+
+def test_gb18030_character_per_line_file_round_trips(project, tmp_path):
+    path = tmp_path / "zh_gb.bio"
+    path.write_bytes(conll_text(SENTENCES[:1]).encode("gb18030"))
+    import_file(project, path, "conll", encoding="gb18030")
+    assert texts(project) == ["张三在北京的华为公司工作。"]
+    export_file(project, tmp_path / "out.conll", "conll")      # exports are UTF-8
+    assert (tmp_path / "out.conll").read_text(encoding="utf-8") == conll_text(SENTENCES[:1])
+
+
+def test_utf16_with_a_cut_last_character_is_refused_or_repaired(project, tmp_path):
+    path = tmp_path / "cut.txt"
+    path.write_bytes("第一行\n第二行\n".encode("utf-16") + b"\x41")   # an odd byte at the end
+    with pytest.raises(FormatError, match=r"cut.txt:3: not UTF-16 text"):
+        import_file(project, path, "txt", encoding="utf-16")
+    report = import_file(project, path, "txt", encoding="utf-16", repair_encoding=True)
+    assert texts(project) == ["第一行", "第二行", "\ufffd"] and report.repaired_lines == 1
+
+
+def test_an_unknown_encoding_is_refused(project, tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("x\n")
+    with pytest.raises(FormatError, match="unknown encoding 'ebcdic'"):
+        import_file(project, path, "txt", encoding="ebcdic")

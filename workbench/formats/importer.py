@@ -13,6 +13,7 @@ import pathlib
 from typing import Iterator
 
 from workbench import tasks as task_registry
+from workbench.formats.encodings import Decoding
 from workbench.formats.errors import FormatError
 from workbench.formats.readers import READERS, guess_format
 from workbench.jobs import CancelFn, Progress, ProgressFn, check_cancelled
@@ -28,6 +29,7 @@ class ImportReport:
     new_labels: dict[str, tuple[str, ...]]   # labels the import added, per task
     first_id: int | None
     last_id: int | None
+    repaired_lines: int = 0                  # lines an encoding repair changed (--repair-encoding)
 
     def summary(self) -> str:
         """In words, for the CLI and the app: "30 with entities label, 2 with a sentiment class; new labels: X"."""
@@ -35,6 +37,8 @@ class ImportReport:
                  if n and task_registry.is_task(task)]
         added = [name for names in self.new_labels.values() for name in names]
         text = ", ".join(parts) or "none labeled"
+        if self.repaired_lines:
+            text += f"; {self.repaired_lines:,} line{'s' if self.repaired_lines != 1 else ''} repaired (encoding)"
         return text + (f"; new labels: {', '.join(added)}" if added else "")
 
 
@@ -43,8 +47,10 @@ CANCELLED = "import cancelled; nothing was written"
 
 
 def read_records(path: str | pathlib.Path, fmt: str | None = None, **options: object) -> Iterator[NewDocument]:
-    """The file's records one by one (FormatError at the first bad line)."""
+    """The file's records one by one (FormatError at the first bad line).  ``encoding`` and
+    ``repair_encoding`` (or a ``decoding`` that counts the repairs) say how its bytes are read."""
     path = pathlib.Path(path)
+    decoding = options.pop("decoding", None) or decoding_for(path, options)
     fmt = fmt or guess_format(path)
     if fmt not in READERS:
         raise FormatError(path, 0, f"unknown format {fmt!r}; use one of {', '.join(READERS)}")
@@ -56,7 +62,15 @@ def read_records(path: str | pathlib.Path, fmt: str | None = None, **options: ob
     accepted = {"conll": {"split", "unit"}, "jsonl": {"split", "label_task"}, "txt": {"split"},
                 "csv": {"split", "text_column", "label_column", "label_task", "header", "label_map"}}[fmt]
     kwargs = {k: v for k, v in options.items() if k in accepted and v is not None}
-    return iter(READERS[fmt](path, **kwargs))
+    return iter(READERS[fmt](path, decoding=decoding, **kwargs))
+
+
+def decoding_for(path: pathlib.Path, options: dict) -> Decoding:
+    """The :class:`Decoding` that the ``encoding`` and ``repair_encoding`` options ask for."""
+    try:
+        return Decoding(str(options.get("encoding") or "utf-8"), bool(options.get("repair_encoding")))
+    except (ValueError, LookupError) as exc:
+        raise FormatError(path, 0, str(exc)) from None
 
 
 def parse_file(path: str | pathlib.Path, fmt: str | None = None, **options: object) -> list[NewDocument]:
@@ -151,7 +165,8 @@ def import_file(
         options["label_task"] = _label_task(store, path)
     if fmt == "jsonl" and not options.get("label_task") and len(store.class_tasks) == 1:
         options["label_task"] = store.class_tasks[0].name     # where doccano's class "label" goes
-    records = read_records(path, fmt, **options)
+    decoding = decoding_for(path, options)
+    records = read_records(path, fmt, decoding=decoding, **options)
     total = _count_lines(path) if progress is not None else 0
     check = _LabelCheck(store, path, add_labels)
     with ImportStage(store, annotator=annotator) as stage:
@@ -187,7 +202,7 @@ def import_file(
         path=str(path), format=fmt, documents=len(ids),
         labeled={task: labeled.get(task, 0) for task in check.tasks},
         new_labels={task: tuple(names) for task, names in check.new.items() if names},
-        first_id=ids[0] if ids else None, last_id=ids[-1] if ids else None,
+        first_id=ids[0] if ids else None, last_id=ids[-1] if ids else None, repaired_lines=decoding.repaired_lines,
     )
 
 

@@ -1,5 +1,6 @@
-"""Reading a text file line by line, safely: UTF-8 checked per line, LF, CRLF and CR line
-endings, and a cap on the length of one line so that a hostile file cannot fill memory.
+"""Reading a text file line by line, safely: UTF-8 (or the encoding chosen, see
+encodings.py) checked per line, LF, CRLF and CR line endings, and a cap on the length of one
+line so that a hostile file cannot fill memory.
 
 Pure Python: safe on any thread.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 import pathlib
 from typing import Iterator
 
+from workbench.formats.encodings import Decoding, Utf8Stream
 from workbench.formats.errors import FormatError
 
 # Limits that keep a hostile file from filling memory: one line (a JSONL record, a CSV row,
@@ -18,7 +20,8 @@ MAX_CONLL_LINE_BYTES = 64 << 10
 _CHUNK = 1 << 20
 
 
-def _raw_lines(path: pathlib.Path, max_bytes: int, universal: bool, hint: str) -> Iterator[tuple[int, bytes, bytes]]:
+def _raw_lines(path: pathlib.Path, max_bytes: int, universal: bool, hint: str,
+               decoding: Decoding) -> Iterator[tuple[int, bytes, bytes]]:
     """(line number, bytes, line ending), read in chunks so that a huge line is refused
     after ``max_bytes`` instead of being read whole.  ``universal``: a lone CR ends a
     line too (old Mac files), as in Python's universal newlines; else only LF does."""
@@ -28,7 +31,10 @@ def _raw_lines(path: pathlib.Path, max_bytes: int, universal: bool, hint: str) -
 
     number = 0
     rest = b""
-    with open(path, "rb") as fh:
+    fh = open(path, "rb")
+    if decoding.transcoded:
+        fh = Utf8Stream(fh, decoding.encoding)  # type: ignore[assignment]
+    with fh:
         while True:
             chunk = fh.read(_CHUNK)
             buf = rest + chunk if rest else chunk
@@ -60,26 +66,29 @@ def _raw_lines(path: pathlib.Path, max_bytes: int, universal: bool, hint: str) -
         yield number + 1, rest, b""
 
 
-def _decode(path: pathlib.Path, number: int, raw: bytes) -> tuple[str, FormatError | None]:
-    """One line as text, and what is wrong with it (a bad byte: decoded as U+FFFD; a NUL)."""
-    if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+def _decode(path: pathlib.Path, number: int, raw: bytes, decoding: Decoding) -> tuple[str, FormatError | None]:
+    """One line as text, and what is wrong with it (a bad byte: decoded as U+FFFD; a NUL).
+    With ``decoding.repair`` a bad byte is mended and counted instead."""
+    if number == 1 and raw.startswith(b"\xef\xbb\xbf") and decoding.line_codec == "utf-8":
         raw = raw[3:]
-    try:
-        line = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return (raw.decode("utf-8", "replace"),
-                FormatError(path, number, f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
+    line, exc = decoding.decode_line(raw)
+    if exc is not None:
+        where = "" if decoding.transcoded else f" ({exc.reason} at byte {exc.start})"
+        return line, FormatError(path, number, f"not {decoding.what()} text{where}; choose the file's encoding, "
+                                               "or repair it (replacing what cannot be read) to import it anyway")
     if "\x00" in line:
         return line, FormatError(path, number, "the line holds a NUL byte: this is a binary file, or text that is not "
-                                               "UTF-8 (UTF-16?); save it as UTF-8")
+                                               f"{decoding.what()} (UTF-16?); choose the file's encoding")
     return line, None
 
 
 def text_lines(path: pathlib.Path, max_bytes: int = MAX_LINE_BYTES, universal: bool = True,
-               hint: str = "") -> Iterator[tuple[int, str, str]]:
-    """(line number, text, line ending) of a UTF-8 file; a bad byte or a NUL names its line."""
-    for number, raw, ending in _raw_lines(path, max_bytes, universal, hint):
-        line, problem = _decode(path, number, raw)
+               hint: str = "", decoding: Decoding | None = None) -> Iterator[tuple[int, str, str]]:
+    """(line number, text, line ending) of a UTF-8 file (or one in ``decoding``'s encoding);
+    a bad byte or a NUL names its line."""
+    decoding = decoding or Decoding()
+    for number, raw, ending in _raw_lines(path, max_bytes, universal, hint, decoding):
+        line, problem = _decode(path, number, raw, decoding)
         if problem is not None:
             raise problem
         yield number, line, ending.decode("ascii")
@@ -91,13 +100,14 @@ def lines_or_problems(path: pathlib.Path, max_bytes: int = MAX_LINE_BYTES, unive
     FormatError (its text decoded with U+FFFD) instead of ending the file, for a reader that
     may skip a bad line and go on (``workbench-cli apply --skip-bad``).  A line longer than
     ``max_bytes`` still ends it."""
-    for number, raw, ending in _raw_lines(path, max_bytes, universal, hint):
-        line, problem = _decode(path, number, raw)
+    decoding = Decoding()
+    for number, raw, ending in _raw_lines(path, max_bytes, universal, hint, decoding):
+        line, problem = _decode(path, number, raw, decoding)
         yield number, line, ending.decode("ascii"), problem
 
 
 def read_lines(path: pathlib.Path, *, max_bytes: int = MAX_LINE_BYTES, universal: bool = True,
-               hint: str = "") -> Iterator[tuple[int, str]]:
+               hint: str = "", decoding: Decoding | None = None) -> Iterator[tuple[int, str]]:
     """(line number, text without its line ending); LF, CRLF and (when ``universal``) CR end lines."""
-    for number, line, _ in text_lines(path, max_bytes, universal, hint):
+    for number, line, _ in text_lines(path, max_bytes, universal, hint, decoding):
         yield number, line

@@ -13,6 +13,7 @@ import re
 from typing import Any, Iterator, Sequence
 
 from workbench import tasks as task_registry
+from workbench.formats.encodings import Decoding
 from workbench.formats.errors import FormatError, display_path
 from workbench.formats.json_values import parse_record, short
 from workbench.formats.lines import MAX_CONLL_LINE_BYTES, MAX_FIELD_CHARS, read_lines, text_lines
@@ -54,7 +55,8 @@ def conll_text(sentences: Sequence[Sequence[str]]) -> tuple[str, bool]:
     return "\n".join(" ".join(ws) for ws in sentences), True
 
 
-def read_conll(path: pathlib.Path, *, unit: str = "sentence", split: str | None = None) -> Iterator[NewDocument]:
+def read_conll(path: pathlib.Path, *, unit: str = "sentence", split: str | None = None,
+               decoding: Decoding | None = None) -> Iterator[NewDocument]:
     """CoNLL-2003 style: token first, tag last, blank line between sentences,
     ``-DOCSTART-`` (exactly, as the first column) between documents; IOB1, IOB2 or BIOES tags.
 
@@ -96,7 +98,7 @@ def read_conll(path: pathlib.Path, *, unit: str = "sentence", split: str | None 
             sentences = []
 
     hint = " (a CoNLL line holds one token and its tags)"
-    for number, line, _ in text_lines(path, MAX_CONLL_LINE_BYTES, hint=hint):
+    for number, line, _ in text_lines(path, MAX_CONLL_LINE_BYTES, hint=hint, decoding=decoding):
         if not line.strip():
             yield from end_sentence()
             continue
@@ -155,8 +157,8 @@ def _label_shape(raw: Any) -> str:
     return ""
 
 
-def read_jsonl(path: pathlib.Path, *, split: str | None = None, label_task: str | None = None
-               ) -> Iterator[NewDocument]:
+def read_jsonl(path: pathlib.Path, *, split: str | None = None, label_task: str | None = None,
+               decoding: Decoding | None = None) -> Iterator[NewDocument]:
     """``{"text", "spans": [{"start","end","label"}], "sentiment": "positive"}`` per line: each
     task's annotation under its own key (``TaskSpec.jsonl_key``), or doccano's
     ``"label": [[s, e, "PER"], ...]`` (entities) / ``"label": ["positive"]`` (the class of
@@ -167,7 +169,7 @@ def read_jsonl(path: pathlib.Path, *, split: str | None = None, label_task: str 
     class_specs = task_registry.class_tasks(task_registry.names())
     label_task = label_task or (class_specs[0].name if class_specs else None)
     source = display_path(path.name)
-    for number, line in read_lines(path, universal=False, hint=" (one JSON record)"):
+    for number, line in read_lines(path, universal=False, hint=" (one JSON record)", decoding=decoding):
         if not line.strip():
             continue
         record = parse_record(path, number, line)
@@ -249,6 +251,7 @@ def read_csv(
     header: bool = True,
     label_map: dict[str, str] | None = None,
     label_task: str | None = None,
+    decoding: Decoding | None = None,
 ) -> Iterator[NewDocument]:
     """A text column and an optional label column: the class of ``label_task`` (by default
     the first classification task).
@@ -258,7 +261,7 @@ def read_csv(
     Line endings inside quoted fields are kept as they are in the file.
     """
     source = display_path(path.name)
-    lines = text_lines(path)
+    lines = text_lines(path, decoding=decoding)
     head = []
     first = ""
     for item in lines:  # up to the first non-blank line, which decides the delimiter
@@ -330,10 +333,11 @@ def _default_class_task(path: pathlib.Path) -> str:
 
 
 # ---- plain text ----------------------------------------------------------------------
-def read_txt(path: pathlib.Path, *, split: str | None = None) -> Iterator[NewDocument]:
+def read_txt(path: pathlib.Path, *, split: str | None = None, decoding: Decoding | None = None
+             ) -> Iterator[NewDocument]:
     """One document per non-empty line (lines end with LF, CRLF or CR)."""
     source = display_path(path.name)
-    for number, line in read_lines(path):
+    for number, line in read_lines(path, decoding=decoding):
         if line.strip():
             yield NewDocument(line, source=source, split=split, line=number)
 
