@@ -143,3 +143,24 @@ def test_an_unknown_encoding_is_refused(project, tmp_path):
     path.write_text("x\n")
     with pytest.raises(FormatError, match="unknown encoding 'ebcdic'"):
         import_file(project, path, "txt", encoding="ebcdic")
+
+
+def test_cli_import_stops_strict_then_repairs_by_choice(tmp_path):
+    import subprocess
+    import sys
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "workbench.cli", *map(str, args)], capture_output=True,
+                              text=True)
+
+    db = tmp_path / "zh.db"
+    assert cli("init", db, "--task", "ner", "--labels", "PER").returncode == 0
+    path = broken_weibo(tmp_path)
+    strict = cli("import", db, path)
+    assert strict.returncode != 0 and "weibo.bio:2: not UTF-8 text" in strict.stderr
+    repaired = cli("import", db, path, "--repair-encoding")
+    assert repaired.returncode == 0, repaired.stderr
+    assert "imported 2 documents" in repaired.stdout and "2 lines repaired (encoding)" in repaired.stdout
+    gb = tmp_path / "gb.txt"
+    gb.write_bytes("华为发布新手机\n".encode("gb18030"))
+    assert "imported 1 documents" in cli("import", db, gb, "--encoding", "gb18030").stdout

@@ -7,6 +7,7 @@ import json
 from workbench.commands import existing_project
 from workbench.errors import UserError
 from workbench.formats import EXPORT_FORMATS, IMPORT_FORMATS, export_file, import_file
+from workbench.formats.encodings import ENCODINGS
 from workbench import tasks as task_registry
 from workbench.store import SPLITS, Store
 from workbench.store import queries
@@ -46,6 +47,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-header", action="store_true", help="CSV: the file has no header; name columns 0, 1, ...")
     p.add_argument("--label-map", help="CSV: rename class values, e.g. 0=negative,1=positive")
     p.add_argument("--add-labels", action="store_true", help="add labels/classes the project does not have yet")
+    p.add_argument("--encoding", choices=ENCODINGS, default="utf-8", help="the file's text encoding (default: utf-8)")
+    p.add_argument("--repair-encoding", action="store_true",
+                   help="go on past bytes that cannot be decoded: surrogate halves written as UTF-8 are put back "
+                        "together, the rest becomes U+FFFD; the lines changed are counted (default: stop at the line)")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help="export the project (never onto a project, a device or a folder it did not write)")
@@ -97,7 +102,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         report = import_file(
             store, args.file, args.format, split=args.split, unit=args.unit, text_column=args.text_column,
             label_column=args.label_column, header=not args.no_header, label_map=_label_map(args.label_map),
-            label_task=args.label_task, add_labels=args.add_labels,
+            label_task=args.label_task, add_labels=args.add_labels, encoding=args.encoding,
+            repair_encoding=args.repair_encoding,
         )
     # a file name that is not UTF-8 prints as caf\xe9.jsonl, never as a UnicodeEncodeError
     shown = report.path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
