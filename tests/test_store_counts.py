@@ -8,6 +8,7 @@ from workbench.formats import import_file
 from workbench.spans import Span
 from workbench.store import NewDocument, Store, queries, schema
 from workbench.store.models import STATUSES
+from workbench.training import runs
 
 
 def scanned_counts(store: Store) -> dict:
@@ -29,8 +30,17 @@ def scanned_counts(store: Store) -> dict:
     return out
 
 
+def scanned_accepted(store: Store, task: str) -> dict:
+    out = dict.fromkeys(("train", "dev", "test", "unassigned"), 0)
+    out.update(store.conn.execute("SELECT d.split, count(*) FROM annotations a JOIN documents d ON d.id = a.doc_id"
+                                  " WHERE a.task = ? AND a.status = 'accepted' GROUP BY d.split", (task,)).fetchall())
+    return out
+
+
 def assert_counts_true(store: Store) -> None:
     assert queries.counts(store) == scanned_counts(store)
+    for task in store.tasks:    # what the Train screen shows: accepted documents per split
+        assert runs.labeled_counts(store, task) == scanned_accepted(store, task)
     # and a second connection (another process) reads the same committed counts
     with Store.open(store.path) as other:
         assert queries.counts(other) == scanned_counts(store)

@@ -17,8 +17,8 @@ from typing import Any, Iterator
 
 from workbench.store.models import STATUSES
 
-# Rows: ('split', '', split), ('status', task, status), ('label', '', label id).  A label's
-# count is its spans plus the annotations that have it as their class.
+# Rows: ('split', '', split), ('status', task, status), ('label', '', label id), ('accepted',
+# task, split).  A label's count is its spans plus the annotations that have it as their class.
 TABLE = """
 CREATE TABLE tallies (
     what TEXT NOT NULL,
@@ -46,16 +46,33 @@ _SPAN = _move("'label'", "''", "new.label_id")
 _CLASS_ADD = _CLASS[1].replace("VALUES ('label', '', new.class_id, 1)",
                                "SELECT 'label', '', new.class_id, 1 WHERE new.class_id IS NOT NULL")
 
-# The trigger names all start with "tally_": bulk_insert finds them by that prefix.
+# Accepted documents per task and split ('accepted', task, split: what a training run would
+# use).  A document's split is looked up from its annotation's triggers; when a document is
+# deleted its own BEFORE trigger takes its accepted annotations off (the cascade that deletes
+# them runs after the document row is gone, when their triggers find no split).
+_SPLIT_OF = "(SELECT split FROM documents WHERE id = {}.doc_id)"
+_ACCEPTED_ADD = ("INSERT INTO tallies (what, task, key, n) SELECT 'accepted', new.task, "
+                 f"{_SPLIT_OF.format('new')}, 1 WHERE new.status = 'accepted' ON CONFLICT DO UPDATE SET n = n + 1;")
+_ACCEPTED_SUB = (f"UPDATE tallies SET n = n - 1 WHERE old.status = 'accepted' AND what = 'accepted' AND task = old.task"
+                 f" AND key = {_SPLIT_OF.format('old')};")
+_ACCEPTED_OF_DOC = "(SELECT task FROM annotations WHERE doc_id = {}.id AND status = 'accepted')"
+_DOC_ACCEPTED_SUB = ("UPDATE tallies SET n = n - 1 WHERE what = 'accepted' AND key = old.split"
+                     f" AND task IN {_ACCEPTED_OF_DOC.format('old')};")
+_DOC_ACCEPTED_ADD = (f"INSERT INTO tallies (what, task, key, n) SELECT 'accepted', task, new.split, 1 FROM annotations"
+                     " WHERE doc_id = new.id AND status = 'accepted' ON CONFLICT DO UPDATE SET n = n + 1;")
+
+# The trigger names all start with "tally_": bulk_insert finds them by that prefix.  They are
+# schema version 7's: change them only through a new migration.
 TRIGGERS = f"""
 CREATE TRIGGER tally_documents_ai AFTER INSERT ON documents BEGIN {_SPLIT[1]} END;
-CREATE TRIGGER tally_documents_ad AFTER DELETE ON documents BEGIN {_SPLIT[0]} END;
+CREATE TRIGGER tally_documents_bd BEFORE DELETE ON documents BEGIN {_SPLIT[0]} {_DOC_ACCEPTED_SUB} END;
 CREATE TRIGGER tally_documents_au AFTER UPDATE OF split ON documents WHEN old.split IS NOT new.split
-BEGIN {_SPLIT[0]} {_SPLIT[1]} END;
-CREATE TRIGGER tally_annotations_ai AFTER INSERT ON annotations BEGIN {_STATUS[1]} {_CLASS_ADD} END;
-CREATE TRIGGER tally_annotations_ad AFTER DELETE ON annotations BEGIN {_STATUS[0]} {_CLASS[0]} END;
+BEGIN {_SPLIT[0]} {_SPLIT[1]} {_DOC_ACCEPTED_SUB} {_DOC_ACCEPTED_ADD} END;
+CREATE TRIGGER tally_annotations_ai AFTER INSERT ON annotations BEGIN {_STATUS[1]} {_CLASS_ADD} {_ACCEPTED_ADD} END;
+CREATE TRIGGER tally_annotations_ad AFTER DELETE ON annotations BEGIN {_STATUS[0]} {_CLASS[0]} {_ACCEPTED_SUB} END;
 CREATE TRIGGER tally_annotations_au AFTER UPDATE OF task, status ON annotations
-WHEN old.task IS NOT new.task OR old.status IS NOT new.status BEGIN {_STATUS[0]} {_STATUS[1]} END;
+WHEN old.task IS NOT new.task OR old.status IS NOT new.status
+BEGIN {_STATUS[0]} {_STATUS[1]} {_ACCEPTED_SUB} {_ACCEPTED_ADD} END;
 CREATE TRIGGER tally_annotations_au_class AFTER UPDATE OF class_id ON annotations
 WHEN old.class_id IS NOT new.class_id BEGIN {_CLASS[0]} {_CLASS_ADD} END;
 CREATE TRIGGER tally_spans_ai AFTER INSERT ON spans BEGIN {_SPAN[1]} END;
@@ -75,6 +92,8 @@ _RECOUNT = (
     "SELECT 'label', '', class_id, count(*) FROM annotations WHERE doc_id >= :first AND class_id IS NOT NULL"
     " GROUP BY class_id",
     "SELECT 'label', '', label_id, count(*) FROM spans WHERE doc_id >= :first GROUP BY label_id",
+    "SELECT 'accepted', a.task, d.split, count(*) FROM annotations a JOIN documents d ON d.id = a.doc_id"
+    " WHERE a.doc_id >= :first AND a.status = 'accepted' GROUP BY a.task, d.split",
 )
 
 
@@ -110,6 +129,13 @@ def bulk_insert(conn: sqlite3.Connection, first: int) -> Iterator[None]:
     add(conn, recount(conn, first))
     for _name, sql in triggers:
         conn.execute(sql)
+
+
+def accepted_per_split(conn: sqlite3.Connection, task: str) -> dict[str, int]:
+    """Documents accepted for ``task``, per split."""
+    out = dict.fromkeys(("train", "dev", "test", "unassigned"), 0)
+    out.update(conn.execute("SELECT key, n FROM tallies WHERE what = 'accepted' AND task = ?", (task,)).fetchall())
+    return out
 
 
 def read(conn: sqlite3.Connection, tasks: list[str], labels: dict[str, list[str]]) -> dict[str, Any]:

@@ -212,10 +212,6 @@ def remove_run(store: Store, run_id: int) -> list[str]:
 
 def labeled_counts(store: Store, task: str) -> dict[str, int]:
     """Accepted documents for ``task`` per split (what a run would train and score on)."""
-    rows = store.conn.execute(
-        "SELECT d.split, count(*) FROM annotations a JOIN documents d ON d.id = a.doc_id"
-        " WHERE a.task = ? AND a.status = 'accepted' GROUP BY d.split", (task,)
-    ).fetchall()
-    out = {s: 0 for s in ("train", "dev", "test", "unassigned")}
-    out.update(dict(rows))
-    return out
+    from workbench.store import tallies
+
+    return tallies.accepted_per_split(store.conn, task)     # kept as labels are written, not a scan
