@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "workbench.commands.predict",
     "workbench.commands.bundle",
     "workbench.commands.runs_cmd",
+    "workbench.commands.apply_cmd",
 ]
 
 
