@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "workbench.commands.bundle",
     "workbench.commands.runs_cmd",
     "workbench.commands.apply_cmd",
+    "workbench.commands.export_model_cmd",
 ]
 
 
