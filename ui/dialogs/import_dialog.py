@@ -23,11 +23,14 @@ from PySide6.QtWidgets import (
 
 from ui.workers import JobHost, stopped_text
 from workbench.formats import IMPORT_FORMATS, ImportReport, guess_format
+from workbench.formats.encodings import ENCODINGS
 from workbench.formats.jobs import import_job, preview_job
 from workbench.jobs import Cancelled, Progress
 from workbench.store import SPLITS
 
 PREVIEW_DELAY_MS = 300      # after the last key typed in the path field
+ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with a byte-order mark", "gb18030": "GB18030 (simplified Chinese)",
+                  "big5": "Big5 (traditional Chinese)", "utf-16": "UTF-16", "latin-1": "Latin-1 (Western European)"}
 
 
 class ImportDialog(QDialog):
@@ -71,9 +74,20 @@ class ImportDialog(QDialog):
         self.text_column = _column_box("text")
         self.label_column = _column_box("(none)")
         self.add_labels = QCheckBox("Add labels and classes the project does not have yet")
+        self.encoding = QComboBox()
+        for enc in ENCODINGS:
+            self.encoding.addItem(ENCODING_NAMES.get(enc, enc), enc)
+        self.repair = QCheckBox("Repair what cannot be read")
+        self.repair.setToolTip("Emoji saved as two UTF-8 halves are put back together; other bytes that cannot be "
+                               "read become \ufffd. The lines changed are counted. Off: the import stops at the "
+                               "first such line.")
+        encoding_row = QHBoxLayout()
+        encoding_row.addWidget(self.encoding, 1)
+        encoding_row.addWidget(self.repair)
         form = QFormLayout()
         form.addRow("File", row)
         form.addRow("Format", self.fmt)
+        form.addRow("Encoding", encoding_row)
         form.addRow("Split", self.split)
         form.addRow("CoNLL unit", self.unit)
         form.addRow("Text column", self.text_column)
@@ -116,8 +130,9 @@ class ImportDialog(QDialog):
         self.file.textChanged.connect(lambda _t: self._typing.start())
         self.file.editingFinished.connect(self._flush_typing)
         self.fmt.currentIndexChanged.connect(self._format_changed)
-        for box in (self.split, self.unit):
+        for box in (self.split, self.unit, self.encoding):
             box.currentIndexChanged.connect(lambda _i: self.refresh_preview())
+        self.repair.toggled.connect(lambda _on: self.refresh_preview())
         for box in (self.text_column, self.label_column):
             box.currentIndexChanged.connect(self._column_chosen)
             box.lineEdit().editingFinished.connect(self._column_chosen)
@@ -128,7 +143,8 @@ class ImportDialog(QDialog):
     # ---- options -----------------------------------------------------------------------
     def options(self) -> dict[str, Any]:
         fmt = self.fmt.currentData()
-        opts: dict[str, Any] = {"split": self.split.currentData()}
+        opts: dict[str, Any] = {"split": self.split.currentData(), "encoding": self.encoding.currentData(),
+                                "repair_encoding": self.repair.isChecked()}
         if fmt == "conll":
             opts["unit"] = self.unit.currentData()
         if fmt == "csv":
@@ -205,7 +221,9 @@ class ImportDialog(QDialog):
             for c, value in enumerate((" ".join(doc.text.split()), ents, classes, doc.split or "")):
                 self.table.setItem(r, c, QTableWidgetItem(value))
         shown = f"; the first {len(docs)} are shown" if total > len(docs) else ""
-        self._set_status(f"{total:,} documents in the file{shown}.")
+        repaired = result.get("repaired_lines", 0)
+        mended = f" {repaired:,} line{'s' if repaired != 1 else ''} will be repaired." if repaired else ""
+        self._set_status(f"{total:,} documents in the file{shown}.{mended}")
 
     def _fill_columns(self, result: dict[str, Any]) -> None:
         """The header's names as the choices, the columns the preview used selected."""

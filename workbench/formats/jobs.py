@@ -11,7 +11,7 @@ import pathlib
 from typing import Any
 
 from workbench.formats.errors import FormatError
-from workbench.formats.importer import ImportReport, import_file, read_records
+from workbench.formats.importer import ImportReport, decoding_for, import_file, read_records
 from workbench.formats.readers import read_csv
 from workbench.formats.writers import export_file
 from workbench.jobs import CancelFn, Cancelled, Progress, ProgressFn, check_cancelled, no_progress
@@ -24,14 +24,16 @@ TEXT_NAMES = ("text", "review", "sentence", "content", "body", "comment", "docum
 LABEL_NAMES = ("label", "sentiment", "class", "polarity", "labels")
 
 
-def csv_header(path: str | pathlib.Path) -> list[str]:
+def csv_header(path: str | pathlib.Path, encoding: str = "utf-8") -> list[str]:
     """The names in a CSV/TSV file's first row, read by the core's own reader (its
     delimiter and quoting rules) as a headerless row; ``[]`` if it cannot be read."""
+    options = {"encoding": encoding}
     # Read as the text of column 0 with the others as metadata, or, when the first
     # name is empty (a pandas index column), as the last column's text.
     for text_column in ("0", None):
         try:
-            first = next(read_csv(pathlib.Path(path), header=False, text_column=text_column), None)
+            decoding = decoding_for(pathlib.Path(path), options)
+            first = next(read_csv(pathlib.Path(path), header=False, text_column=text_column, decoding=decoding), None)
         except (FormatError, OSError):
             continue
         if first is None:
@@ -53,7 +55,7 @@ def resolve_columns(path: str | pathlib.Path, fmt: str, guess: bool,
     (when ``guess``: a new file, nothing chosen yet)."""
     if fmt != "csv":
         return [], options
-    columns = csv_header(path)
+    columns = csv_header(path, options.get("encoding") or "utf-8")
     if guess:
         text = _pick(columns, TEXT_NAMES)
         options = {**options, "text_column": text,
@@ -63,8 +65,8 @@ def resolve_columns(path: str | pathlib.Path, fmt: str, guess: bool,
 
 def preview_job(path: str, fmt: str, guess: bool, *, progress: ProgressFn = no_progress,
                 cancelled: CancelFn | None = None, **options: Any) -> dict[str, Any]:
-    """How many records the file holds and the first few (the whole file is checked),
-    and for CSV the header and the columns used.  A bad file is a result here, not a
+    """How many records the file holds and the first few (the whole file is checked), how many
+    lines an encoding repair changes, and for CSV the header and the columns used.  A bad file is a result here, not a
     failure: the preview shows the core's message ("file:line: problem")."""
     columns, options = resolve_columns(path, fmt, guess, options)
     result: dict[str, Any] = {"columns": columns, "text_column": options.get("text_column"),
@@ -73,7 +75,8 @@ def preview_job(path: str, fmt: str, guess: bool, *, progress: ProgressFn = no_p
     docs: list[NewDocument] = []
     total = 0
     try:
-        for doc in read_records(path, fmt, **options):
+        decoding = decoding_for(pathlib.Path(path), options)   # counts what a repair changes
+        for doc in read_records(path, fmt, decoding=decoding, **options):
             total += 1
             if len(docs) < PREVIEW_ROWS:
                 docs.append(doc)
@@ -84,7 +87,7 @@ def preview_job(path: str, fmt: str, guess: bool, *, progress: ProgressFn = no_p
         raise
     except Exception as exc:  # noqa: BLE001 - FormatError or an OS error, shown as text
         return {**result, "error": str(exc)}
-    return {**result, "total": total, "docs": docs}
+    return {**result, "total": total, "docs": docs, "repaired_lines": decoding.repaired_lines}
 
 
 def import_job(project: str | pathlib.Path, path: str, fmt: str, guess: bool, *, progress: ProgressFn = no_progress,
