@@ -112,7 +112,8 @@ def test_a_config_survives_the_command_line_unchanged():
     changed = dict(
         task="sentiment", base_model="/models/bert base", epochs=5, time_budget_s=90.5, lr=1.5e-05, batch_size=3,
         max_length=77, warmup_ratio=0.25, weight_decay=0.0, grad_accum=4, patience=0, seed=0, freeze_layers=2,
-        dropout=-1.0, weight_average=0.995, embeddings="frozen", word_case=False, device="mps", grad_clip=0.5,
+        dropout=-1.0, weight_average=0.995, embeddings="frozen", finetune="lora", lora_rank=4, word_case=False,
+        device="mps", grad_clip=0.5,
         head_lr_scale=3.0, length_group=1, precision="bf16", pooling="cls", max_train_docs=12, dev_fraction=0.25,
         max_eval_docs=None, output_dir=pathlib.Path("/tmp/runs"))
     assert set(changed) == set(config_fields.names("train")), "give every setting a value here"
@@ -164,9 +165,11 @@ def test_a_bundle_written_before_still_loads(tmp_path):
     config = bundle_config(tmp_path, meta, epochs=None, device="mps", seed=3)
     assert (config.epochs, config.device, config.seed, config.lr) == (None, "mps", 3, 0.005)
     # what a bundle carries is what it wrote (the project- and machine-bound settings stay home)
-    assert set(config_fields.carried()) == set(OLD_BUNDLE_CONFIG)
+    # (and the settings added since: LoRA)
+    added = {"finetune": "auto", "lora_rank": 16}
+    assert set(config_fields.carried()) == set(OLD_BUNDLE_CONFIG) | set(added)
     assert config_fields.bundle_values(TrainConfig(P, "ner", epochs=7, batch_size=4, lr=0.005, max_length=64,
-                                                   max_train_docs=50, seed=21)) == OLD_BUNDLE_CONFIG
+                                                   max_train_docs=50, seed=21)) == {**OLD_BUNDLE_CONFIG, **added}
     # a key a later version added is left out; one a person edited in from the project side is ignored
     newer = {**OLD_BUNDLE_CONFIG, "label_smoothing": 0.1, "store_path": "/elsewhere/p.db", "device": "cuda"}
     config = bundle_config(tmp_path, {**meta, "config": newer})

@@ -113,13 +113,14 @@ def _open_window(timings: dict[str, Any], started: float, shot: pathlib.Path | N
 
 def _train(app: Any, project: pathlib.Path, timings: dict[str, Any], device: str) -> Any:
     """One optimizer step of NER on 8 demo documents, through the job host and the training
-    job the Train button uses."""
+    job the Train button uses; with LoRA adapters, so that peft and the merge on saving are in
+    the bundle too (the loop is the same for full fine-tuning)."""
     from ui.workers import JobHost
     from workbench.training import TrainConfig
     from workbench.training.jobs import train_job
 
     config = TrainConfig(store_path=project, task="ner", base_model="default", epochs=1, batch_size=8,
-                         max_train_docs=8, max_eval_docs=8, patience=0, device=device)
+                         max_train_docs=8, max_eval_docs=8, patience=0, device=device, finetune="lora")
     outcome: dict[str, Any] = {}
     reports: list[Any] = []
     host = JobHost(app)     # owned by the app: a host freed while its relay's last signals are queued crashes

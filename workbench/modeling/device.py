@@ -1,8 +1,10 @@
 """Which device trains, in one place: CUDA > Apple MPS > CPU.
 
 CUDA trains in mixed precision: bf16 where the GPU supports it, else fp16 with
-a gradient scaler.  MPS and CPU train in fp32 (this project's measurements: the
-CPUs it targets have no fast bf16, and fp16 on MPS is not stable for training).
+a gradient scaler.  A CPU with a bf16 unit (AVX-512 BF16 or AMX: Intel since Sapphire
+Rapids, AMD since Zen 4), as torch reports it, trains under bf16 autocast with fp32
+master weights (docs/training-defaults.md, "bf16 on the CPU"); other CPUs and MPS train
+in fp32 (bf16 without the unit is emulated and slower; fp16 on MPS is not stable).
 Safe on any thread.  torch is imported when a device is picked, not with this module: the
 device and precision choices below are read by the command line and the Train screen at start.
 """
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Mapping
 
 from workbench.errors import UserError
 
@@ -47,6 +49,35 @@ def _mps_available() -> bool:
     return bool(mps and mps.is_available())
 
 
+# torch.cpu.get_capabilities() keys of an x86 bf16 unit.  ARM's bf16 (Graviton 3, Apple M2)
+# was never measured here, so it is not taken on trust.
+CPU_BF16_UNITS = ("avx512_bf16", "amx_bf16")
+
+
+def cpu_capabilities() -> Mapping[str, Any]:
+    """What torch detected about this CPU (empty where the torch is too old to say)."""
+    import torch
+
+    get = getattr(getattr(torch, "cpu", None), "get_capabilities", None)
+    try:
+        return get() if get is not None else {}
+    except Exception:  # noqa: BLE001 - cpuinfo can fail in odd VMs: then say "no bf16", not crash
+        return {}
+
+
+def cpu_has_bf16(capabilities: Mapping[str, Any] | None = None) -> bool:
+    """Whether the CPU computes bf16 natively (so bf16 autocast is faster than fp32)."""
+    caps = cpu_capabilities() if capabilities is None else capabilities
+    return any(bool(caps.get(unit)) for unit in CPU_BF16_UNITS)
+
+
+def _cpu(threads: int, bf16: bool) -> DeviceInfo:
+    import torch
+
+    words = f"{threads} thread{'s' if threads != 1 else ''}, {'bf16' if bf16 else 'fp32'}"
+    return DeviceInfo("cpu", "cpu", torch.bfloat16 if bf16 else None, False, f"CPU ({words})", threads)
+
+
 def cpu_threads() -> int:
     """Intra-op threads for CPU training: one per physical core we may use.
 
@@ -79,8 +110,7 @@ def pick_device(preference: str = "auto") -> DeviceInfo:
         return DeviceInfo("cuda", "cuda", torch.float16, True, f"GPU: {name} (fp16 mixed precision)", 1)
     if pref in ("auto", "mps") and _mps_available():
         return DeviceInfo("mps", "mps", None, False, "Apple GPU (MPS, fp32)", 1)
-    threads = cpu_threads()
-    return DeviceInfo("cpu", "cpu", None, False, f"CPU ({threads} thread{'s' if threads != 1 else ''}, fp32)", threads)
+    return _cpu(cpu_threads(), cpu_has_bf16())
 
 
 def describe_auto() -> str:
@@ -94,7 +124,8 @@ PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 def with_precision(device: DeviceInfo, precision: str = "auto") -> DeviceInfo:
     """Override the automatic choice (for comparisons and for GPUs whose bf16 misbehaves).
 
-    Mixed precision is a CUDA feature here: asking for bf16 or fp16 elsewhere is refused.
+    fp16 is a CUDA feature here, and bf16 is refused on a CPU without a bf16 unit (emulated,
+    it is slower than fp32) and on MPS.
     """
     import torch
 
@@ -102,9 +133,16 @@ def with_precision(device: DeviceInfo, precision: str = "auto") -> DeviceInfo:
         raise UserError(f"unknown precision {precision!r}; use {', '.join(PRECISIONS)}")
     if precision == "auto" or precision == device.precision:
         return device
+    if precision == "fp32" and device.kind == "cpu":
+        return _cpu(device.threads, False)
     if precision == "fp32":
         label = device.description.split(" (")[0]
         return dataclasses.replace(device, amp_dtype=None, use_scaler=False, description=f"{label} (fp32)")
+    if device.kind == "cpu" and precision == "bf16":
+        if not cpu_has_bf16():
+            raise UserError("this CPU has no bf16 unit (AVX-512 BF16 or AMX), so bf16 would be slower than fp32 "
+                            "here; use fp32 or auto")
+        return _cpu(device.threads, True)
     if device.kind != "cuda":
         raise UserError(f"{precision} mixed precision needs a CUDA GPU; this run is on {device.description}")
     if precision == "bf16" and not torch.cuda.is_bf16_supported():

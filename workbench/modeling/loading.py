@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pathlib
+import sys
 from typing import Any, Iterator, Sequence
 
 from torch import nn
@@ -114,8 +115,27 @@ def first_line(exc: BaseException) -> str:
     return text[0][:300] if text else type(exc).__name__
 
 
+def merge_adapters(model: nn.Module) -> int:
+    """Fold LoRA adapters (training/lora.py) into their layers' weights and put the plain layers
+    back, in place; returns how many were merged (0 for a model without any)."""
+    if "peft" not in sys.modules:     # no adapter exists unless peft was loaded: do not import it
+        return 0
+    from peft.tuners.tuners_utils import BaseTunerLayer
+
+    tuned = [(parent, name, child) for parent in model.modules() for name, child in parent.named_children()
+             if isinstance(child, BaseTunerLayer)]
+    for parent, name, child in tuned:
+        child.merge()
+        setattr(parent, name, child.get_base_layer())
+    if tuned and hasattr(model, "peft_config"):
+        del model.peft_config
+    return len(tuned)
+
+
 def save_model(model: nn.Module, tokenizer: Any, folder: pathlib.Path) -> None:
-    """``save_pretrained`` (safetensors) model and tokenizer; the folder loads with from_pretrained."""
+    """``save_pretrained`` (safetensors) model and tokenizer; the folder loads with from_pretrained.
+    LoRA adapters are merged first, so the folder is an ordinary model whichever way it trained."""
+    merge_adapters(model)
     folder.mkdir(parents=True, exist_ok=True)
     with quiet_transformers():   # no "Writing model shards" bar on the CLI's stderr
         model.save_pretrained(str(folder), safe_serialization=True)

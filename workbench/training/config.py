@@ -21,6 +21,8 @@ EMBEDDING_MODES = ("sparse", "full", "frozen")
 # sentences (50: 4.1%, the HF Trainer's group_by_length; 10: 16%; random batches: 130%).
 LENGTH_GROUP = 100
 POOLING_MODES = ("auto", "cls", "mean")
+# Which weights train (training/lora.py): all, or LoRA adapters beside the frozen pretrained ones.
+FINETUNE_MODES = ("auto", "full", "lora")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -181,6 +183,16 @@ class TrainConfig:
         help="which word vectors training may change: only those of word pieces in the training data "
              "(sparse), all (full), or none (frozen); ignored while the lower layers are frozen",
         term="rows of the embedding matrix")
+    finetune: str = _s(   # training/lora.py
+        "auto", label="Fine-tuning", knob="advanced", choices=FINETUNE_MODES,
+        choice_words=("auto (every weight)", "every weight (full)", "LoRA adapters (less memory)"),
+        help="which weights train: every weight of the base model (full), or small low-rank adapters "
+             "beside its frozen weights (LoRA: less memory for big base models); the task's head trains "
+             "fully either way, and the saved model is an ordinary one",
+        term="LoRA via peft on the linear layers of the transformer blocks")
+    lora_rank: int = _s(
+        16, label="LoRA rank", knob="advanced", range=(1, 256),
+        help="size of each LoRA adapter: higher learns more and takes more memory (only with LoRA)")
     word_case: bool = _s(   # modeling/casing.py
         True, label="Word case", knob="advanced", special="given to the model (NER)",
         help="give the model each word's case: an uncased model cannot see capitals, the strongest clue "
@@ -257,6 +269,10 @@ class TrainConfig:
             raise UserError(f"frozen layers cannot be negative (got {self.freeze_layers})")
         if self.weight_average is not None and not 0 <= self.weight_average < 1:
             raise UserError(f"weight averaging decay must be in [0, 1) (got {self.weight_average})")
+        if self.finetune not in FINETUNE_MODES:
+            raise UserError(f"fine-tuning must be one of {', '.join(FINETUNE_MODES)}")
+        if self.lora_rank < 1:
+            raise UserError(f"LoRA rank must be at least 1 (got {self.lora_rank})")
         if self.length_group is not None and self.length_group < 1:
             raise UserError(f"length groups must hold at least 1 batch (got {self.length_group})")
         if self.weight_decay < 0 or self.grad_clip < 0 or self.patience < 0:

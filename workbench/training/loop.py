@@ -41,6 +41,7 @@ from workbench.modeling.loading import load_model, load_tokenizer, resolve_base_
 from workbench.training.model import (
     finalize_embeddings, freeze_lower_layers, prepare_embeddings, restore_state, set_dropout, trainable_state,
 )
+from workbench.training.lora import add_lora, finetune_mode
 from workbench.training.optimizer import make_optimizer
 from workbench.modeling.pooling import base_pools_by_mean, use_mean_pooling
 from workbench.training.recorder import StoreRecorder
@@ -104,6 +105,7 @@ def train_splits(config: TrainConfig, splits: Splits, recorder: Any, *, progress
     _seed(cfg.seed)
     spec = task_registry.get(cfg.task)
     model = load_model(source, spec, splits.label_names, tokenizer)
+    cfg = dataclasses.replace(cfg, finetune=finetune_mode(cfg.finetune, model, device.kind))
     word_case = spec.uses_word_case and cfg.word_case and add_word_case(model, tokenizer)
     if spec.pools_document and (cfg.pooling == "mean" or (cfg.pooling == "auto" and base_pools_by_mean(source))):
         use_mean_pooling(model)
@@ -152,10 +154,13 @@ class _Run:
         try:
             model.to(device.torch_device)
             train_b = self.batchers["train"]
+            # adapters first: the lower blocks' adapters freeze with their blocks; LoRA leaves the
+            # embeddings as they are
+            lora = cfg.finetune == "lora" and add_lora(model, cfg.lora_rank)
             set_dropout(model, cfg.dropout)
             if device.kind == "cpu":
                 use_byte_dropout(model)
-            if not freeze_lower_layers(model, cfg.freeze_layers or 0):
+            if not freeze_lower_layers(model, cfg.freeze_layers or 0) and not lora:
                 prepare_embeddings(model, cfg.embeddings, torch.cat(train_b.ids) if len(train_b) else torch.zeros(0))
             keep_trainable(model)
             model.train()
