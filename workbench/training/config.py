@@ -213,10 +213,10 @@ class TrainConfig:
         help="draw each batch from a pool of N batches sorted by length (1: random batches)")
     precision: str = _s(
         "auto", choices=PRECISIONS,
-        no_knob="auto takes the fastest format that trains well on this GPU; the flag is for a GPU whose "
-                "bf16 misbehaves",
-        help="number format on a CUDA GPU: auto takes bf16 where the GPU has it, else fp16 with a "
-             "gradient scaler; fp32 everywhere else")
+        no_knob="auto takes the fastest format that trains well on this machine; the flag is for "
+                "comparisons and for a GPU whose bf16 misbehaves",
+        help="number format: auto takes bf16 on a CUDA GPU that has it (else fp16 with a gradient scaler) "
+             "and on a CPU with a bf16 unit (AVX-512 BF16 or AMX), fp32 elsewhere; the weights stay fp32")
     pooling: str = _s(   # modeling/pooling.py
         "auto", choices=POOLING_MODES, no_knob="auto follows how the base model was trained",
         help="sentiment: classify from the first piece ([CLS]) or the mean of all pieces "
