@@ -9,7 +9,7 @@ import json
 from typing import Any, Iterator, Sequence
 
 from workbench.spans import Span
-from workbench.store import tallies
+from workbench.store import listing, tallies
 from workbench.store.models import DocFilter, DocRow, Document
 from workbench.store.project import Store, StoreError
 
@@ -43,43 +43,10 @@ def counts(store: Store) -> dict[str, Any]:
     return tallies.read(store.conn, tasks, {t: store.label_names(t) for t in tasks})
 
 
-def _where(store: Store, flt: DocFilter) -> tuple[str, list[Any]]:
-    clauses: list[str] = []
-    args: list[Any] = []
-    if flt.status:
-        tasks = [flt.task] if flt.task else store.tasks
-        statuses = ["accepted"] if flt.status == "labeled" else [flt.status]
-        marks = ",".join("?" * len(statuses))
-        task_marks = ",".join("?" * len(tasks))
-        clauses.append(
-            f"d.id IN (SELECT doc_id FROM annotations WHERE task IN ({task_marks}) AND status IN ({marks}))"
-        )
-        args += [*tasks, *statuses]
-    if flt.label:
-        clauses.append(
-            "(d.id IN (SELECT s.doc_id FROM spans s JOIN labels l ON l.id = s.label_id WHERE l.name = ?)"
-            " OR d.id IN (SELECT a.doc_id FROM annotations a JOIN labels l ON l.id = a.class_id WHERE l.name = ?))"
-        )
-        args += [flt.label, flt.label]
-    if flt.split:
-        clauses.append("d.split = ?")
-        args.append(flt.split)
-    if flt.search:
-        clauses.append("d.id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)")
-        args.append(fts_query(flt.search))
-    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
-
-
-def fts_query(text: str) -> str:
-    """Turn what a user typed into a safe FTS5 query: every word must appear (prefix match)."""
-    words = [w.replace('"', '""') for w in text.split() if w.strip()]
-    return " ".join(f'"{w}"*' for w in words) or '""'
-
-
 def document_ids(store: Store, flt: DocFilter = DocFilter()) -> list[int]:
-    """Ids of the documents that pass ``flt``, in list order."""
-    where, args = _where(store, flt)
-    return [r[0] for r in store.conn.execute(f"SELECT d.id FROM documents d{where} ORDER BY d.id", args)]
+    """Ids of the documents that pass ``flt``, in list order (all of them: the list itself
+    reads them a page at a time, listing.ids_after)."""
+    return [i for page in listing.iter_ids(store, flt) for i in page]
 
 
 def doc_rows(store: Store, ids: Sequence[int], preview_chars: int = 120) -> list[DocRow]:
@@ -107,7 +74,8 @@ def doc_rows(store: Store, ids: Sequence[int], preview_chars: int = 120) -> list
 
 
 def search(store: Store, text: str, limit: int = 100) -> list[int]:
-    return document_ids(store, DocFilter(search=text))[:limit]
+    """The documents that match ``text`` best, best first (at most ``limit``)."""
+    return listing.best_matches(store, text, limit)
 
 
 def documents_with_label(store: Store, label: str) -> list[int]:

@@ -1,0 +1,100 @@
+"""The document list's ids, a page at a time, in id order, for any filter.
+
+A page is ``limit`` ids after a given id (keyset paging), so the first page of a million-document
+project costs what a page of a hundred does: each filter has an index that yields its ids in
+order (the FTS index for a search, a label's spans and classes, a task's status, a split, the
+documents themselves), the most selective one present drives the query, and the others are
+checked per id by a primary-key look-up.  The list (ui/annotate/doc_list.py) shows the first page
+at once and reads the rest in steps.  Any thread that owns the Store may call these.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from workbench.store.models import DocFilter
+from workbench.store.project import Store
+
+
+def fts_query(text: str) -> str:
+    """Turn what a user typed into a safe FTS5 query: every word must appear (prefix match)."""
+    words = [w.replace('"', '""') for w in text.split() if w.strip()]
+    return " ".join(f'"{w}"*' for w in words) or '""'
+
+
+class _Part:
+    """One condition of a filter: its id sources, each ``(id column, "table WHERE ...")`` read
+    through an index that gives the ids in order (the table is named ``src``, which the checks
+    of the other conditions do not use), and its check of one id ``{id}``."""
+
+    def __init__(self, sources: list[tuple[str, str]], check: str, args: dict[str, Any]) -> None:
+        self.sources, self.check, self.args = sources, check, args
+
+
+def _parts(store: Store, flt: DocFilter) -> list[_Part]:
+    """The filter's conditions, the most selective first (the first one drives the query)."""
+    parts: list[_Part] = []
+    if flt.search:
+        parts.append(_Part(
+            [("src.rowid", "documents_fts AS src WHERE documents_fts MATCH :q")],
+            "EXISTS (SELECT 1 FROM documents_fts WHERE documents_fts MATCH :q AND rowid = {id})",
+            {"q": fts_query(flt.search)}))
+    if flt.label:
+        ids = [r[0] for r in store.conn.execute("SELECT id FROM labels WHERE name = ?", (flt.label,))]
+        marks = ",".join(f":label{i}" for i in range(len(ids))) or "NULL"
+        parts.append(_Part(
+            [("src.doc_id", f"spans AS src WHERE src.label_id = :label{i}") for i in range(len(ids))] +
+            [("src.doc_id", f"annotations AS src WHERE src.class_id = :label{i}") for i in range(len(ids))],
+            f"(EXISTS (SELECT 1 FROM spans WHERE doc_id = {{id}} AND label_id IN ({marks}))"
+            f" OR EXISTS (SELECT 1 FROM annotations WHERE doc_id = {{id}} AND class_id IN ({marks})))",
+            {f"label{i}": label_id for i, label_id in enumerate(ids)}))
+    if flt.status:
+        tasks = [flt.task] if flt.task else store.tasks
+        status = "accepted" if flt.status == "labeled" else flt.status
+        marks = ",".join(f":task{i}" for i in range(len(tasks))) or "NULL"
+        parts.append(_Part(
+            [("src.doc_id", f"annotations AS src WHERE src.task = :task{i} AND src.status = :status") for i in range(len(tasks))],
+            f"EXISTS (SELECT 1 FROM annotations WHERE doc_id = {{id}} AND task IN ({marks}) AND status = :status)",
+            {"status": status, **{f"task{i}": t for i, t in enumerate(tasks)}}))
+    if flt.split:
+        parts.append(_Part([("src.id", "documents AS src WHERE src.split = :split")],
+                           "(SELECT split FROM documents WHERE id = {id}) = :split", {"split": flt.split}))
+    if not parts:
+        parts.append(_Part([("src.id", "documents AS src WHERE 1")], "1", {}))
+    return parts
+
+
+def ids_after(store: Store, flt: DocFilter, after: int = 0, limit: int = 1000) -> list[int]:
+    """The first ``limit`` ids greater than ``after`` that pass ``flt``, ascending."""
+    driver, *others = _parts(store, flt)
+    args: dict[str, Any] = {"after": after, "limit": limit}
+    for part in (driver, *others):
+        args.update(part.args)
+    # DISTINCT: a document with two spans of the label once (its index gives them side by side).
+    branches = [f"SELECT DISTINCT {col} FROM {source} AND {col} > :after"
+                + "".join(f" AND {p.check.format(id=col)}" for p in others) + f" ORDER BY {col} LIMIT :limit"
+                for col, source in driver.sources]
+    if not branches:
+        return []
+    # Each source is limited on its own (a page of a union is within the union of each branch's
+    # page), so no branch is read past the page.
+    sql = (" UNION ".join(f"SELECT * FROM ({b})" for b in branches) + " ORDER BY 1 LIMIT :limit"
+           if len(branches) > 1 else branches[0])
+    return [r[0] for r in store.conn.execute(sql, args)]
+
+
+def iter_ids(store: Store, flt: DocFilter, page: int = 20_000) -> Iterator[list[int]]:
+    """Every id that passes ``flt``, a page at a time."""
+    after = 0
+    while True:
+        ids = ids_after(store, flt, after, page)
+        if ids:
+            yield ids
+        if len(ids) < page:
+            return
+        after = ids[-1]
+
+
+def best_matches(store: Store, text: str, limit: int = 100) -> list[int]:
+    """The ``limit`` documents that match ``text`` best (FTS5's bm25 rank), best first."""
+    return [r[0] for r in store.conn.execute(
+        "SELECT rowid FROM documents_fts WHERE documents_fts MATCH ? ORDER BY rank LIMIT ?", (fts_query(text), limit))]
