@@ -1,24 +1,31 @@
-"""The document list: a lazy table model over the store, and its filter bar.
+"""The document list: a lazy table model over the store.
 
-The model holds only the id list of the current filter (one indexed query,
-about 40 ms for 100,000 documents); the columns of a row are fetched a page at a
-time when the view first asks for one, so scrolling 100,000 rows reads only the
-pages that come on screen.
+The model holds only the id list of the current filter, and reads even that in steps: the
+first page at once (a keyset query through the filter's index, a few milliseconds at a million
+documents: workbench/store/listing.py), the rest a step at a time from a zero-delay timer, each
+step kept to about a frame so the window stays responsive, with rows appended as they come.
+The columns of a row are fetched a page at a time when the view first asks for one, so
+scrolling a million rows reads only the pages that come on screen.  UI thread only.
 """
 from __future__ import annotations
 
+import array
 import bisect
 import collections
+import time
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from workbench.store import DocFilter, DocRow, Store
-from workbench.store.queries import doc_rows, document_ids
+from workbench.store.listing import ids_after
+from workbench.store.queries import doc_rows
 
 PAGE = 100
 MAX_PAGES = 64
+FIRST_IDS = 1000            # ids read when the filter changes, before anything is shown
+STEP_SECONDS = 0.012        # each later step of reading ids stays about this long
 STATUS_COLORS = {"unlabeled": "#b0b0b0", "draft": "#f4a261", "accepted": "#2a9d8f", "skipped": "#6c757d"}
 Index = QModelIndex | QPersistentModelIndex
 
@@ -48,6 +55,7 @@ def status_icon(status: str | None) -> QIcon:
 
 class DocListModel(QAbstractTableModel):
     COLUMNS = ("#", "Spans", "Class status", "Class", "Ents", "Split", "Text")   # 1, 2: named by the tasks
+    loaded = Signal()       # more ids were read; :attr:`complete` says whether that was all
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -57,7 +65,11 @@ class DocListModel(QAbstractTableModel):
         self._titles: dict[str, str] = {}
         self._heads: dict[int, str] = {}
         self.filter = DocFilter()
-        self._ids: list[int] = []
+        self._ids = array.array("q")
+        self.complete = True
+        self._step = 5000
+        self._more = QTimer(self, singleShot=True, interval=0)
+        self._more.timeout.connect(self._read_more)
         self._pages: collections.OrderedDict[int, list[DocRow]] = collections.OrderedDict()
 
     # ---- contents -----------------------------------------------------------------
@@ -75,13 +87,46 @@ class DocListModel(QAbstractTableModel):
         self.set_filter(DocFilter())
 
     def set_filter(self, flt: DocFilter) -> None:
+        """Show the documents that pass ``flt``: the first ids now, the rest in steps."""
         self.beginResetModel()
         self.filter = flt
-        self._ids = document_ids(self.store, flt) if self.store is not None else []
+        first = ids_after(self.store, flt, 0, FIRST_IDS) if self.store is not None else []
+        self._ids = array.array("q", first)
+        self.complete = len(first) < FIRST_IDS
         self._pages.clear()
         self.endResetModel()
+        if self.complete:
+            self._more.stop()
+        else:
+            self._more.start()
+        self.loaded.emit()
 
-    def ids(self) -> list[int]:
+    def _read_more(self) -> None:
+        """One step of reading ids (the timer's), sized to take about STEP_SECONDS."""
+        if self.store is None or self.complete:
+            return
+        t = time.perf_counter()
+        more = ids_after(self.store, self.filter, self._ids[-1], self._step)
+        took = time.perf_counter() - t
+        self.complete = len(more) < self._step
+        self._step = max(1000, min(200_000, int(self._step * STEP_SECONDS / max(took, 1e-4))))
+        if more:
+            n = len(self._ids)
+            self.beginInsertRows(QModelIndex(), n, n + len(more) - 1)
+            self._ids.extend(more)
+            self.endInsertRows()
+        if not self.complete:
+            self._more.start()
+        self.loaded.emit()
+
+    def read_all(self) -> None:
+        """Read the rest of the list now (for a caller that needs all of it at once)."""
+        while not self.complete:
+            self._read_more()
+        self._more.stop()
+
+    def ids(self) -> "array.array[int]":
+        """The ids read so far, ascending (all of them once :attr:`complete`)."""
         return self._ids
 
     def id_at(self, row: int) -> int:
@@ -104,7 +149,7 @@ class DocListModel(QAbstractTableModel):
 
     def refresh_all(self) -> None:
         self._pages.clear()
-        if self._ids:
+        if len(self._ids):
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(self.COLUMNS) - 1))
 
     def doc_row(self, row: int) -> DocRow | None:
@@ -113,7 +158,7 @@ class DocListModel(QAbstractTableModel):
         if rows is None:
             if self.store is None:
                 return None
-            rows = doc_rows(self.store, self._ids[page * PAGE:(page + 1) * PAGE])
+            rows = doc_rows(self.store, self._ids[page * PAGE:(page + 1) * PAGE].tolist())
             self._pages[page] = rows
             while len(self._pages) > MAX_PAGES:
                 self._pages.popitem(last=False)

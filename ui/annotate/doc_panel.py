@@ -63,7 +63,9 @@ class DocPanel(QWidget):
         super().__init__(parent)
         self.store: Store | None = None
         self.model = DocListModel(self)
+        self.model.loaded.connect(self._on_loaded)
         self._quiet = False
+        self._wanted: int | None = None    # a document to show as current once the list has read its id
 
         self.status_box = QComboBox()
         for text, value in STATUS_FILTERS:
@@ -180,9 +182,19 @@ class DocPanel(QWidget):
         self.filterChanged.emit()
 
     def _update_count(self) -> None:
+        """"N of M documents"; while the list is still being read, "N+ ... counting" (the
+        project's total is a kept count, known at once)."""
         n = self.model.rowCount()
         total = self.store.document_count() if self.store is not None else 0
-        self.count_label.setText(f"{n:,} of {total:,} documents" if n != total else f"{total:,} documents")
+        if not self.model.complete and n < total:
+            self.count_label.setText(f"{n:,}+ of {total:,} documents (counting…)")
+        else:
+            self.count_label.setText(f"{n:,} of {total:,} documents" if n != total else f"{total:,} documents")
+
+    def _on_loaded(self) -> None:
+        self._update_count()
+        if self._wanted is not None and self.model.row_of(self._wanted) is not None:
+            self.select_doc(self._wanted)
 
     # ---- selection ------------------------------------------------------------------
     def current_doc_id(self) -> int | None:
@@ -192,6 +204,8 @@ class DocPanel(QWidget):
     def select_doc(self, doc_id: int) -> None:
         """Show ``doc_id`` as the current row without re-opening it."""
         row = self.model.row_of(doc_id)
+        # not read yet: selected when its page of ids comes in
+        self._wanted = doc_id if row is None and not self.model.complete else None
         self._quiet = True
         try:
             if row is None:
