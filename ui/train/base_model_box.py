@@ -1,11 +1,17 @@
 """The Train screen's base-model chooser: the bundled model, an earlier run's model, a model
-folder picked with "…", or a hub id typed in.  UI thread only."""
+folder picked with "…", or a hub id typed in; under it, a warning when the chosen model does
+not know the project's text (workbench/modeling/vocab_fit.py, checked on a worker thread).
+UI thread only."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QToolButton, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from ui.workers import JobHost
 
 from workbench.errors import UserError
 from workbench.modeling.model_folder import check_model_folder
+from workbench.modeling.vocab_fit import vocab_fit_job
 from workbench.store import Store
 from workbench.training import runs as run_store
 
@@ -26,18 +32,32 @@ class BaseModelBox(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.fit_jobs = JobHost(self)
+        self._checked: tuple | None = None    # (project, task, documents, model) the warning is for
+        self._project: tuple = (None, None, 0)
         self.box = QComboBox()
         self.box.setEditable(True)
         self.box.currentIndexChanged.connect(lambda _i: self._show_start())
+        self.box.lineEdit().editingFinished.connect(self.check_vocabulary)
         self.box.setToolTip(TIP)
         browse = QToolButton()
         browse.setText("…")
         browse.setToolTip("Pick a model folder")
         browse.clicked.connect(self._browse)
-        row = QHBoxLayout(self)
+        self.warning = QLabel()
+        self.warning.setObjectName("vocabWarning")
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet("color: #8a4b00;")
+        self.warning.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.warning.hide()
+        row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.box, 1)
         row.addWidget(browse)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(row)
+        column.addWidget(self.warning)
 
     def fill(self, store: Store | None, task: str | None) -> None:
         """The bundled model and the loadable models of ``task``'s finished runs; keeps the choice."""
@@ -53,12 +73,29 @@ class BaseModelBox(QWidget):
         if idx >= 0:
             self.box.setCurrentIndex(idx)
         self.box.blockSignals(False)
+        self._project = (str(store.path), task, store.document_count()) if store is not None else (None, None, 0)
         self._show_start()
+
+    def check_vocabulary(self) -> None:
+        """Measure, on a worker, how much of the project's text the chosen model does not know;
+        only when the project, the task, its documents or the model changed."""
+        key = (*self._project, self.base_model())
+        if key[0] is None or key == self._checked:
+            return
+        self._checked = key
+        self.fit_jobs.start(vocab_fit_job, key[0], key[1], key[3], on_done=self._show_fit,
+                            on_failed=lambda _exc: self.warning.hide())   # a model that cannot load: Start says why
+
+    def _show_fit(self, fit) -> None:  # noqa: ANN001 - a VocabFit or None (a hub id, not checked)
+        text = fit.warning() if fit is not None else ""
+        self.warning.setText(text)
+        self.warning.setVisible(bool(text))
 
     def _show_start(self) -> None:
         """A narrow box shows the start of the model's name (not "efault: MiniLM"); all of it in the tooltip."""
         self.box.lineEdit().setCursorPosition(0)
         self.box.setToolTip(f"{self.box.currentText()}\n\n{TIP}")
+        self.check_vocabulary()
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Base model folder (with config.json)")

@@ -31,9 +31,24 @@ def run(args: argparse.Namespace) -> int:
     from workbench.training.loop import train
 
     config = TrainConfig(store_path=project, **config_fields.values(args, "train"))
+    warn_unknown_text(config)
     result = train(config, progress=Printer(quiet=args.quiet))
     print_result(result, as_json=args.json)
     return 0 if result.status in ("done", "cancelled") else 1
+
+
+def warn_unknown_text(config: TrainConfig) -> None:
+    """Say on stderr, before the run, when the base model does not know the project's text
+    (Chinese text on the English default model); the run goes on, as the user asked."""
+    from workbench.errors import UserError
+    from workbench.modeling.vocab_fit import project_vocab_fit
+
+    try:
+        fit = project_vocab_fit(config.store_path, config.task, config.base_model)
+    except UserError:
+        return   # a base model that cannot load: the run itself says why
+    if fit is not None and not fit.fits:
+        print(f"warning: {fit.warning()}", file=sys.stderr, flush=True)
 
 
 def print_result(result, as_json: bool) -> None:  # noqa: ANN001 - a workbench.training.events.RunResult

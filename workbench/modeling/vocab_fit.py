@@ -1,0 +1,136 @@
+"""Does this base model's tokenizer know this project's text?
+
+The bundled base model is English: on Chinese text its tokenizer maps most characters to the
+unknown token, and a model trained on unknown tokens cannot learn.  Before a run, the CLI
+and the Train screen measure the share of the training text's characters that fall in
+unknown-token pieces and, above :data:`THRESHOLD`, say so in plain words with model folders
+that would suit.  Nothing is downloaded: a hub id is not checked.
+
+Any thread (the Train screen runs :func:`vocab_fit_job` on a worker); loading a tokenizer
+imports transformers.
+"""
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+from typing import Any, Iterable
+
+from workbench.jobs import CancelFn, Progress, ProgressFn, no_progress
+from workbench.spans import is_cjk_unit
+
+THRESHOLD = 0.05           # unknown characters above this share: the model is the wrong one
+SAMPLE_CHARS = 200_000     # enough text to measure, read from the start of the training set
+# Model folders that would suit, by the script the unknown characters are in (BERT-family
+# models the training code loads like the default one; the user downloads one and picks it).
+SUGGESTIONS = {
+    "Chinese": ("bert-base-chinese", "hfl/chinese-roberta-wwm-ext", "bert-base-multilingual-cased"),
+    "Japanese": ("bert-base-multilingual-cased", "tohoku-nlp/bert-base-japanese-char-v3"),
+    "Korean": ("klue/bert-base", "bert-base-multilingual-cased"),
+    "": ("bert-base-multilingual-cased",),
+}
+_LANGUAGE_WORDS = {"Chinese": "a Chinese", "Japanese": "a Japanese", "Korean": "a Korean", "": "a multilingual"}
+
+
+def _script(ch: str) -> str:
+    code = ord(ch)
+    if 0x3040 <= code <= 0x30FF or 0xFF66 <= code <= 0xFF9F:
+        return "Japanese"
+    if 0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF:
+        return "Korean"
+    return "Chinese" if is_cjk_unit(ch) else ""
+
+
+@dataclasses.dataclass(frozen=True)
+class VocabFit:
+    """What the tokenizer made of the text: characters checked and those in unknown pieces."""
+
+    model: str
+    checked_chars: int
+    unknown_chars: int
+    script: str = ""             # the script most unknown characters are in ("Chinese", "Japanese", ...)
+    examples: str = ""           # a few unknown characters, as the user would see them
+
+    @property
+    def share(self) -> float:
+        return self.unknown_chars / self.checked_chars if self.checked_chars else 0.0
+
+    @property
+    def fits(self) -> bool:
+        return self.share <= THRESHOLD
+
+    @property
+    def suggestions(self) -> tuple[str, ...]:
+        return SUGGESTIONS.get(self.script, SUGGESTIONS[""])
+
+    def warning(self) -> str:
+        """Plain words for the user, or "" when the model knows the text."""
+        if self.fits:
+            return ""
+        most = "most" if self.share > 0.5 else "many"
+        return (f"The base model does not know {most} characters of this project's text ({self.share:.0%} of "
+                f"{self.checked_chars:,} characters are unknown to it, e.g. {self.examples}): training with it "
+                f"cannot learn them. Pick {_LANGUAGE_WORDS.get(self.script, 'a multilingual')} model folder, for "
+                f"example {', '.join(self.suggestions)} (download one and choose its folder as the base model).")
+
+
+def measure(tokenizer: Any, texts: Iterable[str], model: str = "", sample_chars: int = SAMPLE_CHARS) -> VocabFit:
+    """The share of non-space characters of ``texts`` (up to ``sample_chars``) that ``tokenizer``
+    maps to its unknown token.  A tokenizer without one (byte-level BPE) knows every character."""
+    unk = getattr(tokenizer, "unk_token_id", None)
+    checked = unknown = 0
+    scripts: dict[str, int] = {}
+    seen: list[str] = []
+    for text in texts:
+        if checked >= sample_chars:
+            break
+        text = text[: max(0, sample_chars - checked) + 1000]   # a huge document: its start is enough
+        checked += sum(1 for c in text if not c.isspace())
+        if unk is None:
+            continue
+        enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, truncation=False)
+        for piece, (start, end) in zip(enc["input_ids"], enc["offset_mapping"]):
+            if piece != unk:
+                continue
+            for ch in text[start:end]:
+                if ch.isspace():
+                    continue
+                unknown += 1
+                scripts[_script(ch)] = scripts.get(_script(ch), 0) + 1
+                if len(seen) < 8 and ch not in seen:
+                    seen.append(ch)
+    script = max(scripts, key=scripts.get) if scripts else ""
+    return VocabFit(model, checked, unknown, script, " ".join(seen))
+
+
+def training_texts(store: Any, task: str) -> Iterable[str]:
+    """The texts a run of ``task`` learns from (its accepted documents), else every document's."""
+    from workbench.store import queries
+
+    any_accepted = False
+    for doc, _ in queries.iter_documents(store, task=task):
+        any_accepted = True
+        yield doc.text
+    if not any_accepted:
+        for doc, _ in queries.iter_documents(store):
+            yield doc.text
+
+
+def project_vocab_fit(store_path: str | pathlib.Path, task: str, base_model: str | None) -> VocabFit | None:
+    """The fit of ``base_model`` (a folder, or "default") to the project's training text; None
+    for a hub id (its tokenizer is not downloaded to check)."""
+    from workbench.modeling.loading import load_tokenizer, resolve_base_model
+    from workbench.store import Store
+
+    source = resolve_base_model(base_model)
+    if not pathlib.Path(source).is_dir():
+        return None
+    tokenizer = load_tokenizer(source)
+    with Store(store_path) as store:
+        return measure(tokenizer, training_texts(store, task), model=source)
+
+
+def vocab_fit_job(store_path: str, task: str, base_model: str, *, progress: ProgressFn = no_progress,
+                  cancelled: CancelFn | None = None) -> VocabFit | None:
+    """:func:`project_vocab_fit` as a job (workbench/jobs.py) for the Train screen: one short unit."""
+    progress(Progress(0, 0, "Checking the base model's vocabulary"))
+    return project_vocab_fit(store_path, task, base_model)
