@@ -2,8 +2,10 @@
 
 The model holds only the id list of the current filter, and reads even that in steps: the
 first page at once (a keyset query through the filter's index, a few milliseconds at a million
-documents: workbench/store/listing.py), the rest a step at a time from a zero-delay timer, each
-step kept to about a frame so the window stays responsive, with rows appended as they come.
+documents: workbench/store/listing.py), the rest from one query on a read-only connection of
+the model's own, a step at a time from a zero-delay timer, each step kept to about a frame so
+the window stays responsive, with rows appended as they come.  (Its own connection: the open
+query holds a snapshot, which must not be the one the app writes labels through.)
 The columns of a row are fetched a page at a time when the view first asks for one, so
 scrolling a million rows reads only the pages that come on screen.  UI thread only.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 import array
 import bisect
 import collections
+import sqlite3
 import time
 from typing import Any
 
@@ -19,12 +22,12 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from workbench.store import DocFilter, DocRow, Store
-from workbench.store.listing import ids_after
+from workbench.store.listing import ids_after, select
 from workbench.store.queries import doc_rows
 
 PAGE = 100
 MAX_PAGES = 64
-FIRST_IDS = 1000            # ids read when the filter changes, before anything is shown
+FIRST_IDS = 300             # ids read when the filter changes, before anything is shown (ten screens)
 STEP_SECONDS = 0.012        # each later step of reading ids stays about this long
 STATUS_COLORS = {"unlabeled": "#b0b0b0", "draft": "#f4a261", "accepted": "#2a9d8f", "skipped": "#6c757d"}
 Index = QModelIndex | QPersistentModelIndex
@@ -68,6 +71,8 @@ class DocListModel(QAbstractTableModel):
         self._ids = array.array("q")
         self.complete = True
         self._step = 5000
+        self._reader: sqlite3.Connection | None = None
+        self._cursor: sqlite3.Cursor | None = None
         self._more = QTimer(self, singleShot=True, interval=0)
         self._more.timeout.connect(self._read_more)
         self._pages: collections.OrderedDict[int, list[DocRow]] = collections.OrderedDict()
@@ -77,6 +82,13 @@ class DocListModel(QAbstractTableModel):
         """Column 1 is the span task's status, columns 2 and 3 the first classification task's
         status and class (the tooltip names every task)."""
         self.store = store
+        self._stop_reading()
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+        if store is not None:
+            self._reader = sqlite3.connect(str(store.path), isolation_level=None, check_same_thread=True)
+            self._reader.execute("PRAGMA query_only = 1")
         span = store.span_task if store is not None else None
         classes = store.class_tasks if store is not None else []
         self.span_task = span.name if span is not None else None
@@ -88,6 +100,7 @@ class DocListModel(QAbstractTableModel):
 
     def set_filter(self, flt: DocFilter) -> None:
         """Show the documents that pass ``flt``: the first ids now, the rest in steps."""
+        self._stop_reading()
         self.beginResetModel()
         self.filter = flt
         first = ids_after(self.store, flt, 0, FIRST_IDS) if self.store is not None else []
@@ -95,18 +108,27 @@ class DocListModel(QAbstractTableModel):
         self.complete = len(first) < FIRST_IDS
         self._pages.clear()
         self.endResetModel()
-        if self.complete:
-            self._more.stop()
-        else:
+        if not self.complete and self.store is not None and self._reader is not None:
+            sql, args = select(self.store, flt, first[-1], None)
+            self._cursor = self._reader.execute(sql, args)
             self._more.start()
         self.loaded.emit()
 
+    def _stop_reading(self) -> None:
+        self._more.stop()
+        if self._cursor is not None:
+            self._cursor.close()      # ends the query and its snapshot
+            self._cursor = None
+
     def _read_more(self) -> None:
         """One step of reading ids (the timer's), sized to take about STEP_SECONDS."""
-        if self.store is None or self.complete:
+        if self._cursor is None:
             return
         t = time.perf_counter()
-        more = ids_after(self.store, self.filter, self._ids[-1], self._step)
+        try:
+            more = [r[0] for r in self._cursor.fetchmany(self._step)]
+        except sqlite3.Error:       # the file went away or is busy: show what was read
+            more = []
         took = time.perf_counter() - t
         self.complete = len(more) < self._step
         self._step = max(1000, min(200_000, int(self._step * STEP_SECONDS / max(took, 1e-4))))
@@ -115,15 +137,16 @@ class DocListModel(QAbstractTableModel):
             self.beginInsertRows(QModelIndex(), n, n + len(more) - 1)
             self._ids.extend(more)
             self.endInsertRows()
-        if not self.complete:
+        if self.complete:
+            self._stop_reading()
+        else:
             self._more.start()
         self.loaded.emit()
 
     def read_all(self) -> None:
         """Read the rest of the list now (for a caller that needs all of it at once)."""
-        while not self.complete:
+        while not self.complete and self._cursor is not None:
             self._read_more()
-        self._more.stop()
 
     def ids(self) -> "array.array[int]":
         """The ids read so far, ascending (all of them once :attr:`complete`)."""

@@ -63,35 +63,46 @@ def _parts(store: Store, flt: DocFilter) -> list[_Part]:
     return parts
 
 
-def ids_after(store: Store, flt: DocFilter, after: int = 0, limit: int = 1000) -> list[int]:
-    """The first ``limit`` ids greater than ``after`` that pass ``flt``, ascending."""
+_ALL = _Part([("src.id", "documents AS src WHERE 1")], "1", {})
+
+
+def select(store: Store, flt: DocFilter, after: int = 0, limit: int | None = 1000) -> tuple[str, dict[str, Any]]:
+    """The query (SQL, named arguments) of the ids greater than ``after`` that pass ``flt``,
+    ascending: the first ``limit`` of them, or all (``limit`` None: read with a cursor, in
+    steps, it yields rows as it goes, without sorting)."""
     driver, *others = _parts(store, flt)
-    args: dict[str, Any] = {"after": after, "limit": limit}
+    if limit is None and len(driver.sources) > 1:
+        # A union of sources would be sorted whole before its first row: walk the documents
+        # in order instead and check each one.
+        driver, others = _ALL, [driver, *others]
+    args: dict[str, Any] = {"after": after, "limit": -1 if limit is None else limit}
     for part in (driver, *others):
         args.update(part.args)
     # DISTINCT: a document with two spans of the label once (its index gives them side by side).
     branches = [f"SELECT DISTINCT {col} FROM {source} AND {col} > :after"
                 + "".join(f" AND {p.check.format(id=col)}" for p in others) + f" ORDER BY {col} LIMIT :limit"
                 for col, source in driver.sources]
-    if not branches:
-        return []
+    if not branches:       # a label no task has
+        return "SELECT 1 WHERE 0", {}
     # Each source is limited on its own (a page of a union is within the union of each branch's
     # page), so no branch is read past the page.
     sql = (" UNION ".join(f"SELECT * FROM ({b})" for b in branches) + " ORDER BY 1 LIMIT :limit"
            if len(branches) > 1 else branches[0])
+    return sql, args
+
+
+def ids_after(store: Store, flt: DocFilter, after: int = 0, limit: int = 1000) -> list[int]:
+    """The first ``limit`` ids greater than ``after`` that pass ``flt``, ascending."""
+    sql, args = select(store, flt, after, limit)
     return [r[0] for r in store.conn.execute(sql, args)]
 
 
 def iter_ids(store: Store, flt: DocFilter, page: int = 20_000) -> Iterator[list[int]]:
     """Every id that passes ``flt``, a page at a time."""
-    after = 0
-    while True:
-        ids = ids_after(store, flt, after, page)
-        if ids:
-            yield ids
-        if len(ids) < page:
-            return
-        after = ids[-1]
+    sql, args = select(store, flt, 0, None)
+    cursor = store.conn.execute(sql, args)
+    while rows := cursor.fetchmany(page):
+        yield [r[0] for r in rows]
 
 
 def best_matches(store: Store, text: str, limit: int = 100) -> list[int]:
