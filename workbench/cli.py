@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "workbench.commands.runs_cmd",
     "workbench.commands.apply_cmd",
     "workbench.commands.export_model_cmd",
+    "workbench.commands.serve_cmd",
 ]
 
 
