@@ -131,7 +131,8 @@ class DocListModel(QAbstractTableModel):
             more = []
         took = time.perf_counter() - t
         self.complete = len(more) < self._step
-        self._step = max(1000, min(200_000, int(self._step * STEP_SECONDS / max(took, 1e-4))))
+        # toward STEP_SECONDS, at most doubling or halving (one slow read on a busy machine is noise)
+        self._step = max(1000, min(200_000, int(self._step * min(2.0, max(0.5, STEP_SECONDS / max(took, 1e-4))))))
         if more:
             n = len(self._ids)
             self.beginInsertRows(QModelIndex(), n, n + len(more) - 1)
