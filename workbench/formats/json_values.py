@@ -81,11 +81,13 @@ def parse_record(path: pathlib.Path, number: int, line: str) -> Any:
             raise FormatError(path, number, f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
         items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
         for key, item in items:
-            if isinstance(key, str):
+            # (what a message would name is worked out only for a bad string: a million good
+            # records must not pay for it)
+            if isinstance(key, str) and _BAD_CHAR.search(key):
                 _check_string(path, number, key, f"the key {short(key)}")
             if isinstance(item, (dict, list)):
                 stack.append((item, where + (key,)))
-            elif isinstance(item, str):
+            elif isinstance(item, str) and _BAD_CHAR.search(item):
                 _check_string(path, number, item, _json_where(where + (key,)))
     return record
 
