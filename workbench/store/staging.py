@@ -180,18 +180,18 @@ class ImportStage:
             " ORDER BY seq", (first, stamp))
         for task in tasks:
             if span_task is not None and task == span_task.name:
-                done, class_id, args = "s.has_spans", "NULL", ()
-            else:   # a classification task: labeled where a class was staged for it
-                done = f"EXISTS (SELECT 1 FROM {_CLASSES} c WHERE c.seq = s.seq AND c.task = ?)"
-                class_id = (f"(SELECT l.id FROM {_CLASSES} c JOIN labels l ON l.task = c.task AND l.name = c.class"
-                            " WHERE c.seq = s.seq AND c.task = ?)")
-                args = (task,)
+                done, class_id, join = "s.has_spans", "NULL", ""
+            else:   # a classification task: labeled where a class was staged for it (one join, not a
+                # look-up per column: a third of the time of publishing a million documents)
+                done, class_id = "c.seq IS NOT NULL", "l.id"
+                join = (f" LEFT JOIN {_CLASSES} c ON c.seq = s.seq AND c.task = :task"
+                        " LEFT JOIN labels l ON l.task = c.task AND l.name = c.class")
             conn.execute(
                 "INSERT INTO annotations (doc_id, task, status, class_id, annotator, created, updated)"
-                f" SELECT ? + s.seq, ?, CASE WHEN {done} THEN 'accepted' ELSE 'unlabeled' END, {class_id},"
-                f"  CASE WHEN {done} THEN ? ELSE '' END, CASE WHEN {done} THEN ? END, CASE WHEN {done} THEN ? END"
-                f" FROM {_DOCS} s ORDER BY s.seq",
-                (first, task, *args, *args, *args, self.annotator, *args, stamp, *args, stamp))
+                f" SELECT :first + s.seq, :task, CASE WHEN {done} THEN 'accepted' ELSE 'unlabeled' END, {class_id},"
+                f"  CASE WHEN {done} THEN :annotator ELSE '' END, CASE WHEN {done} THEN :stamp END,"
+                f"  CASE WHEN {done} THEN :stamp END FROM {_DOCS} s{join} ORDER BY s.seq",
+                {"first": first, "task": task, "annotator": self.annotator, "stamp": stamp})
         if span_task is not None:
             conn.execute(
                 'INSERT INTO spans (doc_id, start, "end", label_id)'
