@@ -70,8 +70,14 @@ def test_an_import_reports_lines_read_and_a_cancel_writes_nothing(tmp_path, monk
     seen: list[Progress] = []
     report = import_job(project, str(source), "jsonl", False, progress=seen.append)
     assert report.documents == 450
-    assert [p.done for p in seen] == [100, 200, 300, 400, 450, 450] and {p.total for p in seen} == {450}
+    # lines read, then a busy bar while the documents are added (one transaction), then done
+    assert [(p.done, p.total) for p in seen] == [(100, 450), (200, 450), (300, 450), (400, 450), (450, 450),
+                                                 (0, 0), (450, 450)]
     assert seen[0].message == "100 of 450 lines read" and seen[-1].message == "450 documents imported"
+    assert seen[-2].message == "Adding 450 documents to the project"
+    # a longer import says how fast it reads and how long the reading has left
+    assert importer._reading(120_000, 1_000_000, 120_000, 3.0) == \
+        "120,000 of 1,000,000 lines read · 40,000 records/s · about 22 s left to read"
 
     seen.clear()
     with pytest.raises(Cancelled, match="nothing was written") as stopped:

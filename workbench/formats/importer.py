@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import pathlib
+import time
 from typing import Iterator
 
 from workbench import tasks as task_registry
@@ -138,6 +139,17 @@ def _count_lines(path: pathlib.Path) -> int:
     return lines + (last != b"\n")
 
 
+def _reading(line: int, total: int, records: int, seconds: float) -> str:
+    """"120,000 of 1,000,000 lines read · 41,000 records/s · about 21 s left to read"."""
+    text = f"{line:,} of {total:,} lines read"
+    if seconds > 0.5 and records:
+        rate = records / seconds
+        text += f" · {rate:,.0f} records/s"
+        if line < total:
+            text += f" · about {max(1, round((total - line) * records / max(line, 1) / rate)):,} s left to read"
+    return text
+
+
 def import_file(
     store: Store,
     path: str | pathlib.Path,
@@ -169,6 +181,7 @@ def import_file(
     records = read_records(path, fmt, decoding=decoding, **options)
     total = _count_lines(path) if progress is not None else 0
     check = _LabelCheck(store, path, add_labels)
+    started = time.monotonic()
     with ImportStage(store, annotator=annotator) as stage:
         chunk: list[NewDocument] = []
         done = False
@@ -188,10 +201,12 @@ def import_file(
                 raise FormatError(path, exc.doc.line, exc.problem) from None
             if progress is not None and chunk:
                 line = min(chunk[-1].line, total)
-                progress(Progress(line, total, f"{line:,} of {total:,} lines read"))
+                progress(Progress(line, total, _reading(line, total, stage.count, time.monotonic() - started)))
         if not stage.count:
             raise FormatError(path, 0, "the file holds no documents")
         check_cancelled(cancelled, CANCELLED)
+        if progress is not None:     # one transaction, not cancellable: a busy bar while it runs
+            progress(Progress(0, 0, f"Adding {stage.count:,} documents to the project"))
         ids = stage.publish(check.new)
     if progress is not None:
         progress(Progress(total, total, f"{len(ids):,} documents imported"))
