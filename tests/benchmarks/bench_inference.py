@@ -56,6 +56,7 @@ def sst2_sentences(n: int) -> list[str]:
 
 def make_run(store, root: pathlib.Path, task: str) -> int:
     """The bundled base with a fresh head, saved like a finished run and registered in ``store``."""
+    from workbench import tasks as task_registry
     from workbench.paths import default_base_model_dir
     from workbench.training import runs
     from workbench.modeling.loading import load_model, load_tokenizer, save_model
@@ -64,7 +65,7 @@ def make_run(store, root: pathlib.Path, task: str) -> int:
     source = str(default_base_model_dir())
     tok = load_tokenizer(source)
     folder = root / f"{task}-model"
-    save_model(load_model(source, task, names, tok), tok, folder)
+    save_model(load_model(source, task_registry.get(task), names, tok), tok, folder)
     run_id = runs.start_run(store, task, "default", "cpu", {"max_length": 128}, {})
     runs.finish_run(store, run_id, "done", model_dir=str(folder))
     return run_id
