@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up a virtual environment (once) and start the app or run the tests.
 #   ./dev.sh start   set up, then open the app on its demo project
+#                    (--demo zh: the Chinese demo; any other app flag passes through)
 #   ./dev.sh test    set up, then run the test suite
 #   ./dev.sh cli ... set up, then run workbench-cli with the given arguments
 #   ./dev.sh system-libs  set up, then install (as root) or name the system

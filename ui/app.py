@@ -2,6 +2,7 @@
 
     workbench                       open the last project, or the demo on first launch
     workbench --project FILE.db     open that project
+    workbench --demo zh             open the Chinese demo project (made on first use)
     workbench --screenshot OUT.png  open, render the window to OUT.png and exit (checks, docs)
 
 Start-up stays light on purpose: torch and transformers are imported only by
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    from workbench.demo import DEMO_LANGUAGES
+
     parser = argparse.ArgumentParser(prog="workbench", description="Label text, train a model, review its mistakes.")
     parser.add_argument("--project", type=pathlib.Path, help="project file (.db) to open")
     parser.add_argument("--screenshot", type=pathlib.Path, metavar="OUT.png",
@@ -30,6 +33,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--tab", default=None, help="with --screenshot: which tab to show (e.g. Annotate)")
     parser.add_argument("--size", default="1280x800", help="with --screenshot: window size WxH")
     parser.add_argument("--doc", type=int, default=None, help="open this document (id) first")
+    parser.add_argument("--demo", choices=DEMO_LANGUAGES, default=None,
+                        help="open a demo project: en (the default one) or zh (Chinese product reviews)")
     return parser.parse_args(argv)
 
 
@@ -65,13 +70,16 @@ def main(argv: list[str] | None = None) -> int:
     app = make_app()
     from ui.main_window import MainWindow
     from ui.settings import UserSettings
-    from workbench.demo import ensure_demo_project
+    from workbench.demo import DEMO_NOTES, ensure_demo_project
 
     settings = UserSettings()
     window = MainWindow(settings)
-    path = args.project or settings.last_project() or ensure_demo_project()
+    demo = ensure_demo_project(lang=args.demo) if args.demo else None
+    path = args.project or demo or settings.last_project() or ensure_demo_project()
     if not window.open_project(path) and path != ensure_demo_project():
         window.open_project(ensure_demo_project())
+    elif demo is not None and path == demo and DEMO_NOTES[args.demo]:
+        window.statusBar().showMessage(DEMO_NOTES[args.demo])
     if args.doc is not None:
         window.annotate.open_doc(args.doc)
     if args.screenshot:

@@ -302,12 +302,16 @@ class NerView(NerInput, QAbstractScrollArea):
             p.setPen(text_pen)
             p.setFont(self._text_font)
             info.line.draw(p, QPointF(MARGIN, y - info.line.y()))
-            ty, right = y + self._text_h + 3, -1e9
-            for x0, text, color, is_current, suggested in sorted(tags, key=lambda t: t[0]):
+            ty = y + self._text_h + 3
+            tags.sort(key=lambda t: t[0])
+            fms = [self._sugg_fm if t[4] else self._tag_fm for t in tags]
+            # a tag wider than its word moves the next one right, and none runs off the right edge
+            lefts = span_paint.place_tags([t[0] - 2 for t in tags], [span_paint.tag_width(fm, t[1], t[4])
+                                          for fm, t in zip(fms, tags)], self.viewport().width() - 2, 2)
+            for x, fm, (_, text, color, is_current, suggested) in zip(lefts, fms, tags):
                 draw = span_paint.suggestion_tag if suggested else span_paint.span_tag
-                # a tag wider than its word moves the next one right rather than covering it
-                font, fm = (self._sugg_font, self._sugg_fm) if suggested else (self._tag_font, self._tag_fm)
-                right = draw(p, max(x0 - 2, right + 3), ty, self._tag_h, font, fm, text, color, is_current)
+                font = self._sugg_font if suggested else self._tag_font
+                draw(p, x, ty, self._tag_h, font, fm, text, color, is_current)
             p.setFont(self._text_font)
         p.end()
 

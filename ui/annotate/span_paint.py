@@ -7,6 +7,8 @@ size as the real tags so they can be read at a glance.  UI thread only.
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 
@@ -36,7 +38,7 @@ def suggestion_box(p: QPainter, rect: QRectF, color: QColor, current: bool) -> N
 def span_tag(p: QPainter, x: float, y: float, height: float, font: QFont, fm: QFontMetricsF, text: str,
              color: QColor, current: bool) -> float:
     """Draw the tag with its left edge at ``x`` (``fm``: the metrics of ``font``); returns its right edge."""
-    rect = QRectF(x, y, fm.horizontalAdvance(text) + 8, height)
+    rect = QRectF(x, y, tag_width(fm, text, False), height)
     back = color.darker(170) if current else color.darker(125)
     p.setFont(font)
     p.setPen(Qt.PenStyle.NoPen)
@@ -50,7 +52,7 @@ def span_tag(p: QPainter, x: float, y: float, height: float, font: QFont, fm: QF
 def suggestion_tag(p: QPainter, x: float, y: float, height: float, font: QFont, fm: QFontMetricsF, text: str,
                    color: QColor, current: bool) -> float:
     """Draw the tag with its left edge at ``x`` (``fm``: the metrics of ``font``); returns its right edge."""
-    rect = QRectF(x, y, fm.horizontalAdvance(text) + 10, height)
+    rect = QRectF(x, y, tag_width(fm, text, True), height)
     p.setFont(font)
     p.setPen(QPen(color.darker(170), 2.0 if current else 1.3, Qt.PenStyle.DashLine))
     p.setBrush(QColor("#ffffff"))
@@ -58,3 +60,31 @@ def suggestion_tag(p: QPainter, x: float, y: float, height: float, font: QFont, 
     p.setPen(QColor("#1d1d1d"))
     p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
     return rect.right()
+
+
+def place_tags(lefts: Sequence[float], widths: Sequence[float], right_edge: float, left_edge: float = 0.0,
+               gap: float = 3.0) -> list[float]:
+    """Left edges for the tags of one line (``lefts`` sorted, each under its span's start).
+
+    A tag wider than its span moves the next one right rather than covering it; tags pushed
+    past ``right_edge`` are pulled back left, in order, so the last one still shows whole.
+    Short CJK entities (two characters, a tag wider than both) at the end of a line need this.
+    Pure arithmetic; any thread."""
+    xs: list[float] = []
+    right = float("-inf")
+    for x, w in zip(lefts, widths):
+        x = max(x, right + gap)
+        xs.append(x)
+        right = x + w
+    limit = right_edge
+    for i in reversed(range(len(xs))):
+        if xs[i] + widths[i] <= limit:
+            break
+        xs[i] = max(left_edge, limit - widths[i])
+        limit = xs[i] - gap
+    return xs
+
+
+def tag_width(fm: QFontMetricsF, text: str, suggested: bool) -> float:
+    """The width :func:`span_tag` / :func:`suggestion_tag` draw ``text`` at."""
+    return fm.horizontalAdvance(text) + (10 if suggested else 8)

@@ -18,6 +18,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QMouseEvent, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import QAbstractScrollArea, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from ui.annotate.span_paint import place_tags
 from ui.annotate.text_layout import DocLayout
 from ui.review.styles import GOLD_LINE, GOLD_NAME, KIND_STYLE, KIND_TIPS, heat_color, kind_edge
 from workbench.inference.errors import CORRECT, FALSE_NEGATIVE, FALSE_POSITIVE, WRONG_BOUNDARY, WRONG_TYPE, Verdict
@@ -189,11 +190,12 @@ class ReviewTextView(QAbstractScrollArea):
             p.setPen(QPen(QColor("#1d2433")))
             info.line.draw(p, QPointF(MARGIN, y - info.line.y()))
             p.setFont(self._tag_font)
-            right = -1e9
-            for x0, text, color in sorted(tags, key=lambda t: t[0]):
-                x0 = max(x0, right + 4)   # adjacent spans: the later tag moves right, never on top
-                rect = QRectF(x0 - 2, y + self._text_h + 7, fm_tag.horizontalAdvance(text) + 8, self._tag_h)
-                right = rect.right()
+            tags.sort(key=lambda t: t[0])
+            widths = [fm_tag.horizontalAdvance(text) + 8 for _, text, _ in tags]
+            # adjacent spans: the later tag moves right, never on top, and none runs off the right edge
+            lefts = place_tags([x0 - 2 for x0, _, _ in tags], widths, self.viewport().width() - 2, 2, gap=2)
+            for x, width, (_, text, color) in zip(lefts, widths, tags):
+                rect = QRectF(x, y + self._text_h + 7, width, self._tag_h)
                 p.setPen(Qt.PenStyle.NoPen)
                 p.setBrush(color)
                 p.drawRoundedRect(rect, 3, 3)
