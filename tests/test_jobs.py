@@ -141,3 +141,15 @@ def test_the_cli_says_cancelled_and_exits_as_an_interrupt(capsys):
 
     assert cli._run(argparse.Namespace(func=stopped)) == 130
     assert capsys.readouterr().err == "cancelled: import cancelled; nothing was written\n"
+
+
+def test_pre_annotation_says_how_fast_it_goes_and_how_long_is_left():
+    from workbench.inference.batch import PredictSummary, _predicting
+
+    def said(predicted: int, seconds: float, todo: int = 1_000_000) -> str:
+        return _predicting(PredictSummary(1, "ner", "unlabeled", todo, predicted, 0, seconds), todo)
+
+    assert said(0, 0.0) == "0 of 1,000,000 documents"
+    assert said(12_000, 30.0) == "12,000 of 1,000,000 documents · 400 documents/s · about 41 min left"
+    assert said(990_000, 2475.0) == "990,000 of 1,000,000 documents · 400 documents/s · about 25 s left"
+    assert said(1_000_000, 2500.0) == "1,000,000 of 1,000,000 documents · 400 documents/s"
