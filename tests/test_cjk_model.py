@@ -101,7 +101,7 @@ def zh_run(tmp_path_factory, zh_folder):
 
 def test_the_english_default_model_is_flagged_and_the_chinese_one_is_not(zh_run, zh_folder, capsys, monkeypatch):
     from workbench.commands.train import warn_unknown_text
-    from workbench.modeling.vocab_fit import project_vocab_fit
+    from workbench.training.vocab_check import project_vocab_fit
     from workbench.training.config import TrainConfig
 
     project, _ = zh_run

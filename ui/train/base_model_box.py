@@ -1,6 +1,6 @@
 """The Train screen's base-model chooser: the bundled model, an earlier run's model, a model
 folder picked with "…", or a hub id typed in; under it, a warning when the chosen model does
-not know the project's text (workbench/modeling/vocab_fit.py, checked on a worker thread).
+not know the project's text (workbench/training/vocab_check.py, on a worker thread).
 UI thread only."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ui.workers import JobHost
 
 from workbench.errors import UserError
 from workbench.modeling.model_folder import check_model_folder
-from workbench.modeling.vocab_fit import vocab_fit_job
+from workbench.training.vocab_check import vocab_fit_job
 from workbench.store import Store
 from workbench.training import runs as run_store
 

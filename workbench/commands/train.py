@@ -41,7 +41,7 @@ def warn_unknown_text(config: TrainConfig) -> None:
     """Say on stderr, before the run, when the base model does not know the project's text
     (Chinese text on the English default model); the run goes on, as the user asked."""
     from workbench.errors import UserError
-    from workbench.modeling.vocab_fit import project_vocab_fit
+    from workbench.training.vocab_check import project_vocab_fit
 
     try:
         fit = project_vocab_fit(config.store_path, config.task, config.base_model)

@@ -6,16 +6,14 @@ and the Train screen measure the share of the training text's characters that fa
 unknown-token pieces and, above :data:`THRESHOLD`, say so in plain words with model folders
 that would suit.  Nothing is downloaded: a hub id is not checked.
 
-Any thread (the Train screen runs :func:`vocab_fit_job` on a worker); loading a tokenizer
-imports transformers.
+This module measures a tokenizer on texts; workbench/training/vocab_check.py reads a
+project's training text and runs it as a job (the Train screen's worker).  Any thread.
 """
 from __future__ import annotations
 
 import dataclasses
-import pathlib
 from typing import Any, Iterable
 
-from workbench.jobs import CancelFn, Progress, ProgressFn, no_progress
 from workbench.spans import is_cjk_unit
 
 THRESHOLD = 0.05           # unknown characters above this share: the model is the wrong one
@@ -100,37 +98,3 @@ def measure(tokenizer: Any, texts: Iterable[str], model: str = "", sample_chars:
                     seen.append(ch)
     script = max(scripts, key=scripts.get) if scripts else ""
     return VocabFit(model, checked, unknown, script, " ".join(seen))
-
-
-def training_texts(store: Any, task: str) -> Iterable[str]:
-    """The texts a run of ``task`` learns from (its accepted documents), else every document's."""
-    from workbench.store import queries
-
-    any_accepted = False
-    for doc, _ in queries.iter_documents(store, task=task):
-        any_accepted = True
-        yield doc.text
-    if not any_accepted:
-        for doc, _ in queries.iter_documents(store):
-            yield doc.text
-
-
-def project_vocab_fit(store_path: str | pathlib.Path, task: str, base_model: str | None) -> VocabFit | None:
-    """The fit of ``base_model`` (a folder, or "default") to the project's training text; None
-    for a hub id (its tokenizer is not downloaded to check)."""
-    from workbench.modeling.loading import load_tokenizer, resolve_base_model
-    from workbench.store import Store
-
-    source = resolve_base_model(base_model)
-    if not pathlib.Path(source).is_dir():
-        return None
-    tokenizer = load_tokenizer(source)
-    with Store(store_path) as store:
-        return measure(tokenizer, training_texts(store, task), model=source)
-
-
-def vocab_fit_job(store_path: str, task: str, base_model: str, *, progress: ProgressFn = no_progress,
-                  cancelled: CancelFn | None = None) -> VocabFit | None:
-    """:func:`project_vocab_fit` as a job (workbench/jobs.py) for the Train screen: one short unit."""
-    progress(Progress(0, 0, "Checking the base model's vocabulary"))
-    return project_vocab_fit(store_path, task, base_model)
