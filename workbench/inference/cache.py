@@ -88,7 +88,8 @@ def uncertain_unlabeled(store: Store, run_id: int, task: str, strategy: str = "l
     column = {"least_confidence": "confidence", "margin": "margin"}.get(strategy)
     if column is None:
         raise ValueError(f"unknown strategy {strategy!r}; use least_confidence or margin")
-    sql = (f"SELECT p.doc_id FROM predictions p JOIN annotations a ON a.doc_id = p.doc_id AND a.task = ?"
+    # CROSS JOIN: walk the predictions in confidence order (see queue.next_uncertain)
+    sql = (f"SELECT p.doc_id FROM predictions p CROSS JOIN annotations a ON a.doc_id = p.doc_id AND a.task = ?"
            f" WHERE p.run_id = ? AND a.status = 'unlabeled' ORDER BY p.{column}, p.doc_id")
     if limit:
         sql += f" LIMIT {int(limit)}"

@@ -41,7 +41,10 @@ def next_uncertain(store: Store, after_id: int = 0, tasks: list[str] | None = No
         if run_id is None:
             continue
         row = store.conn.execute(
-            f"SELECT p.doc_id FROM predictions p JOIN annotations a ON a.doc_id = p.doc_id AND a.task = ?"
+            # CROSS JOIN keeps the predictions outermost: walked in order of the confidence index, the
+            # first unlabeled one ends it (left to itself the planner read every unlabeled document and
+            # sorted them: seconds at a million)
+            f"SELECT p.doc_id FROM predictions p CROSS JOIN annotations a ON a.doc_id = p.doc_id AND a.task = ?"
             f" WHERE p.run_id = ? AND a.status = 'unlabeled' AND p.doc_id != ? ORDER BY p.{column}, p.doc_id LIMIT 1",
             (task, int(run_id), after_id)).fetchone()
         if row is not None:
