@@ -205,6 +205,7 @@ class MainWindow(QMainWindow):
         self.import_action = self._menu_action(file_menu, "&Import…", "Ctrl+I",
                                                self.import_file)
         self.export_action = self._menu_action(file_menu, "&Export…", "Ctrl+E", self.export_project)
+        self.apply_action = self._menu_action(file_menu, "A&pply a model to a file…", None, self.apply_to_file)
         file_menu.addSeparator()
         self._menu_action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         edit = bar.addMenu("&Edit")
@@ -236,6 +237,13 @@ class MainWindow(QMainWindow):
 
         if self.project_path is not None:
             ExportDialog(self.project_path, self).exec()
+
+    def apply_to_file(self) -> None:
+        """File → Apply a model to a file: a run's predictions for a CSV, JSON Lines or text file."""
+        from ui.dialogs.apply_dialog import ApplyDialog   # loads the inference code on first use
+
+        if self.project_path is not None:
+            ApplyDialog(self.project_path, self).exec()
 
     def _menu_action(self, menu, text: str, keys, slot) -> QAction:
         act = QAction(text, self)
