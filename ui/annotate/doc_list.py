@@ -29,6 +29,7 @@ PAGE = 100
 MAX_PAGES = 64
 FIRST_IDS = 300             # ids read when the filter changes, before anything is shown (ten screens)
 STEP_SECONDS = 0.012        # each later step of reading ids stays about this long
+FIRST_STEP_MS = 50          # the first step waits this long: the first page is painted before it
 STATUS_COLORS = {"unlabeled": "#b0b0b0", "draft": "#f4a261", "accepted": "#2a9d8f", "skipped": "#6c757d"}
 Index = QModelIndex | QPersistentModelIndex
 
@@ -70,7 +71,7 @@ class DocListModel(QAbstractTableModel):
         self.filter = DocFilter()
         self._ids = array.array("q")
         self.complete = True
-        self._step = 5000
+        self._step = 2000
         self._reader: sqlite3.Connection | None = None
         self._cursor: sqlite3.Cursor | None = None
         self._more = QTimer(self, singleShot=True, interval=0)
@@ -111,7 +112,7 @@ class DocListModel(QAbstractTableModel):
         if not self.complete and self.store is not None and self._reader is not None:
             sql, args = select(self.store, flt, first[-1], None)
             self._cursor = self._reader.execute(sql, args)
-            self._more.start()
+            self._more.start(FIRST_STEP_MS)
         self.loaded.emit()
 
     def _stop_reading(self) -> None:
@@ -141,7 +142,7 @@ class DocListModel(QAbstractTableModel):
         if self.complete:
             self._stop_reading()
         else:
-            self._more.start()
+            self._more.start(0)
         self.loaded.emit()
 
     def read_all(self) -> None:
