@@ -166,6 +166,22 @@ def _predict(model_dir: str, timings: dict[str, Any], device: str) -> None:
     timings["labels"] = len(predictor.labels)
 
 
+def _apply(project: pathlib.Path, run_id: int, home: pathlib.Path, timings: dict[str, Any], device: str) -> None:
+    """File → Apply a model to a file's job on three rows: the run's int8 ONNX copy (export,
+    quantization and ONNX Runtime in the bundle), a CSV written beside the input."""
+    from workbench.inference.apply_job import apply_job
+
+    t = time.perf_counter()
+    source = home / "smoke-apply.txt"
+    source.write_text(f"{DEMO_SENTENCE}\nok\n{DEMO_SENTENCE}\n", encoding="utf-8")
+    summary = apply_job(project, run_id, source, home / "smoke-apply.csv", device=device)
+    lines = (home / "smoke-apply.csv").read_text(encoding="utf-8").splitlines()
+    if summary.rows != 3 or len(lines) != 4 or not lines[0].startswith("text,"):
+        raise RuntimeError(f"apply wrote {summary.rows} rows: {lines[:2]}")
+    timings["apply_s"] = round(time.perf_counter() - t, 2)
+    timings["apply_engine"] = summary.engine
+
+
 def _files(project: pathlib.Path, home: pathlib.Path, timings: dict[str, Any]) -> None:
     """The file paths the installed app must get right: an import (staged in a temporary table,
     published in one transaction), an export through the output guard, the guard refusing the
@@ -232,6 +248,8 @@ def run_smoke_test(*, report: pathlib.Path | None = None, timeout: float = 900.0
         result = _train(app, project, timings, device)
         state["step"] = "predict"
         _predict(result.model_dir, timings, device)
+        state["step"] = "apply"
+        _apply(project, result.run_id, home, timings, device)
         state["step"] = "import, export, backup"
         _files(project, home, timings)
         state["step"] = "close"
