@@ -205,29 +205,26 @@ class DocListModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        # Called a thousand times per paint of the table: roles are compared as plain ints and
+        # the alignments are made once (Qt's enum objects cost microseconds per operation).
+        if role not in _ROLES or not index.isValid():
             return None
-        if role == Qt.ItemDataRole.UserRole:
+        if role == _USER:
             return self._ids[index.row()]
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.DecorationRole,
-                        Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.TextAlignmentRole):
-            return None
         col = index.column()
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            if col in (1, 2):
-                return int(Qt.AlignmentFlag.AlignCenter)
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter) if col in (0, 4) else None
+        if role == _ALIGN:
+            return _ALIGNMENTS.get(col)
         r = self.doc_row(index.row())
         if r is None:
             return None
         span_status = r.statuses.get(self.span_task or "")
-        if role == Qt.ItemDataRole.DecorationRole:
+        if role == _DECORATION:
             if col == 1:
                 return status_icon(span_status)
             if col == 2:
                 return status_icon(r.statuses.get(self.class_task or ""))
             return None
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             if col == 1:
                 return f"{self._titles.get(self.span_task or '', '')}: {span_status}"
             if col == 2:   # every classification task (the columns show the first)
@@ -239,3 +236,12 @@ class DocListModel(QAbstractTableModel):
         return (r.id, "", "", r.classes.get(self.class_task or "", ""),
                 r.entity_count if r.entity_count or span_status not in (None, "unlabeled") else "",
                 r.split, r.preview)[col]
+
+
+_DISPLAY, _DECORATION, _TOOLTIP, _ALIGN, _USER = (int(r.value) for r in (
+    Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.ToolTipRole,
+    Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.UserRole))
+_ROLES = frozenset((_DISPLAY, _DECORATION, _TOOLTIP, _ALIGN, _USER))
+_CENTER = int(Qt.AlignmentFlag.AlignCenter.value)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight.value) | int(Qt.AlignmentFlag.AlignVCenter.value)
+_ALIGNMENTS = {0: _RIGHT, 1: _CENTER, 2: _CENTER, 4: _RIGHT}
