@@ -99,7 +99,7 @@ def zh_run(tmp_path_factory, zh_folder):
     return root / "zh.db", train_run(root / "zh.db", "ner", zh_folder, root / "runs")
 
 
-def test_the_english_default_model_is_flagged_and_the_chinese_one_is_not(zh_run, zh_folder, capsys, monkeypatch):
+def test_the_english_default_model_is_flagged_and_the_chinese_one_is_not(zh_run, zh_folder, capsys):
     from workbench.commands.train import warn_unknown_text
     from workbench.training.vocab_check import project_vocab_fit
     from workbench.training.config import TrainConfig
@@ -111,7 +111,6 @@ def test_the_english_default_model_is_flagged_and_the_chinese_one_is_not(zh_run,
     chinese = project_vocab_fit(project, "ner", str(zh_folder))
     assert chinese.fits and chinese.unknown_chars == 0 and chinese.warning() == ""
     # a hub id is not downloaded to be checked
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     assert project_vocab_fit(project, "ner", "bert-base-chinese") is None
     # the CLI says so before a run, on stderr
     warn_unknown_text(TrainConfig(project, "ner", base_model="default"))

@@ -90,6 +90,7 @@ def test_deb_control_template_is_complete():
     for field in ("Package", "Version", "Architecture", "Maintainer", "Installed-Size", "Depends", "Description"):
         assert re.search(rf"^{field}: \S", control, re.M), field
     assert f"Package: {PKG}\n" in control
+    assert re.search(r"^Depends: .*fonts-noto-cjk", control, re.M)   # Chinese and Japanese text need glyphs
     script = PACKAGING / "linux" / "build_deb.sh"
     assert os.access(script, os.X_OK)
     assert subprocess.run(["bash", "-n", str(script)]).returncode == 0

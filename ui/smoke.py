@@ -195,15 +195,21 @@ def _files(project: pathlib.Path, home: pathlib.Path, timings: dict[str, Any]) -
     source = home / "smoke-import.jsonl"
     source.write_text(json.dumps({"text": DEMO_SENTENCE, "spans": [{"start": 0, "end": 11, "label": "PER"}]}) + "\n",
                       encoding="utf-8")
+    # a Chinese character-per-line CoNLL file in GB18030: the codec is bundled, the text joined
+    chinese = home / "smoke-zh.bio"
+    chinese.write_bytes("张 B-PER\n三 I-PER\n在 O\n北 B-LOC\n京 I-LOC\n".encode("gb18030"))
     out = home / "smoke-export.jsonl"
     with Store(project) as store:
         before = store.document_count()
         report = import_file(store, source)
         if report.documents != 1 or store.document_count() != before + 1:
             raise RuntimeError(f"the import added {store.document_count() - before} documents, not 1")
+        zh = import_file(store, chinese, "conll", encoding="gb18030")
+        if store.document(zh.first_id).text != "张三在北京":
+            raise RuntimeError(f"the Chinese CoNLL import gave {store.document(zh.first_id).text!r}")
         written = export_file(store, out, "jsonl")
-        if written != before + 1 or len(out.read_text(encoding="utf-8").splitlines()) != written:
-            raise RuntimeError(f"the export wrote {written} documents, not {before + 1}")
+        if written != before + 2 or len(out.read_text(encoding="utf-8").splitlines()) != written:
+            raise RuntimeError(f"the export wrote {written} documents, not {before + 2}")
         try:
             export_file(store, project, "jsonl", overwrite=True)
         except UserError:

@@ -12,6 +12,8 @@ project's training text and runs it as a job (the Train screen's worker).  Any t
 from __future__ import annotations
 
 import dataclasses
+import json
+import pathlib
 from typing import Any, Iterable
 
 from workbench.spans import is_cjk_unit
@@ -71,10 +73,35 @@ class VocabFit:
                 f"example {', '.join(self.suggestions)} (download one and choose its folder as the base model).")
 
 
-def measure(tokenizer: Any, texts: Iterable[str], model: str = "", sample_chars: int = SAMPLE_CHARS) -> VocabFit:
+def load_vocab_tokenizer(folder: str | pathlib.Path) -> tuple[Any, int | None]:
+    """A model folder's tokenizer as a ``tokenizers.Tokenizer`` and its unknown token's id
+    (None: it has none).  Read from tokenizer.json by the tokenizers library alone, not through
+    transformers, so a check on a worker thread never imports transformers while a run (or the
+    Train screen's device check) is importing it too; a folder with only vocab.txt is converted
+    by transformers, as training does."""
+    folder = pathlib.Path(folder)
+    path = folder / "tokenizer.json"
+    if path.is_file():
+        from tokenizers import Tokenizer
+
+        tok = Tokenizer.from_file(str(path))
+        model = json.loads(path.read_text(encoding="utf-8")).get("model") or {}
+        unk = tok.token_to_id(model["unk_token"]) if model.get("unk_token") else model.get("unk_id")
+    else:
+        from workbench.modeling.loading import load_tokenizer
+
+        hf = load_tokenizer(str(folder))
+        tok, unk = hf.backend_tokenizer, hf.unk_token_id
+    tok.no_truncation()
+    tok.no_padding()
+    return tok, unk
+
+
+def measure(tokenizer: Any, unk: int | None, texts: Iterable[str], model: str = "",
+            sample_chars: int = SAMPLE_CHARS) -> VocabFit:
     """The share of non-space characters of ``texts`` (up to ``sample_chars``) that ``tokenizer``
-    maps to its unknown token.  A tokenizer without one (byte-level BPE) knows every character."""
-    unk = getattr(tokenizer, "unk_token_id", None)
+    (a ``tokenizers.Tokenizer``) maps to the unknown token ``unk``.  A tokenizer without one
+    (byte-level BPE) knows every character."""
     checked = unknown = 0
     scripts: dict[str, int] = {}
     seen: list[str] = []
@@ -85,8 +112,8 @@ def measure(tokenizer: Any, texts: Iterable[str], model: str = "", sample_chars:
         checked += sum(1 for c in text if not c.isspace())
         if unk is None:
             continue
-        enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, truncation=False)
-        for piece, (start, end) in zip(enc["input_ids"], enc["offset_mapping"]):
+        enc = tokenizer.encode(text, add_special_tokens=False)
+        for piece, (start, end) in zip(enc.ids, enc.offsets):
             if piece != unk:
                 continue
             for ch in text[start:end]:

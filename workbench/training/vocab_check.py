@@ -3,7 +3,7 @@
 
 Used by ``workbench-cli train`` (a warning on stderr) and the Train screen (a warning under
 the base model, from :func:`vocab_fit_job` on a worker thread).  Any thread that owns the
-Store it opens; loading a tokenizer imports transformers.
+Store it opens; reads tokenizer.json with the tokenizers library (no torch, no transformers).
 """
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pathlib
 from typing import Iterable
 
 from workbench.jobs import CancelFn, Progress, ProgressFn, no_progress
-from workbench.modeling.vocab_fit import VocabFit, measure
+from workbench.modeling.vocab_fit import VocabFit, load_vocab_tokenizer, measure
+from workbench.paths import default_base_model_dir
 from workbench.store import Store, queries
 
 
@@ -29,14 +30,15 @@ def training_texts(store: Store, task: str) -> Iterable[str]:
 def project_vocab_fit(store_path: str | pathlib.Path, task: str, base_model: str | None) -> VocabFit | None:
     """The fit of ``base_model`` (a folder, or "default") to the project's training text; None
     for a hub id (its tokenizer is not downloaded to check)."""
-    from workbench.modeling.loading import load_tokenizer, resolve_base_model   # torch, transformers
-
-    source = resolve_base_model(base_model)
-    if not pathlib.Path(source).is_dir():
-        return None
-    tokenizer = load_tokenizer(source)
+    if base_model is None or str(base_model).strip() in ("", "default"):
+        source = default_base_model_dir()
+    else:
+        source = pathlib.Path(str(base_model).strip()).expanduser()
+        if not source.is_dir():
+            return None    # a hub id (or no folder: the run itself says so)
+    tokenizer, unk = load_vocab_tokenizer(source)
     with Store(store_path) as store:
-        return measure(tokenizer, training_texts(store, task), model=source)
+        return measure(tokenizer, unk, training_texts(store, task), model=str(source))
 
 
 def vocab_fit_job(store_path: str, task: str, base_model: str, *, progress: ProgressFn = no_progress,
