@@ -110,7 +110,8 @@ def test_train_bundle_takes_every_device_including_mps():
 def test_a_config_survives_the_command_line_unchanged():
     """TrainConfig -> flags -> TrainConfig, with a value other than the default for every setting."""
     changed = dict(
-        task="sentiment", base_model="/models/bert base", epochs=5, time_budget_s=90.5, lr=1.5e-05, batch_size=3,
+        task="sentiment", base_model="/models/bert base", from_run=7, epochs=5, time_budget_s=90.5, lr=1.5e-05,
+        batch_size=3,
         max_length=77, warmup_ratio=0.25, weight_decay=0.0, grad_accum=4, patience=0, seed=0, freeze_layers=2,
         dropout=-1.0, weight_average=0.995, embeddings="frozen", finetune="lora", lora_rank=4, word_case=False,
         device="mps", grad_clip=0.5,

@@ -47,16 +47,18 @@ def run_rows(store) -> list[dict]:  # noqa: ANN001 - a workbench.store.Store
     """One dict per run, newest first: id, task, status (with "broken" for an unusable model),
     dev score, folder and the reason it is broken or interrupted."""
     from workbench.inference.run_model import run_choices
-    from workbench.training.runs import list_runs
+    from workbench.training.runs import lineage, list_runs
 
     problems = {c.row.id: c.problem for c in run_choices(store) if c.model is None}
     rows = []
-    for run in list_runs(store):
+    every = list_runs(store)
+    for run in every:
         problem = problems.get(run.id, "")
         reason = problem or (run.error if run.status in ("interrupted", "failed") else "")
         rows.append({"id": run.id, "task": run.task, "status": "broken" if problem else run.status,
                      "dev_score": run.dev_score, "folder": str(pathlib.Path(run.model_dir).parent) if run.model_dir
-                     else "", "reason": reason, "started": run.started})
+                     else "", "reason": reason, "started": run.started, "parent_run": run.parent_run,
+                     "lineage": lineage(run, every)})
     return rows
 
 
@@ -72,6 +74,8 @@ def _list(store, as_json: bool) -> int:  # noqa: ANN001
     for r in rows:
         score = f"{r['dev_score']:.3f}" if isinstance(r["dev_score"], (int, float)) else "-"
         print(f"{r['id']:>5}  {r['task']:<9} {r['status']:<11} {score:>6}  {r['folder'] or '-'}")
+        if r["parent_run"] is not None:
+            print(f"{'':>7}continued: {r['lineage']}")
         if r["reason"]:
             label = "broken" if r["status"] == "broken" else r["status"]
             print(f"{'':>7}{label}: {r['reason']}")

@@ -28,6 +28,7 @@ def write_card(result: RunResult, source: str, splits: Splits, path: pathlib.Pat
         "run_id": result.run_id, "task": result.task, "status": result.status,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "base_model": result.base_model, "base_model_source": source, "device": result.device,
+        "parent_run": result.config.get("from_run"),     # a continued run's parent (training/continuation.py)
         "config": result.config, "labels": splits.labels, "label_names": splits.label_names,
         "data": result.counts, "duration_s": round(result.wall_seconds, 3),
         "train_seconds": round(result.train_seconds, 3), "train_tokens": result.train_tokens,

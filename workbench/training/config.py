@@ -21,6 +21,9 @@ EMBEDDING_MODES = ("sparse", "full", "frozen")
 # sentences (50: 4.1%, the HF Trainer's group_by_length; 10: 16%; random batches: 130%).
 LENGTH_GROUP = 100
 POOLING_MODES = ("auto", "cls", "mean")
+# A run continued from an earlier one (``from_run``) takes this share of a fresh run's epochs by
+# default (tests/benchmarks/bench_continue.py measures it).
+CONTINUE_SHARE = 0.5
 # Which weights train (training/lora.py): all, or LoRA adapters beside the frozen pretrained ones.
 FINETUNE_MODES = ("auto", "full", "lora")
 
@@ -131,6 +134,12 @@ class TrainConfig:
                         "or a hub id (online)",
         commands=("train", "export-bundle", "k-fold"), no_knob="the Train screen's Base model box",
         notes={"export-bundle": "a model folder is copied into the bundle"})
+    from_run: int | None = _s(   # training/continuation.py
+        None, help="start from this earlier run's model instead of a base model (same task): its labels keep "
+                   "what they learned, labels added since get new rows in the head, and the schedule is shorter "
+                   "(half the epochs by default); a label it knew that the project no longer has is refused",
+        auto="start from the base model", none_word="none", metavar="N", commands=("train",), bound="project",
+        no_knob="the Train screen's Base model box ('Continue from run #N')")
     epochs: int | None = _s(
         None, label="Epochs", knob="basic", range=(1, 200), auto="by data size, more passes for small projects",
         help="passes over the training documents; training stops early when the dev score stops improving",
@@ -275,6 +284,10 @@ class TrainConfig:
             raise UserError(f"LoRA rank must be at least 1 (got {self.lora_rank})")
         if self.length_group is not None and self.length_group < 1:
             raise UserError(f"length groups must hold at least 1 batch (got {self.length_group})")
+        if self.from_run is not None and self.from_run < 1:
+            raise UserError(f"--from-run takes a run id (got {self.from_run})")
+        if self.from_run is not None and str(self.base_model).strip() not in ("", "default"):
+            raise UserError("a continued run starts from its run's model: give --from-run or --base-model, not both")
         if self.weight_decay < 0 or self.grad_clip < 0 or self.patience < 0:
             raise UserError("weight decay, gradient clipping and patience cannot be negative")
         check_output_root(self.output_dir)   # a file there: say so now, not after training
@@ -290,6 +303,8 @@ class TrainConfig:
         if epochs is None:
             steps_per_epoch = max(1, math.ceil(train_docs / (batch * self.grad_accum)))
             epochs = min(d.max_epochs, max(d.epochs, math.ceil(d.min_steps / steps_per_epoch)))
+            if self.from_run is not None:   # a model that knows the task already needs fewer passes
+                epochs = max(1, math.ceil(epochs * CONTINUE_SHARE))
         return dataclasses.replace(
             self, epochs=epochs, batch_size=batch, lr=self.lr or d.lr, max_length=self.max_length or d.max_length,
             warmup_ratio=d.warmup_ratio if self.warmup_ratio is None else self.warmup_ratio,

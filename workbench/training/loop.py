@@ -27,8 +27,9 @@ from workbench.store import Store
 from workbench.training.averaging import WeightAverage, scored_weights
 from workbench.training.batching import Batcher
 from workbench.training.card import run_folder, write_card
-from workbench.modeling.casing import add_word_case, keep_trainable
+from workbench.modeling.casing import add_word_case, keep_trainable, uses_word_case
 from workbench.training.config import TrainConfig, defaults_for
+from workbench.training.continuation import Parent, check_labels, find_parent, load_parent_model
 from workbench.training.curves import RunLog
 from workbench.training.data import Splits, encode, load_splits
 from workbench.modeling.device import DeviceInfo, pick_device, with_precision
@@ -68,25 +69,28 @@ def train(config: TrainConfig, *, progress: ProgressFn | None = None,
     t_wall = time.perf_counter()
     config.check()
     pick_device(config.device)  # refuse a device that is not here before reading anything
-    resolve_base_model(config.base_model)
     store = Store(config.store_path)
     try:
+        parent = None if config.from_run is None else find_parent(store, config.from_run, config.task)
+        if parent is None:
+            resolve_base_model(config.base_model)
         emit(event("status", message="Reading labeled documents"))
         splits = load_splits(store, config.task, max_train_docs=config.max_train_docs,
                              dev_fraction=config.dev_fraction, seed=config.seed, min_docs=config.min_docs)
         return train_splits(config, splits, StoreRecorder(store), progress=progress, cancelled=cancelled,
-                            t_wall=t_wall)
+                            t_wall=t_wall, parent=parent)
     finally:
         store.close()
 
 
 def train_splits(config: TrainConfig, splits: Splits, recorder: Any, *, progress: ProgressFn | None = None,
                  cancelled: CancelFn | None = None, dist: Dist | None = None,
-                 t_wall: float | None = None) -> RunResult:
+                 t_wall: float | None = None, parent: Parent | None = None) -> RunResult:
     """The run itself, on examples already read (from a project or a bundle).
 
     ``recorder`` receives the run row, curve points and final figures (see
-    recorder.py); ``dist`` is the torchrun process group, or None.
+    recorder.py); ``dist`` is the torchrun process group, or None; ``parent``: the run
+    this one continues (continuation.py), or None to start from the base model.
     """
     emit = progress or no_progress
     cancelled = cancelled or _never
@@ -97,16 +101,26 @@ def train_splits(config: TrainConfig, splits: Splits, recorder: Any, *, progress
         device = dataclasses.replace(device, torch_device=f"cuda:{dist.local_rank}")
     if dist is not None and config.time_budget_s:
         raise UserError("a time budget cannot be planned across several processes; give --epochs instead")
-    source = resolve_base_model(config.base_model)
+    spec = task_registry.get(config.task)
+    if parent is not None:
+        check_labels(parent, spec, splits.label_names)   # a label removed since: refused before the row
+    source = str(parent.model_dir) if parent is not None else resolve_base_model(config.base_model)
     cfg = config.resolved(device.kind, len(splits.train))
-    emit(event("status", message=f"Loading base model on {device.description}"))
+    if parent is not None:     # a continued run names where its line began; cfg.from_run, its parent
+        cfg = dataclasses.replace(cfg, base_model=parent.base_model)
+    start = f"run #{parent.run_id}" if parent is not None else "base model"
+    emit(event("status", message=f"Loading {start} on {device.description}"))
     tokenizer = load_tokenizer(source)
     # the new head's initial weights are drawn here: seeded, or the same seed gives another model
     _seed(cfg.seed)
-    spec = task_registry.get(cfg.task)
-    model = load_model(source, spec, splits.label_names, tokenizer)
+    if parent is not None:
+        model = load_parent_model(parent, spec, splits.label_names)
+    else:
+        model = load_model(source, spec, splits.label_names, tokenizer)
     cfg = dataclasses.replace(cfg, finetune=finetune_mode(cfg.finetune, model, device.kind))
-    word_case = spec.uses_word_case and cfg.word_case and add_word_case(model, tokenizer)
+    # a parent trained with word case keeps it (its case rows are learned); else as configured
+    word_case = uses_word_case(model.config) or (spec.uses_word_case and cfg.word_case
+                                                 and add_word_case(model, tokenizer))
     if spec.pools_document and (cfg.pooling == "mean" or (cfg.pooling == "auto" and base_pools_by_mean(source))):
         use_mean_pooling(model)
     label2id = {name: i for i, name in enumerate(splits.label_names)}
@@ -117,7 +131,7 @@ def train_splits(config: TrainConfig, splits: Splits, recorder: Any, *, progress
               "labels": splits.labels}
     if dist is not None:
         counts["processes"] = dist.world
-    run_id = recorder.start(cfg.task, str(config.base_model or "default"), device.description, cfg.to_json(), counts)
+    run_id = recorder.start(cfg.task, str(cfg.base_model or "default"), device.description, cfg.to_json(), counts)
     try:
         result = _Run(cfg, device, source, recorder, run_id, splits, data, tokenizer, model, counts, emit,
                       cancelled, t_wall, dist).fit()

@@ -47,6 +47,12 @@ class RunRow:
         dev = self.metrics.get("dev") or {}
         return dev.get("score")
 
+    @property
+    def parent_run(self) -> int | None:
+        """The run this one continued (``--from-run``), or None for a run from a base model."""
+        value = self.config.get("from_run")
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
     def title(self) -> str:
         score = self.dev_score
         shown = f"{score:.3f}" if score is not None else "-"
@@ -110,6 +116,21 @@ def _row(r: Sequence[Any]) -> RunRow:
 
 _COLS = ("id, task, status, base_model, device, config, counts, metrics, model_dir, error, started, finished, seconds,"
          " pid, host")
+
+
+def lineage(run: RunRow, rows: Sequence[RunRow]) -> str:
+    """Where a run's model comes from: "#7 ← #4 ← #2 ← default" (a parent deleted since:
+    "#7 ← #4 (deleted) ← default"; every continued run records its line's base model)."""
+    by_id = {r.id: r for r in rows}
+    chain, cur = [f"#{run.id}"], run
+    while cur.parent_run is not None and len(chain) <= len(by_id):
+        parent = by_id.get(cur.parent_run)
+        if parent is None:
+            chain.append(f"#{cur.parent_run} (deleted)")
+            break
+        chain.append(f"#{parent.id}")
+        cur = parent
+    return " ← ".join(chain + [run.base_model or "default"])
 
 
 def list_runs(store: Store, task: str | None = None) -> list[RunRow]:
