@@ -200,10 +200,10 @@ def test_an_existing_output_needs_overwrite(built, proj, tmp_path, capsys):
 
 # ---- shards -----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("ext", [".csv", ".jsonl"])
-def test_three_shards_merged_are_byte_for_byte_the_whole_run(built, proj, tmp_path, capsys, ext):
+def test_three_shards_merged_are_byte_for_byte_the_whole_exact_run(built, proj, tmp_path, capsys, ext):
     src = write_csv(tmp_path / "in.csv", [["id", "text"]] + [[str(i), NER_TEXTS[i % 4] if i % 5 else ""]
                                                              for i in range(23)])
-    args = ["--run", run_id(built, "ner"), "--skip-bad"]
+    args = ["--run", run_id(built, "ner"), "--skip-bad", "--exact"]   # int8 activations are scaled per batch
     assert apply(capsys, proj, src, "-o", tmp_path / f"whole{ext}", *args)[0] == 0
     skipped = 0
     for i in range(3):
@@ -219,6 +219,9 @@ def test_three_shards_merged_are_byte_for_byte_the_whole_run(built, proj, tmp_pa
     assert main(["apply-merge", str(tmp_path / f"again{ext}"), str(tmp_path / f"part0{ext}"),
                  str(tmp_path / f"part0{ext}")]) == 1
     assert "given twice" in capsys.readouterr().err and not (tmp_path / f"again{ext}").exists()
+    assert main(["apply-merge", str(tmp_path / f"again{ext}"), str(tmp_path / f"part0{ext}"),
+                 str(tmp_path / f"part7{ext}")]) == 1
+    assert f"part7{ext}: no such file" in capsys.readouterr().err and not (tmp_path / f"again{ext}").exists()
 
 
 def test_shard_arguments_are_checked():

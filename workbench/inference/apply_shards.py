@@ -20,6 +20,7 @@ from workbench.errors import UserError
 from workbench.formats.errors import FormatError, display_path
 from workbench.formats.lines import MAX_FIELD_CHARS
 from workbench.inference.apply_files import LINE_KEY, delimiter_for, output_format
+from workbench.inference.apply_job import check_input
 from workbench.jobs import CancelFn, Progress, ProgressFn, check_cancelled, no_progress
 from workbench.output_paths import writing_text
 
@@ -35,6 +36,7 @@ def merge_shards(parts: list[str | os.PathLike[str]], output: str | os.PathLike[
     if not paths:
         raise UserError("no shard outputs to merge")
     for p in paths:
+        check_input(p)
         if output_format(p) != fmt:
             raise UserError(f"{display_path(p)}: the parts and the output must be of one format ({fmt})")
         if os.path.exists(output) and os.path.samefile(p, output):
