@@ -39,7 +39,7 @@ The jobs: ``formats.jobs`` (preview_job, import_job, export_job; ``formats.impor
 ``training.loop.train``, ``train_splits``), ``inference.batch`` (predict_job,
 predict_into_cache; ``Predictor.predict``), ``inference.review.review_job``,
 ``inference.suspicious`` (dev_job, kfold_job), ``inference.explain`` (load_predictor,
-explain_job).
+explain_job), ``inference.apply_job`` (apply_job, preview_job).
 """
 from __future__ import annotations
 
