@@ -75,12 +75,17 @@ def test_a_long_list_shows_its_first_rows_at_once_and_counts_the_rest(qtbot, big
     qtbot.addWidget(panel)
     panel.set_store(big_store)
     assert panel.model.rowCount() == doc_list.FIRST_IDS and not panel.model.complete
-    assert panel.count_label.text() == f"{doc_list.FIRST_IDS:,}+ of 20,000 documents (counting…)"
+    assert panel.count_label.text() == "20,000 documents"         # every document: a kept count
     panel.select_doc(19_990)                               # not read yet
     qtbot.waitUntil(lambda: panel.model.complete, timeout=5000)
     assert panel.count_label.text() == "20,000 documents"
     assert panel.current_doc_id() == 19_990
     assert list(panel.model.ids()) == list(range(1, 20_001))
+    panel.search.setText("Norvik")                         # in every document: counted as it is read
+    panel.apply_filter()
+    assert panel.count_label.text() == f"{doc_list.FIRST_IDS:,}+ of 20,000 documents (counting…)"
+    qtbot.waitUntil(lambda: panel.model.complete, timeout=5000)
+    assert panel.count_label.text() == "20,000 documents"
     panel.search.setText("Aria 3")
     panel.apply_filter()
     qtbot.waitUntil(lambda: panel.model.complete, timeout=5000)

@@ -71,7 +71,9 @@ def test_import_shows_preview_then_imports_with_labels(person, tmp_path: pathlib
         person.qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
     assert dialog.report.documents == 31 and dialog.report.labeled["ner"] == 30
     assert person.store.document_count() == before + 31
-    assert person.screen.panel.model.rowCount() == before + 31     # the list reloaded
+    model = person.screen.panel.model
+    person.qtbot.waitUntil(lambda: model.complete, timeout=5000)   # the list reloaded (read in steps)
+    assert model.rowCount() == before + 31
     assert person.screen.panel.count_label.text() == f"{before + 31} documents"
 
 

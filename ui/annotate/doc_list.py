@@ -30,6 +30,7 @@ MAX_PAGES = 64
 FIRST_IDS = 300             # ids read when the filter changes, before anything is shown (ten screens)
 STEP_SECONDS = 0.012        # each later step of reading ids stays about this long
 FIRST_STEP_MS = 50          # the first step waits this long: the first page is painted before it
+SHOW_EVERY = 0.25           # rows read are added to the table at most this often (each addition repaints it)
 STATUS_COLORS = {"unlabeled": "#b0b0b0", "draft": "#f4a261", "accepted": "#2a9d8f", "skipped": "#6c757d"}
 Index = QModelIndex | QPersistentModelIndex
 
@@ -72,6 +73,8 @@ class DocListModel(QAbstractTableModel):
         self._ids = array.array("q")
         self.complete = True
         self._step = 2000
+        self._unshown = array.array("q")    # ids read but not yet added as rows
+        self._shown_at = 0.0
         self._reader: sqlite3.Connection | None = None
         self._cursor: sqlite3.Cursor | None = None
         self._more = QTimer(self, singleShot=True, interval=0)
@@ -106,6 +109,8 @@ class DocListModel(QAbstractTableModel):
         self.filter = flt
         first = ids_after(self.store, flt, 0, FIRST_IDS) if self.store is not None else []
         self._ids = array.array("q", first)
+        self._unshown = array.array("q")
+        self._shown_at = time.monotonic()
         self.complete = len(first) < FIRST_IDS
         self._pages.clear()
         self.endResetModel()
@@ -127,18 +132,21 @@ class DocListModel(QAbstractTableModel):
             return
         t = time.perf_counter()
         try:
-            more = [r[0] for r in self._cursor.fetchmany(self._step)]
+            more = array.array("q", [r[0] for r in self._cursor.fetchmany(self._step)])
         except sqlite3.Error:       # the file went away or is busy: show what was read
-            more = []
+            more = array.array("q")
         took = time.perf_counter() - t
         self.complete = len(more) < self._step
         # toward STEP_SECONDS, at most doubling or halving (one slow read on a busy machine is noise)
         self._step = max(1000, min(200_000, int(self._step * min(2.0, max(0.5, STEP_SECONDS / max(took, 1e-4))))))
-        if more:
+        self._unshown.extend(more)
+        if self._unshown and (self.complete or time.monotonic() - self._shown_at >= SHOW_EVERY):
             n = len(self._ids)
-            self.beginInsertRows(QModelIndex(), n, n + len(more) - 1)
-            self._ids.extend(more)
+            self.beginInsertRows(QModelIndex(), n, n + len(self._unshown) - 1)
+            self._ids.extend(self._unshown)
             self.endInsertRows()
+            self._unshown = array.array("q")
+            self._shown_at = time.monotonic()
         if self.complete:
             self._stop_reading()
         else:

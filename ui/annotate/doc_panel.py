@@ -6,6 +6,8 @@ Esc or Tab go back to the text) or by a click, which also hands the keys back.
 """
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -66,6 +68,7 @@ class DocPanel(QWidget):
         self.model.loaded.connect(self._on_loaded)
         self._quiet = False
         self._wanted: int | None = None    # a document to show as current once the list has read its id
+        self._counted = 0.0                # when the count's text last changed
 
         self.status_box = QComboBox()
         for text, value in STATUS_FILTERS:
@@ -182,17 +185,24 @@ class DocPanel(QWidget):
         self.filterChanged.emit()
 
     def _update_count(self) -> None:
-        """"N of M documents"; while the list is still being read, "N+ ... counting" (the
-        project's total is a kept count, known at once)."""
+        """"N of M documents"; while a filtered list is still being read, "N+ ... counting" (the
+        project's total, and so the unfiltered list's length, is a kept count, known at once)."""
         n = self.model.rowCount()
         total = self.store.document_count() if self.store is not None else 0
-        if not self.model.complete and n < total:
+        if self.model.filter == DocFilter():
+            self.count_label.setText(f"{total:,} documents")
+        elif not self.model.complete and n < total:
             self.count_label.setText(f"{n:,}+ of {total:,} documents (counting…)")
         else:
             self.count_label.setText(f"{n:,} of {total:,} documents" if n != total else f"{total:,} documents")
 
     def _on_loaded(self) -> None:
-        self._update_count()
+        # The count's text changes only a few times a second while ids are read: a new text
+        # lays out the panel, and every few milliseconds that would be most of the work.
+        now = time.monotonic()
+        if self.model.complete or now - self._counted >= 0.5:
+            self._counted = now
+            self._update_count()
         if self._wanted is not None and self.model.row_of(self._wanted) is not None:
             self.select_doc(self._wanted)
 
