@@ -46,18 +46,19 @@ class Row:
 
 def input_format(path: pathlib.Path) -> str:
     """csv, jsonl or txt, by the file's extension; UserError for another."""
-    fmt = INPUT_FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise UserError(f"{display_path(path)}: the input must end in .csv, .tsv, .jsonl or .txt "
-                        f"(one text per line); got {path.suffix or 'no extension'!r}")
-    return fmt
+    return _by_extension(path, INPUT_FORMATS, "the input must end in .csv, .tsv, .jsonl or .txt (one text per line)")
 
 
 def output_format(path: pathlib.Path) -> str:
-    fmt = OUTPUT_FORMATS.get(path.suffix.lower())
+    """csv or jsonl, by the file's extension; UserError for another."""
+    return _by_extension(path, OUTPUT_FORMATS, "the output must end in .csv, .tsv or .jsonl (it says which "
+                                               "format to write)")
+
+
+def _by_extension(path: pathlib.Path, formats: dict[str, str], rule: str) -> str:
+    fmt = formats.get(path.suffix.lower())
     if fmt is None:
-        raise UserError(f"{display_path(path)}: the output must end in .csv, .tsv or .jsonl "
-                        f"(it says which format to write); got {path.suffix or 'no extension'!r}")
+        raise UserError(f"{display_path(path)}: {rule}; got {path.suffix or 'no extension'!r}")
     return fmt
 
 
