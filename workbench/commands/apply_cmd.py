@@ -17,6 +17,7 @@ import sys
 from workbench import tasks as task_registry
 from workbench.commands import existing_project
 from workbench.commands.predict import _Progress, note_broken
+from workbench.errors import UserError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -61,6 +62,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_apply(args: argparse.Namespace) -> int:
     from workbench.inference.apply_job import WHOLE, apply_job, parse_shard
 
+    if args.batch_size < 1:
+        raise UserError("--batch-size must be 1 or more")
     project = existing_project(args.project)
     shard = parse_shard(args.shard) if args.shard else WHOLE
     output = args.output.replace("{shard}", str(shard.index))
