@@ -94,8 +94,8 @@ def test_broken_and_interrupted_runs_are_shown_as_such(panel, project):
     assert history.status_text(row_of(panel, 3)).startswith("interrupted: ")
     assert "has ended" in history.item(row_of(panel, 3), 2).toolTip()
     offered = [panel.base_box.itemText(i) for i in range(panel.base_box.count())]
-    assert any(t.startswith("Run #1 ") for t in offered)                 # a new run can start from run 1's model,
-    assert not any(t.startswith("Run #2 ") for t in offered)             # not from the broken one's
+    assert any(t.startswith("Continue from run #1 ") for t in offered)   # a new run can start from run 1's model,
+    assert not any("run #2 " in t for t in offered)                     # not from the broken one's
     SHOTS.mkdir(parents=True, exist_ok=True)
     panel.grab().save(str(SHOTS / "train_history_broken_interrupted.png"))
     with sqlite3.connect(project) as conn:    # the interrupted status is in the project, not only on screen
@@ -157,7 +157,7 @@ def test_context_menu_deletes_but_keeps_a_folder_the_app_did_not_write(qtbot, pa
     assert (mine / "model" / "config.json").is_file()
     assert any(f"left its folder {mine}" in line for line in history.last_deleted)
     # the Start box offers no model of a deleted run
-    assert all("Run #1 " not in panel.base_box.itemText(i) for i in range(panel.base_box.count()))
+    assert all("run #1 " not in panel.base_box.itemText(i) for i in range(panel.base_box.count()))
 
 
 def test_review_lists_a_broken_run_greyed_out_with_its_reason(qtbot, project):

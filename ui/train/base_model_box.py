@@ -1,7 +1,7 @@
-"""The Train screen's base-model chooser: the bundled model, an earlier run's model, a model
-folder picked with "…", or a hub id typed in; under it, a warning when the chosen model does
-not know the project's text (workbench/training/vocab_check.py, on a worker thread).
-UI thread only."""
+"""The Train screen's base-model chooser: the bundled model, "Continue from run #N" (an earlier
+run's weights: workbench/training/continuation.py), a model folder picked with "…", or a hub id
+typed in; under it, a warning when the chosen model does not know the project's text
+(workbench/training/vocab_check.py, on a worker thread).  UI thread only."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -15,7 +15,11 @@ from workbench.training.vocab_check import vocab_fit_job
 from workbench.store import Store
 from workbench.training import runs as run_store
 
-TIP = "The bundled model, a model folder, an earlier run's model, or a hub id (online)"
+TIP = "The bundled model, an earlier run to continue, a model folder, or a hub id (online)"
+RUN_ROLE = Qt.ItemDataRole.UserRole + 1      # the run id of a "Continue from run #N" item
+CONTINUE_TIP = ("Start from run #{id}'s model instead of the base model: what it learned stays, labels added "
+                "since get new outputs, and training takes half the epochs by default.  A label it knew "
+                "that the project no longer has stops the run with a message.")
 
 
 def _loadable(model_dir: str) -> bool:
@@ -68,7 +72,9 @@ class BaseModelBox(QWidget):
         for run in run_store.list_runs(store, task) if store is not None else []:
             if run.status == "done" and run.model_dir and _loadable(run.model_dir):
                 score = f" (dev {run.dev_score:.3f})" if run.dev_score is not None else ""
-                self.box.addItem(f"Run #{run.id} model{score}", run.model_dir)
+                self.box.addItem(f"Continue from run #{run.id}{score}", run.model_dir)
+                self.box.setItemData(self.box.count() - 1, run.id, RUN_ROLE)
+                self.box.setItemData(self.box.count() - 1, CONTINUE_TIP.format(id=run.id), Qt.ItemDataRole.ToolTipRole)
         idx = self.box.findText(text)
         if idx >= 0:
             self.box.setCurrentIndex(idx)
@@ -79,7 +85,7 @@ class BaseModelBox(QWidget):
     def check_vocabulary(self) -> None:
         """Measure, on a worker, how much of the project's text the chosen model does not know;
         only when the project, the task, its documents or the model changed."""
-        key = (*self._project, self.base_model())
+        key = (*self._project, self.model_source())
         if key[0] is None or key == self._checked:
             return
         self._checked = key
@@ -103,9 +109,22 @@ class BaseModelBox(QWidget):
             self.box.addItem(folder, folder)
             self.box.setCurrentIndex(self.box.count() - 1)
 
-    def base_model(self) -> str:
+    def _chosen(self) -> int:
+        """The index of the list item shown, or -1 when the user typed something else."""
         idx = self.box.currentIndex()
-        text = self.box.currentText().strip()
-        if idx >= 0 and self.box.itemText(idx) == text:
-            return str(self.box.itemData(idx))
-        return text or "default"
+        return idx if idx >= 0 and self.box.itemText(idx) == self.box.currentText().strip() else -1
+
+    def from_run(self) -> int | None:
+        """The run to continue ("Continue from run #N"), or None to start from a base model."""
+        idx = self._chosen()
+        run_id = self.box.itemData(idx, RUN_ROLE) if idx >= 0 else None
+        return int(run_id) if run_id is not None else None
+
+    def model_source(self) -> str:
+        """Where the starting weights come from: "default", a folder (a run's too), or a hub id."""
+        idx = self._chosen()
+        return str(self.box.itemData(idx)) if idx >= 0 else (self.box.currentText().strip() or "default")
+
+    def base_model(self) -> str:
+        """The base model setting: "default" when continuing a run (the run names its own)."""
+        return "default" if self.from_run() is not None else self.model_source()

@@ -8,6 +8,7 @@ by the worker thread, never here, so the screen opens at once.
 """
 from __future__ import annotations
 
+import dataclasses
 import pathlib
 from typing import Any
 
@@ -198,7 +199,8 @@ class TrainPanel(QWidget):
         return self.jobs.busy
 
     def config(self) -> TrainConfig:
-        return self.knobs.config(self.store_path, self.task_box.currentData(), self.base_model())
+        config = self.knobs.config(self.store_path, self.task_box.currentData(), self.base_model())
+        return dataclasses.replace(config, from_run=self.base_chooser.from_run())
 
     def start(self) -> None:
         if self.running or self.store_path is None or self.task_box.currentData() is None:

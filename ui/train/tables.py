@@ -101,6 +101,7 @@ class HistoryTable(QTableWidget):
     """
 
     COLUMNS = ("run", "task", "status", "dev score", "epochs", "time", "base model", "started")
+    MODEL_COLUMN = 6
     selectionChangedRuns = Signal(list)     # the selected RunRows (at most two)
     runsDeleted = Signal(list)              # ids of runs just deleted
 
@@ -153,7 +154,8 @@ class HistoryTable(QTableWidget):
                 f"#{run.id}", run.task, status + (f": {why[:60]}" if why else ""),
                 f"{score:.3f}" if isinstance(score, (int, float)) else "-",
                 f"{epochs:g}" if isinstance(epochs, (int, float)) else "-",
-                f"{run.seconds:.0f} s" if run.seconds else "-", _short_model(run.base_model),
+                f"{run.seconds:.0f} s" if run.seconds else "-",
+                f"continued from #{run.parent_run}" if run.parent_run is not None else _short_model(run.base_model),
                 run.started[:19].replace("T", " "),
             )
             for c, text in enumerate(values):
@@ -161,6 +163,8 @@ class HistoryTable(QTableWidget):
                 if color:
                     it.setForeground(QColor(color))
                 full = self.full_problems.get(run.id) or why
+                if c == self.MODEL_COLUMN and run.parent_run is not None and not full:
+                    text = f"Trained from: {run_store.lineage(run, self.runs)}"   # the whole line, back to its base
                 it.setToolTip(f"{status}: {full}" if full else text)
                 self.setItem(i, c, it)
         for i, run in enumerate(self.runs):
