@@ -135,6 +135,11 @@ def test_the_continued_run_is_shorter_and_records_its_parent(fresh):
     assert card["parent_run"] == child.run_id and card["config"]["from_run"] == child.run_id
     assert card["base_model"] == str(root / "base")             # where the line began
     assert json.loads((pathlib.Path(grandchild.model_dir) / "config.json").read_text())["workbench_word_case"]
+    # a parent without word case is continued without it, whatever the (default) setting says
+    plain = _train(project, root, word_case=False, epochs=1)
+    child_of_plain = _train(project, root, from_run=plain.run_id, epochs=1)
+    assert "workbench_word_case" not in json.loads((pathlib.Path(child_of_plain.model_dir) / "config.json").read_text())
+    assert child_of_plain.config["word_case"] is False
     with Store(project) as store:
         rows = list_runs(store)
         assert get_run(store, child.run_id).parent_run == run.run_id

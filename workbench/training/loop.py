@@ -118,9 +118,11 @@ def train_splits(config: TrainConfig, splits: Splits, recorder: Any, *, progress
     else:
         model = load_model(source, spec, splits.label_names, tokenizer)
     cfg = dataclasses.replace(cfg, finetune=finetune_mode(cfg.finetune, model, device.kind))
-    # a parent trained with word case keeps it (its case rows are learned); else as configured
-    word_case = uses_word_case(model.config) or (spec.uses_word_case and cfg.word_case
-                                                 and add_word_case(model, tokenizer))
+    if parent is not None:     # a continued run reads its text as its parent did (word case or not)
+        word_case = uses_word_case(model.config)
+        cfg = dataclasses.replace(cfg, word_case=word_case)
+    else:
+        word_case = spec.uses_word_case and cfg.word_case and add_word_case(model, tokenizer)
     if spec.pools_document and (cfg.pooling == "mean" or (cfg.pooling == "auto" and base_pools_by_mean(source))):
         use_mean_pooling(model)
     label2id = {name: i for i, name in enumerate(splits.label_names)}
