@@ -3,6 +3,7 @@ keys on the focused widget, mouse presses and drags at the pixel positions
 where the characters are drawn."""
 from __future__ import annotations
 
+import contextlib
 import os
 import pathlib
 
@@ -42,6 +43,27 @@ def open_main_window(qtbot, path: pathlib.Path, width: int, height: int):  # noq
     win.show()
     qtbot.waitExposed(win)
     return win
+
+
+@contextlib.contextmanager
+def train_panel(qtbot, path: pathlib.Path, *, wait_device: bool = True):  # noqa: ANN001, ANN201
+    """The Train screen on ``path``, shown at 1280x760 (with ``wait_device``: once it has found
+    the device); shut down, its workers ended, afterwards."""
+    from ui.train.panel import TrainPanel
+    from ui.workers import wait_all
+
+    w = TrainPanel(path)
+    qtbot.addWidget(w)
+    w.resize(1280, 760)
+    w.show()
+    qtbot.waitExposed(w)
+    if wait_device:
+        qtbot.waitUntil(lambda: not w.device_label.text().endswith("checking…"), timeout=60000)
+    try:
+        yield w
+    finally:
+        w.shutdown()
+        wait_all()
 
 
 @pytest.fixture

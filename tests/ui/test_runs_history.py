@@ -12,6 +12,7 @@ import sys
 
 import pytest
 
+from conftest import train_panel
 from runs_support import make_project, make_run_folder
 
 pytestmark = pytest.mark.ui
@@ -44,17 +45,8 @@ def project(tmp_path, template, workbench_home) -> pathlib.Path:
 
 @pytest.fixture
 def panel(qtbot, project):
-    from ui.train.panel import TrainPanel
-    from ui.workers import wait_all
-
-    w = TrainPanel(project)
-    qtbot.addWidget(w)
-    w.resize(1280, 760)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.shutdown()
-    wait_all()
+    with train_panel(qtbot, project, wait_device=False) as w:
+        yield w
 
 
 def answer(qtbot, button: str):  # noqa: ANN201

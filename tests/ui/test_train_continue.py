@@ -7,6 +7,8 @@ import pathlib
 
 import pytest
 
+from conftest import train_panel
+
 from workbench.store import Store
 from tiny_bert import TOY_WORDS, make_tiny_bert, toy_ner_docs
 
@@ -25,18 +27,8 @@ def project(tmp_path) -> pathlib.Path:
 
 @pytest.fixture
 def panel(qtbot, project):
-    from ui.train.panel import TrainPanel
-    from ui.workers import wait_all
-
-    w = TrainPanel(project)
-    qtbot.addWidget(w)
-    w.resize(1280, 760)
-    w.show()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: not w.device_label.text().endswith("checking…"), timeout=60000)
-    yield w
-    w.shutdown()
-    wait_all()
+    with train_panel(qtbot, project) as w:
+        yield w
 
 
 def _train(qtbot, panel) -> object:

@@ -10,6 +10,8 @@ import pathlib
 
 import pytest
 
+from conftest import train_panel
+
 from stall_meter import StallMeter
 from workbench.store import Store
 from workbench.training import runs
@@ -31,18 +33,8 @@ def project(tmp_path) -> pathlib.Path:
 
 @pytest.fixture
 def panel(qtbot, project):
-    from ui.train.panel import TrainPanel
-    from ui.workers import wait_all
-
-    w = TrainPanel(project)
-    qtbot.addWidget(w)
-    w.resize(1280, 760)
-    w.show()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: not w.device_label.text().endswith("checking…"), timeout=60000)
-    yield w
-    w.shutdown()
-    wait_all()
+    with train_panel(qtbot, project) as w:
+        yield w
 
 
 def test_start_see_curves_stop_and_stay_responsive(qtbot, panel, project, tmp_path):
