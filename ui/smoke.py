@@ -167,8 +167,8 @@ def _predict(model_dir: str, timings: dict[str, Any], device: str) -> None:
 
 
 def _apply(project: pathlib.Path, run_id: int, home: pathlib.Path, timings: dict[str, Any], device: str) -> None:
-    """File → Apply a model to a file's job on three rows: the run's int8 ONNX copy (export,
-    quantization and ONNX Runtime in the bundle), a CSV written beside the input."""
+    """File → Apply a model to a file's job on three rows, a CSV written beside the input: through
+    torch in the bundle, which leaves ONNX Runtime out (from source: the run's int8 ONNX copy)."""
     from workbench.inference.apply_job import apply_job
 
     t = time.perf_counter()
