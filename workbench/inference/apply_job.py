@@ -113,6 +113,16 @@ def load_engine(run: RunModel, *, device: str | None = None, exact: bool = False
     return Engine(run, predictor, name)
 
 
+def _engine_for(project: str | os.PathLike[str], run_id: int | None, task: str | None, engine: Engine | None,
+                device: str | None, exact: bool, progress: ProgressFn) -> Engine:
+    """``engine`` when it holds run ``run_id``, else that run (None: the newest of ``task``) loaded now."""
+    if engine is not None and run_id in (None, engine.run.run_id):
+        return engine
+    with Store(project) as store:
+        run = open_run(store, run_id, task)
+    return load_engine(run, device=device, exact=exact, progress=progress)
+
+
 def check_input(path: str | os.PathLike[str]) -> pathlib.Path:
     """The input file, checked before any model is loaded: a regular, readable file of a known format."""
     path = pathlib.Path(path)
@@ -163,10 +173,7 @@ def apply_job(project: str | os.PathLike[str], run_id: int | None, input_path: s
     source = check_input(input_path)
     check_output(output_path, source, project, overwrite)
     reader = RowReader(source, text_column)          # a .txt input with a text column is refused here
-    if engine is None or (run_id is not None and engine.run.run_id != run_id):
-        with Store(project) as store:
-            run = open_run(store, run_id, task)
-        engine = load_engine(run, device=device, exact=exact, progress=progress)
+    engine = _engine_for(project, run_id, task, engine, device, exact, progress)
     run = engine.run
     summary = ApplySummary(run.run_id, run.task, str(source), str(output_path), engine.name, str(shard))
     fmt = output_format(pathlib.Path(output_path))
@@ -217,10 +224,7 @@ def preview_job(project: str | os.PathLike[str], run_id: int | None, input_path:
     :func:`apply_job` (loaded here unless given).  Any thread."""
     source = check_input(input_path)
     reader = RowReader(source, text_column)
-    if engine is None or (run_id is not None and engine.run.run_id != run_id):
-        with Store(project) as store:
-            run = open_run(store, run_id, task)
-        engine = load_engine(run, device=device, exact=exact, progress=progress)
+    engine = _engine_for(project, run_id, task, engine, device, exact, progress)
     check_cancelled(cancelled, "preview cancelled")
     good: list[Row] = []
     problems: list[str] = []
