@@ -91,3 +91,21 @@ def test_a_long_list_shows_its_first_rows_at_once_and_counts_the_rest(qtbot, big
     qtbot.waitUntil(lambda: panel.model.complete, timeout=5000)
     want = sum(1 for i in range(20_000) if i % 7 == 3 or str(i).startswith("3"))   # words match as prefixes
     assert panel.count_label.text() == f"{want:,} of 20,000 documents"
+
+
+def test_the_whole_list_comes_even_without_a_reading_connection_of_its_own(qtbot, big_store, monkeypatch) -> None:
+    """Where a second connection cannot be opened (a read-only folder whose log holds changes),
+    the store's own connection reads the rest of the list."""
+    import ui.annotate.doc_list as doc_list
+    from ui.annotate.doc_panel import DocPanel
+    from workbench.store import StoreError
+
+    def refused(path):
+        raise StoreError(f"{path}: the project is in a folder that cannot be written")
+
+    monkeypatch.setattr(doc_list, "read_connection", refused)
+    panel = DocPanel()
+    qtbot.addWidget(panel)
+    panel.set_store(big_store)
+    qtbot.waitUntil(lambda: panel.model.complete, timeout=5000)
+    assert list(panel.model.ids()) == list(range(1, 20_001))

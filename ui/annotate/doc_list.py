@@ -21,7 +21,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
-from workbench.store import DocFilter, DocRow, Store
+from workbench.store import DocFilter, DocRow, Store, StoreError
+from workbench.store.opening import read_connection
 from workbench.store.listing import ids_after, select
 from workbench.store.queries import doc_rows
 
@@ -91,8 +92,10 @@ class DocListModel(QAbstractTableModel):
             self._reader.close()
             self._reader = None
         if store is not None:
-            self._reader = sqlite3.connect(str(store.path), isolation_level=None, check_same_thread=True)
-            self._reader.execute("PRAGMA query_only = 1")
+            try:     # read-only, as the store opens a project it cannot write (a read-only folder too)
+                self._reader, _why = read_connection(store.path)
+            except (StoreError, sqlite3.Error):
+                self._reader = None     # the store's own connection reads the list then
         span = store.span_task if store is not None else None
         classes = store.class_tasks if store is not None else []
         self.span_task = span.name if span is not None else None
@@ -114,9 +117,9 @@ class DocListModel(QAbstractTableModel):
         self.complete = len(first) < FIRST_IDS
         self._pages.clear()
         self.endResetModel()
-        if not self.complete and self.store is not None and self._reader is not None:
+        if not self.complete and self.store is not None:
             sql, args = select(self.store, flt, first[-1], None)
-            self._cursor = self._reader.execute(sql, args)
+            self._cursor = (self._reader or self.store.conn).execute(sql, args)
             self._more.start(FIRST_STEP_MS)
         self.loaded.emit()
 
