@@ -169,6 +169,25 @@ def test_a_folder_as_input_is_refused_before_the_model_loads(built, proj, tmp_pa
     assert code == 1 and "texts.csv is a folder" in err
 
 
+def test_a_pipe_a_missing_file_a_huge_line_and_a_missing_output_folder_get_clear_messages(built, proj, tmp_path,
+                                                                                           capsys):
+    import os
+
+    os.mkfifo(tmp_path / "pipe.txt")
+    huge = tmp_path / "huge.txt"
+    huge.write_bytes(b"alice met bob .\n" + b"a" * (17 << 20) + b"\n")
+    src = write_csv(tmp_path / "in.csv", [["text"], [NER_TEXTS[0]]])
+    cases = [(tmp_path / "pipe.txt", tmp_path / "out.csv", "pipe.txt is not a regular file"),
+             (tmp_path / "gone.txt", tmp_path / "out.csv", "gone.txt: no such file"),
+             (huge, tmp_path / "out.csv", "huge.txt:2: the line is longer than 16,777,216 bytes"),
+             (src, tmp_path / "no" / "out.csv", "the folder " + str(tmp_path / "no") + " does not exist"),
+             (src, tmp_path / "out.xlsx", "the output must end in .csv, .tsv or .jsonl")]
+    for source, target, message in cases:
+        code, _, err = apply(capsys, proj, source, "-o", target, "--run", run_id(built, "ner"), "--skip-bad")
+        assert code == 1 and message in err, err
+    assert not (tmp_path / "out.csv").exists() and leftovers(tmp_path) == []
+
+
 def test_the_project_itself_as_output_is_refused_and_left_as_it_was(built, proj, tmp_path, capsys):
     src = write_csv(tmp_path / "in.csv", [["text"], [NER_TEXTS[0]]])
     before = digest(proj)
