@@ -83,15 +83,19 @@ def cmd_apply(args: argparse.Namespace) -> int:
     if s.skipped > len(s.problems):
         print(f"skipped: ... and {s.skipped - len(s.problems):,} more", file=sys.stderr)
     shard = "" if s.shard == str(WHOLE) else f" (shard {s.shard})"
-    print(f"run {s.run_id} ({s.task}, {s.engine}) applied to {s.rows:,} rows of {s.input}{shard} in "
+    print(f"run {s.run_id} ({s.task}, {s.engine}) applied to {_rows(s.rows)} of {s.input}{shard} in "
           f"{s.seconds:.1f} s ({s.per_second:,.0f} rows/s); wrote {s.output}"
-          + (f"; skipped {s.skipped:,} bad rows" if s.skipped else ""))
+          + (f"; skipped {_rows(s.skipped, 'bad ')}" if s.skipped else ""))
     return 0
+
+
+def _rows(n: int, kind: str = "") -> str:
+    return f"{n:,} {kind}row{'' if n == 1 else 's'}"
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
     from workbench.inference.apply_shards import merge_shards
 
     rows = merge_shards(args.parts, args.output, overwrite=args.overwrite)
-    print(f"merged {len(args.parts)} parts: {rows:,} rows in input order; wrote {args.output}")
+    print(f"merged {len(args.parts)} parts: {_rows(rows)} in input order; wrote {args.output}")
     return 0
