@@ -99,3 +99,18 @@ def test_the_input_or_the_project_as_output_is_refused_with_a_message(dialog, qt
     qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
     assert "open project itself" in dialog.message_box.text()
     assert src.read_bytes() == before and dialog.summary is None and dialog.progress.isHidden()
+
+
+def test_stop_ends_the_run_and_writes_nothing(dialog, qtbot, tmp_path):
+    choose_run(dialog, "ner")
+    src = tmp_path / "many.txt"
+    src.write_text("\n".join(TEXTS * 5000) + "\n", encoding="utf-8")
+    dialog.set_input(str(src))
+    qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "rows/s" in dialog.status.text(), timeout=60_000)
+    assert dialog.stop_button.isVisible() and not dialog.progress.isHidden()
+    qtbot.mouseClick(dialog.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "cancelled" in dialog.status.text(), timeout=60_000)
+    assert "nothing was written" in dialog.status.text() and dialog.summary is None
+    assert not (tmp_path / "many_predictions.csv").exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
