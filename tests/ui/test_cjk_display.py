@@ -120,3 +120,9 @@ def _assert_wrapped_with_glyphs(view, text: str) -> None:
     assert sum(len(glyphs) for _, glyphs in runs) >= len(text.replace(" ", "")) * 0.9
     tofu = [family for family, glyphs in runs if 0 in glyphs]
     assert not tofu, f"characters drawn as boxes by {tofu}: install a CJK font (Debian/Ubuntu: fonts-noto-cjk)"
+    # Chinese glyph shapes for Chinese text where a Chinese font is installed, not the Japanese
+    # font a system often picks first for Han characters
+    from PySide6.QtGui import QFontDatabase
+
+    if "Noto Sans CJK SC" in QFontDatabase.families():
+        assert {family for family, _ in runs} & {"Noto Sans CJK SC"} and not any("JP" in f for f, _ in runs), runs

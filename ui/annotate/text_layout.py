@@ -4,14 +4,56 @@ Each paragraph is laid out once with a QTextLayout (shaping 20,000 tokens takes
 about 50 ms); lines are then kept in one flat list sorted by y and by first
 character, so "which line is at this y" and "which line holds this character"
 are binary searches, and painting touches only the lines on screen.
+
+CJK text: the wrap mode breaks between any two characters where no space is (Unicode line
+breaking), and :func:`cjk_font` puts the fonts of the text's language after the UI font, so
+Chinese is drawn with Chinese glyph shapes rather than whichever CJK font the system picks
+first (often the Japanese one), and Japanese with Japanese ones.
 """
 from __future__ import annotations
 
 import bisect
+import re
 from typing import Iterator, NamedTuple
 
 from PySide6.QtCore import QPointF
-from PySide6.QtGui import QFont, QTextLayout, QTextLine, QTextOption
+from PySide6.QtGui import QFont, QFontInfo, QTextLayout, QTextLine, QTextOption
+
+
+# Fonts for each language's glyph shapes, the usual ones on Linux, Windows and macOS; Qt
+# skips those that are not installed and falls back to the system's choice after them.
+CJK_FAMILIES = {
+    "ja": ("Noto Sans CJK JP", "Source Han Sans JP", "Yu Gothic UI", "Meiryo UI", "Hiragino Sans"),
+    "ko": ("Noto Sans CJK KR", "Source Han Sans KR", "Malgun Gothic", "Apple SD Gothic Neo"),
+    "zh": ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei UI", "Microsoft YaHei", "PingFang SC",
+           "WenQuanYi Micro Hei"),
+}
+_KANA = re.compile("[\u3040-\u30ff\uff66-\uff9f]")
+_HANGUL = re.compile("[\uac00-\ud7af\u1100-\u11ff]")
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af]")
+
+
+def cjk_language(text: str) -> str | None:
+    """"ja" for text with kana, "ko" with Hangul, "zh" with Han characters only; None without CJK."""
+    if _KANA.search(text):
+        return "ja"
+    if _HANGUL.search(text):
+        return "ko"
+    return "zh" if _HAN.search(text) else None
+
+
+def cjk_font(font: QFont, text: str) -> QFont:
+    """``font`` with its language's CJK fonts after it (Latin letters keep ``font``), or
+    ``font`` itself for text without CJK characters."""
+    lang = cjk_language(text)
+    if lang is None:
+        return font
+    out = QFont(font)
+    # the family the system resolved first: a generic name ("Sans Serif") in a list is skipped
+    # by Qt's matching, and the CJK font would then draw the Latin letters too
+    families = [QFontInfo(font).family(), *font.families(), *CJK_FAMILIES[lang]]
+    out.setFamilies(list(dict.fromkeys(families)))
+    return out
 
 
 class LineInfo(NamedTuple):
@@ -35,6 +77,7 @@ class DocLayout:
 
     def layout(self, text: str, font: QFont, width: float, pitch: float, top: float) -> None:
         self.width = width
+        font = cjk_font(font, text)
         self._layouts, self._lines = [], []
         option = QTextOption()
         option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
