@@ -79,7 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     if not window.open_project(path) and path != ensure_demo_project():
         window.open_project(ensure_demo_project())
     elif demo is not None and path == demo and DEMO_NOTES[args.demo]:
-        window.statusBar().showMessage(DEMO_NOTES[args.demo])
+        from PySide6.QtGui import QFontDatabase
+
+        no_glyphs = not QFontDatabase.families(QFontDatabase.WritingSystem.SimplifiedChinese)
+        window.statusBar().showMessage(("No Chinese font is installed (Debian/Ubuntu: sudo apt-get install "
+                                        "fonts-noto-cjk). " if no_glyphs else "") + DEMO_NOTES[args.demo])
     if args.doc is not None:
         window.annotate.open_doc(args.doc)
     if args.screenshot:
