@@ -133,3 +133,28 @@ def test_an_upgraded_project_starts_with_its_counts(tmp_path):
         assert_counts_true(store)
     with sqlite3.connect(path.with_name("old.db.bak-v3")) as conn:   # the backup is the file as it was
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+
+
+def test_an_import_that_fails_while_publishing_leaves_counts_and_triggers_as_they_were(project, tmp_path, monkeypatch):
+    import pytest
+
+    from workbench.store import staging
+
+    project.add_documents([NewDocument("Ada met Bob.")])
+    before = queries.counts(project)
+    real = staging.ImportStage._insert
+
+    def half_then_fail(self, *args):
+        real(self, *args)          # every row in, the count triggers off ...
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(staging.ImportStage, "_insert", half_then_fail)
+    corpus = tmp_path / "docs.jsonl"
+    write_corpus(corpus, 50)
+    with pytest.raises(Exception, match="space"):
+        import_file(project, corpus, "jsonl", add_labels=True)
+    assert queries.counts(project) == before
+    triggers = {r[0] for r in project.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert "tally_annotations_au" in triggers           # ... and back, with the rollback
+    project.set_status(1, "ner", "accepted")
+    assert_counts_true(project)
