@@ -239,10 +239,33 @@ def _migrate_to_7(conn: sqlite3.Connection) -> None:
     tallies.create(conn, run_script)
 
 
+# Version 8: the terms of the user's dictionaries (owned by workbench/dictionaries.py), shown as
+# suggestions on every document.  AUTOINCREMENT: ids are never reused, so (count, max id) tells
+# a reader whether the list changed since it built its matcher.
+_V8 = """
+CREATE TABLE dictionary_terms (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    label_id INTEGER NOT NULL REFERENCES labels (id) ON DELETE CASCADE,
+    term TEXT NOT NULL CHECK (term <> ''),
+    case_sensitive INTEGER NOT NULL DEFAULT 0,
+    whole_word INTEGER NOT NULL DEFAULT 1,
+    source TEXT NOT NULL DEFAULT '',       -- the list's file name, or how the term was added
+    added TEXT NOT NULL,
+    UNIQUE (label_id, term, case_sensitive, whole_word)
+);
+CREATE INDEX dictionary_terms_source ON dictionary_terms (source);
+"""
+
+
+def _migrate_to_8(conn: sqlite3.Connection) -> None:
+    run_script(conn, _V8)
+
+
 # Index i takes the file from version i to i + 1.  Later issues append here
 # (training runs, prediction caches); never edit a migration that has shipped.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_1, _migrate_to_2, _migrate_to_3,
-                                                          _migrate_to_4, _migrate_to_5, _migrate_to_6, _migrate_to_7]
+                                                          _migrate_to_4, _migrate_to_5, _migrate_to_6, _migrate_to_7,
+                                                          _migrate_to_8]
 LATEST = len(MIGRATIONS)
 
 
