@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "workbench.commands.apply_cmd",
     "workbench.commands.export_model_cmd",
     "workbench.commands.serve_cmd",
+    "workbench.commands.dictionary_cmd",
 ]
 
 
