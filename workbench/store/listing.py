@@ -23,9 +23,9 @@ def fts_query(text: str) -> str:
 
 class _Part:
     """One condition of a filter: its id sources, each ``(id column, "table WHERE ...", whether
-    an id may come twice)`` read
-    through an index that gives the ids in order (the table is named ``src``, which the checks
-    of the other conditions do not use), and its check of one id ``{id}``."""
+    an id may come twice)`` read through an index that gives the ids in order (the table is
+    named ``src``, which the checks of the other conditions do not use), and its check of one
+    id ``{id}``."""
 
     def __init__(self, sources: list[tuple], check: str, args: dict[str, Any]) -> None:
         self.sources = [(src + (False,))[:3] for src in sources]
@@ -54,18 +54,17 @@ def _parts(store: Store, flt: DocFilter) -> list[_Part]:
         status = "accepted" if flt.status == "labeled" else flt.status
         marks = ",".join(f":task{i}" for i in range(len(tasks))) or "NULL"
         parts.append(_Part(
-            [("src.doc_id", f"annotations AS src WHERE src.task = :task{i} AND src.status = :status") for i in range(len(tasks))],
+            [("src.doc_id", f"annotations AS src WHERE src.task = :task{i} AND src.status = :status")
+             for i in range(len(tasks))],
             f"EXISTS (SELECT 1 FROM annotations WHERE doc_id = {{id}} AND task IN ({marks}) AND status = :status)",
             {"status": status, **{f"task{i}": t for i, t in enumerate(tasks)}}))
     if flt.split:
         parts.append(_Part([("src.id", "documents AS src WHERE src.split = :split")],
                            "(SELECT split FROM documents WHERE id = {id}) = :split", {"split": flt.split}))
-    if not parts:
-        parts.append(_Part([("src.id", "documents AS src WHERE 1")], "1", {}))
-    return parts
+    return parts or [_ALL]
 
 
-_ALL = _Part([("src.id", "documents AS src WHERE 1")], "1", {})
+_ALL = _Part([("src.id", "documents AS src WHERE 1")], "1", {})    # every document
 
 
 def select(store: Store, flt: DocFilter, after: int = 0, limit: int | None = 1000) -> tuple[str, dict[str, Any]]:
