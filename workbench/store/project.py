@@ -287,6 +287,8 @@ class Store:
         with self.transaction():
             self.conn.execute("UPDATE spans SET label_id = ? WHERE label_id = ?", (target, source))
             self.conn.execute("UPDATE annotations SET class_id = ? WHERE class_id = ?", (target, source))
+            # dictionary terms follow too (one the target has already goes with the deleted label)
+            self.conn.execute("UPDATE OR IGNORE dictionary_terms SET label_id = ? WHERE label_id = ?", (target, source))
             self.conn.execute("DELETE FROM labels WHERE id = ?", (source,))
 
     def delete_label(self, task: str, name: str) -> None:
