@@ -156,11 +156,6 @@ class DocListModel(QAbstractTableModel):
             self._more.start(0)
         self.loaded.emit()
 
-    def read_all(self) -> None:
-        """Read the rest of the list now (for a caller that needs all of it at once)."""
-        while not self.complete and self._cursor is not None:
-            self._read_more()
-
     def ids(self) -> "array.array[int]":
         """The ids read so far, ascending (all of them once :attr:`complete`)."""
         return self._ids
