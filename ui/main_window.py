@@ -215,6 +215,7 @@ class MainWindow(QMainWindow):
         self._menu_action(edit, "Redo\tCtrl+Shift+Z", None, self.annotate.redo_action.trigger)
         edit.addSeparator()
         self._menu_action(edit, "Edit &labels…", None, lambda: self.annotate.edit_labels())
+        self._menu_action(edit, "&Dictionaries…", None, lambda: self.annotate.edit_dictionaries())
         self._menu_action(edit, "&Annotator name…", None, self._ask_annotator)
         help_menu = bar.addMenu("&Help")
         self._menu_action(help_menu, "&Keyboard shortcuts", None, self.annotate.show_shortcuts)
