@@ -60,6 +60,9 @@ SCREEN_KEYS: tuple[Binding, ...] = (
             DOCS),
     Binding(("Delete", "Backspace"), "delete_selected", "Delete the selected span (or every span the selection touches)",
             LABELING, hint="Del delete span"),
+    Binding(("Ctrl+L",), "label_all_occurrences", "Label every other occurrence of the selected span's text in this "
+            "document, then offer it as a suggestion in the unlabeled documents", LABELING,
+            hint="Ctrl+L all occurrences"),
     Binding(("Ctrl+Z",), "undo", "Undo (labels, classes, accepted and rejected suggestions, accepting)", LABELING,
             hint="Ctrl+Z undo"),
     Binding(("Ctrl+Shift+Z", "Ctrl+Y"), "redo", "Redo", LABELING),

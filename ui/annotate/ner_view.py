@@ -19,7 +19,7 @@ punctuation-only tokens and a click on "." lands on the word next to it; a drag
 covers exactly what it was dragged over.  Its keys come from the Annotate key
 table (ui/annotate/keys.py, ``TEXT_KEYS``), the same table the shortcuts help lists.
 Model suggestions (set by ui/annotate/suggestions.py) are drawn as dashed boxes
-with a "LABEL? 0.93" tag in the same band as the real tags.
+with a "LABEL? 0.93" tag in the same band as the real tags; a dictionary's say "LABEL? list".
 """
 from __future__ import annotations
 
@@ -294,7 +294,9 @@ class NerView(NerInput, QAbstractScrollArea):
                 span_paint.suggestion_box(p, QRectF(x0 - 2, y, max(x1 - x0, 2) + 4, box_h), color,
                                           sg is current_sugg)
                 if sg.start >= ls:
-                    tags.append((x0, f"{sg.label}? {sg.confidence:.2f}", color, sg is current_sugg, True))
+                    # a dictionary match says "LOC? list" (its own tag), a model's "LOC? 0.93"
+                    tag = getattr(sg, "tag", None) or f"{sg.label}? {sg.confidence:.2f}"
+                    tags.append((x0, tag, color, sg is current_sugg, True))
             # A cursor resting in a span is shown by the span's own border instead.
             if sel is not None and current is None and sel[0] < max(le, ls + 1) and sel[1] > ls:
                 x0, x1 = MARGIN + self._doc.x_of(info, sel[0]), MARGIN + self._doc.x_of(info, sel[1])

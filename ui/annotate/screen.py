@@ -20,11 +20,13 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QSp
 from ui.annotate import keys
 from ui.annotate.chips import ChipBar
 from ui.annotate.class_bars import ClassBars
+from ui.annotate.dictionary_dialog import DictionaryDialog
 from ui.annotate.doc_panel import DocPanel
 from ui.annotate.flow import next_unlabeled, step_in_list
 from ui.annotate.header import HeaderLine
 from ui.annotate.label_editor import LabelEditorDialog
 from ui.annotate.ner_view import NerView
+from ui.annotate.occurrences import Occurrences
 from ui.annotate.progress import ProgressPanel
 from ui.annotate.session import AnnotationSession
 from ui.annotate.suggestions import SuggestionLayer
@@ -128,6 +130,10 @@ class AnnotateScreen(QWidget):
         self.suggestions = SuggestionLayer(self.session, self.view, self)
         self.add_bar(self.suggestions.bar)
         self.suggestions.changed.connect(lambda: self.classes.show_suggestions(self.suggestions.classes))
+        # Ctrl+L: label all occurrences (ui/annotate/occurrences.py)
+        self.occurrences = Occurrences(self.session, self.view, self)
+        self.occurrences.message.connect(self.message)
+        self.occurrences.suggested.connect(self.suggestions.load)
 
     # ---- keys ----------------------------------------------------------------------------
     def _add_key(self, binding: keys.Binding) -> QAction:
@@ -175,6 +181,9 @@ class AnnotateScreen(QWidget):
 
     def reject_suggestion(self) -> None:
         self.suggestions.reject_one()
+
+    def label_all_occurrences(self) -> None:
+        self.occurrences.label_all()
 
     # ---- project ---------------------------------------------------------------------
     def set_store(self, store: Store | None) -> None:
@@ -353,9 +362,21 @@ class AnnotateScreen(QWidget):
         dialog.labelsChanged.connect(self.labels_changed)
         dialog.exec()
 
+    def edit_dictionaries(self) -> None:
+        """Edit → Dictionaries…: the project's term lists (add from a file, remove)."""
+        if self.store is None:
+            return
+        if self.session.span_task is None:
+            self.message.emit("Dictionaries suggest entities: this project has no entity task.")
+            return
+        dialog = DictionaryDialog(self.store, self)
+        dialog.changed.connect(self.suggestions.load)
+        dialog.exec()
+
     def labels_changed(self) -> None:
         """The label set changed (renamed, recolored, re-keyed, reordered, added, deleted)."""
         self._load_labels()
+        self.suggestions.lists.reset()   # the matcher holds label names
         self.panel.refresh_labels()
         self.panel.model.refresh_all()
         self.session.reload()

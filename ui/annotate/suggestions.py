@@ -10,8 +10,12 @@ dashed boxes tagged "LABEL? 0.93" in the text, and a suggested class as
 - accepting the document (Enter, the button) accepts what is shown, suggestions
   included, as Prodigy's "correct" mode does (:meth:`SuggestionLayer.pending`).
 
+The project's dictionaries (workbench/dictionaries/) suggest spans the same way, tagged
+"LABEL? list", wherever no model suggestion covers the text; they are decided with the
+same keys.
+
 Every decision is an edit on the document's undo stack, and what is shown is
-always worked out from the same three things: the model's predictions, the
+always worked out from the same three things: the model's predictions (and list matches), the
 document's labels, and the suggestions rejected on it.  So Ctrl+Z of an accept
 or a reject brings the suggestion back, and leaving the document and coming back
 shows exactly what undo would.  A span on the text hides the suggestions it
@@ -28,8 +32,10 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
+from ui.annotate.list_matcher import ListMatcher
 from ui.annotate.ner_view import NerView
 from ui.annotate.session import AnnotationSession
+from workbench.dictionaries.matcher import ListMatch
 from workbench.inference.queue import ORDERS, SUGGESTIONS_SETTING, next_order, set_next_order
 from workbench.spans import Span
 
@@ -75,6 +81,8 @@ class SuggestionLayer(QObject):
         self._predicted: list[Any] = []
         self._predicted_classes: dict[str, tuple[str, float]] = {}
         self._names: dict[int, list[str]] = {}
+        self.lists = ListMatcher(self)                  # the dictionaries' matcher
+        self.lists.ready.connect(self.load)
         self._rejected: dict[int, set[tuple[Any, Any, str]]] = {}
         self.bar = QWidget()
         self.info = QLabel("")
@@ -102,6 +110,7 @@ class SuggestionLayer(QObject):
         self._names.clear()
         self._rejected.clear()
         self._predicted, self._predicted_classes = [], {}
+        self.lists.reset()
 
     def set_keys(self, keys: dict[str, str]) -> None:
         """The keys the screen gave its accept-all / accept / reject actions (shown in the hint)."""
@@ -129,6 +138,8 @@ class SuggestionLayer(QObject):
                     self._predicted = [s for s in pred.spans if s.label in known]
                 else:   # a classification task's prediction names its class
                     self._predicted_classes[task] = (pred.label, pred.confidence)
+            if span_task is not None:
+                self._predicted = _with_list_matches(self._predicted, self.lists.matches(store, doc), known)
         self.refresh()
 
     def _prediction(self, store: Any, task: str, run_id: int, doc_id: int) -> Any:
@@ -170,19 +181,23 @@ class SuggestionLayer(QObject):
         return Pending([p.span for p in self.spans], {task: c[0] for task, c in self.classes.items()})
 
     def _show(self) -> None:
+        listed = sum(isinstance(p, ListMatch) for p in self.spans)
         parts = []
-        if self.spans:
-            parts.append(f"{len(self.spans)} entit{'ies' if len(self.spans) != 1 else 'y'}")
+        if len(self.spans) > listed:
+            parts.append(_entities(len(self.spans) - listed))
         parts += [f"the class {c} ({p:.2f})" for c, p in self.classes.values()]
-        if not parts:
+        if not parts and not listed:
             self.info.setText("")
             return
         runs = ", ".join(f"#{r}" for r in sorted(set(self.run_id.values())))
+        said = [f"Suggested by model {runs}: {' and '.join(parts)}"] if parts else []
+        if listed:
+            said.append(f"{'by' if parts else 'Suggested by'} your lists: {_entities(listed)}")
         k = self.keys
         keys = [f"{k['accept_suggestion']} accept", f"{k['reject_suggestion']} reject",
                 f"{k['accept_all_suggestions']} accept all", "Enter accepts what is shown"]
         # non-breaking spaces: a wrapped line never parts a key from what it does
-        self.info.setText(f"Suggested by model {runs}: {' and '.join(parts)}.  " +
+        self.info.setText("; ".join(said) + ".  " +
                           " · ".join(k.replace(" ", "\u00a0", 1) for k in keys))
 
     # ---- decisions (each one undo step) -----------------------------------------------------
@@ -232,3 +247,19 @@ class SuggestionLayer(QObject):
     def _order_changed(self) -> None:
         if self.session.store is not None:
             set_next_order(self.session.store, self.order_box.currentData())
+
+
+def _entities(n: int) -> str:
+    return f"{n} entit{'ies' if n != 1 else 'y'}"
+
+
+def _with_list_matches(predicted: list[Any], listed: list[ListMatch], known: set[str]) -> list[Any]:
+    """The model's suggestions, and the list matches no model suggestion overlaps (the model,
+    which reads the context, has the last word where both speak), in text order."""
+    ends = [p.end for p in predicted]
+    out = list(predicted)
+    for m in listed:
+        i = bisect.bisect_right(ends, m.start)
+        if m.label in known and not (i < len(predicted) and predicted[i].start < m.end):
+            out.append(m)
+    return sorted(out, key=lambda p: p.start)

@@ -8,7 +8,6 @@ import json
 import pathlib
 
 from workbench.commands import existing_project
-from workbench.formats.errors import display_path
 from workbench.store import Store
 
 
@@ -39,26 +38,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from workbench.dictionaries.project_terms import add_terms, match_project, term_rules
-    from workbench.dictionaries.matcher import Matcher
-    from workbench.dictionaries.terms_file import read_term_list
+    from workbench.dictionaries.project_terms import add_term_list
 
-    with Store.open(existing_project(args.project)) as store:
-        task = store.span_task
-        labels = store.label_names(task.name) if task is not None else []
-        pairs = read_term_list(args.file, labels, label=args.label, csv_rows=args.csv)
-        source = display_path(pathlib.Path(args.file).name)
-        ids = add_terms(store, pairs, case_sensitive=args.case_sensitive, whole_word=not args.anywhere, source=source)
-        summary = match_project(store, Matcher(term_rules(store)))
-    result = {"source": source, "terms": len(pairs), "added": len(ids), "already": len(pairs) - len(ids),
-              "matches": summary.matches, "documents": summary.documents, "searched": summary.searched,
-              "by_label": summary.by_label, "seconds": round(summary.seconds, 3)}
+    done = add_term_list(existing_project(args.project), args.file, label=args.label, csv_rows=args.csv,
+                         case_sensitive=args.case_sensitive, whole_word=not args.anywhere)
+    m = done.matched
     if args.json:
-        print(json.dumps(result, ensure_ascii=False))
+        print(json.dumps({"source": done.source, "terms": done.terms, "added": len(done.added),
+                          "already": done.terms - len(done.added), "matches": m.matches, "documents": m.documents,
+                          "searched": m.searched, "by_label": m.by_label, "seconds": round(m.seconds, 3)},
+                         ensure_ascii=False))
     else:
-        already = f" ({result['already']:,} already there)" if result["already"] else ""
-        print(f"added {len(ids):,} terms from {source}{already}; every list now: {summary.summary()} "
-              f"[{summary.seconds:.1f} s]")
+        print(f"{done.summary()} [{m.seconds:.1f} s]")
     return 0
 
 

@@ -13,8 +13,10 @@ import time
 from typing import Iterable, Sequence
 
 from workbench.dictionaries.matcher import Matcher, TermRule, find_occurrences
+from workbench.dictionaries.terms_file import read_term_list
 from workbench.errors import UserError
-from workbench.jobs import CancelFn, Progress, ProgressFn, check_cancelled, never, no_progress
+from workbench.formats.errors import display_path
+from workbench.jobs import CancelFn, Cancelled, Progress, ProgressFn, check_cancelled, never, no_progress
 from workbench.spans import tokenize
 from workbench.store import Store
 from workbench.store.values import now
@@ -53,6 +55,23 @@ class OccurrenceCount:
     term: str
     occurrences: int
     documents: int
+
+
+@dataclasses.dataclass(frozen=True)
+class AddedList:
+    """What adding a list did: its name, its terms, how many were new, and what every list
+    matches now."""
+
+    source: str
+    terms: int
+    added: list[int]
+    matched: MatchSummary
+
+    def summary(self) -> str:
+        already = self.terms - len(self.added)
+        return (f"added {len(self.added):,} terms from {self.source}"
+                + (f" ({already:,} already there)" if already else "")
+                + f"; every list now: {self.matched.summary()}")
 
 
 def _span_task(store: Store) -> str:
@@ -188,3 +207,24 @@ def count_occurrences(project: str | pathlib.Path, term: str, *, exclude_doc: in
             check_cancelled(cancelled, "counting cancelled")
             progress(Progress(seen, 0, f"{occurrences:,} occurrences in {documents:,} documents so far"))
     return OccurrenceCount(term, occurrences, documents)
+
+
+def add_term_list(project: str | pathlib.Path, path: str | pathlib.Path, *, label: str | None = None,
+                  csv_rows: bool = False, case_sensitive: bool = False, whole_word: bool = True,
+                  progress: ProgressFn = no_progress, cancelled: CancelFn = never) -> AddedList:
+    """Job: read a list (refused whole at its first bad line, see terms_file.py), store it in one
+    transaction, then match every list on the documents not yet accepted.  Any thread."""
+    progress(Progress(0, 0, "Reading the list"))
+    with Store(project) as store:
+        task = store.span_task
+        pairs = read_term_list(path, store.label_names(task.name) if task else [], label=label, csv_rows=csv_rows)
+        check_cancelled(cancelled, "adding the list cancelled; nothing was stored")
+        source = display_path(pathlib.Path(path).name)
+        added = add_terms(store, pairs, case_sensitive=case_sensitive, whole_word=whole_word, source=source)
+        progress(Progress(0, 0, f"Building the matcher of {signature(store)[0]:,} terms"))
+        matcher = Matcher(term_rules(store))
+        try:
+            matched = match_project(store, matcher, progress=progress, cancelled=cancelled)
+        except Cancelled:
+            raise Cancelled("the list was stored; counting its matches was cancelled") from None
+    return AddedList(source, len(pairs), added, matched)
