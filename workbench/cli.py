@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "workbench.commands.export_model_cmd",
     "workbench.commands.serve_cmd",
     "workbench.commands.dictionary_cmd",
+    "workbench.commands.learning_curve_cmd",
 ]
 
 
