@@ -21,6 +21,7 @@ from ui.project_events import DOCUMENTS, LABELS, RUNS, ProjectEvents
 from ui.train.base_model_box import BaseModelBox
 from ui.train.curves import CurvesWidget
 from ui.train.knobs import Knobs
+from ui.train.learning_curve_box import LearningCurveBox
 from ui.train.tables import HistoryTable, LabelTable
 from ui.task_views import views_for
 from ui.workers import JobHost, stopped_text
@@ -82,6 +83,10 @@ class TrainPanel(QWidget):
         left.addWidget(self.knobs)
         left.addWidget(self.device_label)
         left.addLayout(buttons)
+        # "Will more labels help?": a learning curve with these settings (learning_curve_box.py)
+        self.curve_box = LearningCurveBox(self.config)
+        self.curve_box.busyChanged.connect(lambda busy: self.start_button.setEnabled(not busy and not self.running))
+        left.addWidget(self.curve_box)
         left.addStretch(1)
         left_w = QWidget()
         left_w.setLayout(left)
@@ -167,7 +172,7 @@ class TrainPanel(QWidget):
         self.counts_label.setToolTip("Accepted documents per split.  The model learns from the train split, is "
                                      "scored on the dev split after every epoch (early stopping and the best "
                                      "checkpoint follow it), and on the test split once, at the end.")
-        self.start_button.setEnabled(not self.running)
+        self.start_button.setEnabled(not self.running and not self.curve_box.busy)
         self._fill_base_models()
 
     def _fill_base_models(self) -> None:
@@ -234,9 +239,11 @@ class TrainPanel(QWidget):
         still sends is shown."""
         self.jobs.shutdown(timeout_ms)
         self.device_jobs.shutdown(timeout_ms)
+        self.curve_box.shutdown(timeout_ms)
 
     def _set_running(self, running: bool) -> None:
-        self.start_button.setEnabled(not running)
+        self.start_button.setEnabled(not running and not self.curve_box.busy)
+        self.curve_box.start_button.setEnabled(not running and not self.curve_box.busy)
         self.stop_button.setEnabled(running)
         self.task_box.setEnabled(not running)
         self.base_box.setEnabled(not running)
