@@ -184,7 +184,7 @@ def _apply(project: pathlib.Path, run_id: int, home: pathlib.Path, timings: dict
 
 def _files(project: pathlib.Path, home: pathlib.Path, timings: dict[str, Any]) -> None:
     """The file paths the installed app must get right: an import (staged in a temporary table,
-    published in one transaction), an export through the output guard, the guard refusing the
+    published in one transaction), a dictionary matched on it, an export through the output guard, the guard refusing the
     project itself as a target, and a backup copy that passes SQLite's check."""
     from workbench.errors import UserError
     from workbench.formats import export_file, import_file
@@ -210,6 +210,19 @@ def _files(project: pathlib.Path, home: pathlib.Path, timings: dict[str, Any]) -
         written = export_file(store, out, "jsonl")
         if written != before + 2 or len(out.read_text(encoding="utf-8").splitlines()) != written:
             raise RuntimeError(f"the export wrote {written} documents, not {before + 2}")
+    # a dictionary (the Aho-Corasick matcher is a C extension the bundle must carry)
+    from workbench.dictionaries.matcher import Matcher
+    from workbench.dictionaries.project_terms import add_term_list, clear_terms, term_rules
+
+    terms = home / "smoke-places.txt"
+    terms.write_text("Berlin\n北京\n", encoding="utf-8")
+    listed = add_term_list(project, terms, label="LOC")
+    with Store(project) as store:
+        found = Matcher(term_rules(store)).match(DEMO_SENTENCE + " 张三在北京")
+        clear_terms(store, source=listed.source)
+    if [m.label for m in found] != ["LOC", "LOC"]:
+        raise RuntimeError(f"the dictionary found {found}, not Berlin and 北京")
+    with Store(project) as store:
         try:
             export_file(store, project, "jsonl", overwrite=True)
         except UserError:
