@@ -109,6 +109,13 @@ def test_ctrl_l_without_a_span_says_what_to_do(qtbot, win):
     assert "labeled span first" in win.messages[-1]
 
 
+def add_list(qtbot, dialog, path: pathlib.Path, label: str) -> None:
+    dialog.file.setText(str(path))
+    dialog.label.setCurrentText(label)
+    dialog.add_button.click()
+    qtbot.waitUntil(lambda: dialog.add_button.isEnabled(), timeout=10_000)
+
+
 def test_a_list_added_in_the_dialog_shows_as_suggestions_and_a_bad_list_is_refused(qtbot, win, tmp_path):
     from ui.annotate.dictionary_dialog import DictionaryDialog
 
@@ -118,17 +125,11 @@ def test_a_list_added_in_the_dialog_shows_as_suggestions_and_a_bad_list_is_refus
     qtbot.addWidget(dialog)
     bad = tmp_path / "bad.csv"
     bad.write_text("Berlin,LOC\nMerkel,CHANCELLOR\n", encoding="utf-8")
-    dialog.file.setText(str(bad))
-    dialog.label.setCurrentText("from the file (CSV rows term,label)")
-    dialog.add_button.click()
-    qtbot.waitUntil(lambda: dialog.add_button.isEnabled(), timeout=10_000)
+    add_list(qtbot, dialog, bad, "from the file (CSV rows term,label)")
     assert f"{bad}:2: unknown label 'CHANCELLOR'" in dialog.status.text() and terms(win) == []
     good = tmp_path / "places.txt"
     good.write_text("Berlin\n北京\n", encoding="utf-8")
-    dialog.file.setText(str(good))
-    dialog.label.setCurrentText("LOC")
-    dialog.add_button.click()
-    qtbot.waitUntil(lambda: dialog.add_button.isEnabled(), timeout=10_000)
+    add_list(qtbot, dialog, good, "LOC")
     assert "added 2 terms" in dialog.status.text().lower() and dialog.table.rowCount() == 1
     dialog.show()
     qtbot.waitExposed(dialog)

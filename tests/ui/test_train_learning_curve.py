@@ -2,26 +2,16 @@
 points drawn as they come, its conclusion in words; Start waits while it runs."""
 from __future__ import annotations
 
-import pathlib
-
 import pytest
 from PySide6.QtCore import Qt
 
 from conftest import SHOTS, train_panel
-from tiny_bert import TOY_WORDS, make_tiny_bert, toy_ner_docs
+from test_train_screen import project  # noqa: F401 - the same toy project (60 train, 20 dev)
+from tiny_bert import TOY_WORDS, make_tiny_bert
 from workbench.store import Store
 from workbench.training import runs
 
 pytestmark = pytest.mark.ui
-
-
-@pytest.fixture
-def project(tmp_path) -> pathlib.Path:
-    path = tmp_path / "p.db"
-    with Store.create(path, ["ner"], ["PER", "LOC"]) as store:
-        store.add_documents(toy_ner_docs(60))
-        store.add_documents(toy_ner_docs(20, split="dev", offset=60))
-    return path
 
 
 def test_the_learning_curve_plots_four_parts_and_says_what_it_means(qtbot, project, tmp_path):
