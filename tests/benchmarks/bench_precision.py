@@ -1,79 +1,146 @@
-"""GPU precision benchmark: the same bundle trained in fp32, bf16 and fp16 (tokens/s, dev F1).
+"""Precision and fine-tuning benchmark: the same run in fp32 and bf16, full and LoRA, several seeds.
 
-    python tests/benchmarks/bench_precision.py --conll ../shared/data/conll2003/train.txt [--random-init]
+    flock /work/notes/bench.lock .venv/bin/python tests/benchmarks/bench_precision.py \\
+        [--tasks ner,sentiment] [--precisions fp32,bf16] [--finetune full,lora] [--seeds 13,7,21] \\
+        [--epochs 3] [--batch-size 16] [--max-train 2000] [--max-dev N] [--base-model bert-base-random] \\
+        [--device cpu|cuda] [--extra "--lr 5e-4"]
 
-Builds a project from the first --docs CoNLL sentences (90% train, 10% dev),
-exports a training bundle, then runs ``workbench-cli train-bundle`` once per
-precision and prints one JSON line per run and the ratios against fp32.
-``--random-init`` trains the base model's architecture from random weights
-(for machines that have the config and vocabulary but not the weights); the
-throughput is the architecture's, the F1 is then not comparable to a
-pretrained run.  Prints figures; asserts nothing.
+Trains ``workbench-cli train`` on the training benchmark's projects (bench_training.py: the
+first --max-train sentences of the shared CoNLL-2003 / SST-2 train files, scored on the shared
+dev file, or its first --max-dev sentences), once per seed x precision x fine-tuning mode,
+the variants alternated inside each seed so that a machine that gets busier meanwhile
+slows all of them.  Prints one line per run (tokens/s, the process's peak memory, dev score,
+the 1-minute load average before and after) and then, per task and variant, the median and
+spread of tokens/s and the mean dev score, with the ratio to the first variant.
+
+``--base-model bert-base-random`` trains a BERT-base-sized model (12 layers, 768 wide, the
+bundled model's vocabulary) built from its config with random weights: its throughput and
+memory are a base model's; its scores mean nothing.  Prints figures; asserts nothing.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import pathlib
+import statistics
 import subprocess
 import sys
-import tempfile
+import time
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from bench_training import ROOT, build_project  # noqa: E402
 
 
-def random_init_copy(src: pathlib.Path, dst: pathlib.Path) -> pathlib.Path:
-    from transformers import AutoConfig, AutoModel, AutoTokenizer
+def random_base_model(folder: pathlib.Path) -> pathlib.Path:
+    """A BERT-base-sized model (110 M parameters) with the bundled model's tokenizer, random weights."""
+    if (folder / "model.safetensors").is_file():
+        return folder
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertModel
 
-    AutoTokenizer.from_pretrained(str(src)).save_pretrained(str(dst))
-    AutoModel.from_config(AutoConfig.from_pretrained(str(src))).save_pretrained(str(dst))
-    return dst
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--conll", required=True)
-    ap.add_argument("--docs", type=int, default=2000)
-    ap.add_argument("--base-model", default=None, help="default: the bundled MiniLM")
-    ap.add_argument("--random-init", action="store_true")
-    ap.add_argument("--epochs", type=int, default=3)
-    ap.add_argument("--batch-size", type=int, default=32)
-    ap.add_argument("--precisions", default="fp32,bf16,fp16")
-    args = ap.parse_args()
-
-    from workbench.formats import parse_file
     from workbench.paths import default_base_model_dir
-    from workbench.store import Store
 
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix="bench_precision_"))
-    base = pathlib.Path(args.base_model) if args.base_model else default_base_model_dir()
-    if args.random_init:
-        base = random_init_copy(base, tmp / "base")
-    docs = parse_file(args.conll, "conll")[: args.docs]
-    for i, doc in enumerate(docs):
-        doc.split = "dev" if i % 10 == 9 else "train"
-    project = tmp / "p.db"
-    with Store.create(project, ["ner"], sorted({s.label for d in docs for s in d.spans or []})) as store:
-        store.add_documents(docs)
-    cli = [sys.executable, "-m", "workbench.cli"]
-    subprocess.run([*cli, "export-bundle", project, tmp / "bundle", "--task", "ner", "--base-model", base,
-                    "--epochs", str(args.epochs), "--batch-size", str(args.batch_size)], check=True)
-    results = {}
-    for precision in args.precisions.split(","):
-        out = subprocess.run([*cli, "train-bundle", tmp / "bundle", "--device", "cuda", "--precision", precision,
-                              "--patience", "0", "--quiet", "--json", "--output-dir", tmp / f"runs-{precision}"],
-                             capture_output=True, text=True)
-        if out.returncode != 0:
-            print(f"{precision}: failed: {out.stderr.strip().splitlines()[-1:]}")
-            continue
-        summary = json.loads(out.stdout.strip().splitlines()[-1])
-        results[precision] = summary
-        print(json.dumps({"precision": precision, "device": summary["device"], "tokens_per_s": summary["tokens_per_s"],
-                          "train_seconds": summary["train_seconds"], "dev_f1": summary["dev_f1"],
-                          "epochs": summary["epochs"]}))
-    if "fp32" in results:
-        for precision, summary in results.items():
-            ratio = summary["tokens_per_s"] / results["fp32"]["tokens_per_s"]
-            print(f"{precision}/fp32 tokens/s ratio: {ratio:.2f}")
+    tokenizer = AutoTokenizer.from_pretrained(str(default_base_model_dir()), trust_remote_code=False)
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=768, num_hidden_layers=12,
+                        num_attention_heads=12, intermediate_size=3072, pad_token_id=tokenizer.pad_token_id)
+    tokenizer.save_pretrained(str(folder))
+    BertModel(config).save_pretrained(str(folder), safe_serialization=True)
+    return folder
+
+
+# workbench-cli, reporting its own peak resident memory (kB) on stderr as it exits
+_CLI_WITH_PEAK = ("import atexit, resource, runpy, sys; atexit.register(lambda: print('PEAK_KB', "
+                  "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)); "
+                  "sys.argv[0] = 'workbench-cli'; runpy.run_module('workbench.cli', run_name='__main__')")
+
+
+def run(args: list[str], env: dict[str, str]) -> dict:
+    """One ``workbench-cli train`` process: its JSON summary, its peak resident memory (MB), the load."""
+    load_before = os.getloadavg()[0]
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", _CLI_WITH_PEAK, *args], capture_output=True, text=True, env=env,
+                          cwd=ROOT)
+    if proc.returncode != 0:
+        raise RuntimeError(f"train {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    summary["process_seconds"] = round(time.perf_counter() - t0, 1)
+    summary["load"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+    peak = [line.split()[1] for line in proc.stderr.splitlines() if line.startswith("PEAK_KB ")]
+    summary["peak_mb"] = round(int(peak[-1]) / 1024, 1) if peak else None
+    return summary
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--tasks", default="ner,sentiment")
+    ap.add_argument("--precisions", default="fp32,bf16")
+    ap.add_argument("--finetune", default="full")
+    ap.add_argument("--seeds", default="13")
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--max-train", type=int, default=2000)
+    ap.add_argument("--max-dev", type=int, help="score on the first N dev sentences only (default: all)")
+    ap.add_argument("--base-model", default="default",
+                    help="default (the bundled model), a model folder, or bert-base-random")
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--extra", default="", help="more workbench-cli train flags for every run")
+    ap.add_argument("--workdir", type=pathlib.Path, default=pathlib.Path("/tmp/workbench-bench"))
+    ap.add_argument("--json", type=pathlib.Path, help="also write every run's figures here")
+    args = ap.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    base = args.base_model
+    if base == "bert-base-random":
+        base = str(random_base_model(args.workdir / "bert-base-random"))
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
+           "WORKBENCH_HOME": str(args.workdir / "home"), "PYTHONPATH": str(ROOT)}
+    variants = [(p, f) for f in args.finetune.split(",") for p in args.precisions.split(",")]
+    rows: list[dict] = []
+    print(f"machine: {os.cpu_count()} CPUs, load {os.getloadavg()}; base model {args.base_model}", flush=True)
+    for task in args.tasks.split(","):
+        project = build_project(task, args.workdir, max_dev=args.max_dev)
+        for seed in args.seeds.split(","):
+            for precision, finetune in variants:
+                cmd = ["train", str(project), "--task", task,
+                       "--base-model", base, "--max-train-docs", str(args.max_train), "--epochs", str(args.epochs),
+                       "--batch-size", str(args.batch_size), "--patience", "0", "--seed", seed,
+                       "--device", args.device, "--precision", precision, "--finetune", finetune,
+                       "--json", "--quiet", *args.extra.split()]
+                r = run(cmd, env)
+                row = {"task": task, "seed": int(seed), "precision": precision, "finetune": finetune, **r}
+                rows.append(row)
+                print(json.dumps({k: row[k] for k in ("task", "seed", "precision", "finetune", "device",
+                                                      "tokens_per_s", "train_seconds", "peak_mb", "dev_f1",
+                                                      "dev_accuracy", "epochs", "load")}), flush=True)
+    print()
+    print(table(rows, variants))
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2))
+    return 0
+
+
+def table(rows: list[dict], variants: list[tuple[str, str]]) -> str:
+    lines = [f"{'task':<10} {'variant':<11} {'runs':>4} {'tok/s median':>12} {'spread':>15} {'ratio':>6} "
+             f"{'peak MB':>8} {'dev mean':>8}  dev per seed"]
+    for task in dict.fromkeys(r["task"] for r in rows):
+        first = None
+        for precision, finetune in variants:
+            mine = [r for r in rows if r["task"] == task and r["precision"] == precision and r["finetune"] == finetune]
+            if not mine:
+                continue
+            speeds = [r["tokens_per_s"] for r in mine]
+            key = "dev_f1" if mine[0]["dev_f1"] else "dev_accuracy"
+            scores = [r[key] for r in mine]
+            median = statistics.median(speeds)
+            first = first or median
+            lines.append(f"{task:<10} {precision + '/' + finetune:<11} {len(mine):>4} {median:12.1f} "
+                         f"{min(speeds):7.1f}-{max(speeds):<7.1f} {median / first:6.2f} "
+                         f"{max(r['peak_mb'] or 0 for r in mine):8.0f} {statistics.mean(scores):8.4f}  "
+                         f"{', '.join(f'{s:.4f}' for s in scores)}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
