@@ -175,3 +175,11 @@ def test_merging_a_label_moves_its_terms(project):
     project.merge_label("ner", "MISC", "ORG")
     assert sorted((r.term, r.label) for r in term_rules(project)) == [("Acme", "ORG"), ("Berlin", "LOC"),
                                                                       ("Berlin", "ORG")]
+
+
+def test_a_project_without_an_entity_task_refuses_a_list(tmp_path):
+    path = tmp_path / "classes.db"
+    Store.create(path, ["sentiment"], classes=["negative", "positive"]).close()
+    (tmp_path / "t.txt").write_text("great\n", encoding="utf-8")
+    out = cli("dictionary", path, "add", tmp_path / "t.txt", "--label", "positive")
+    assert out.returncode == 1 and "no span-labeling task" in out.stderr

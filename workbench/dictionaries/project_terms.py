@@ -216,8 +216,7 @@ def add_term_list(project: str | pathlib.Path, path: str | pathlib.Path, *, labe
     transaction, then match every list on the documents not yet accepted.  Any thread."""
     progress(Progress(0, 0, "Reading the list"))
     with Store(project) as store:
-        task = store.span_task
-        pairs = read_term_list(path, store.label_names(task.name) if task else [], label=label, csv_rows=csv_rows)
+        pairs = read_term_list(path, store.label_names(_span_task(store)), label=label, csv_rows=csv_rows)
         check_cancelled(cancelled, "adding the list cancelled; nothing was stored")
         source = display_path(pathlib.Path(path).name)
         added = add_terms(store, pairs, case_sensitive=case_sensitive, whole_word=whole_word, source=source)

@@ -5,7 +5,8 @@ The labeled train split is shuffled once (the run's seed) and trained on its fir
 and the same seed, each scored on the same dev set.  The last step decides the sentence:
 when adding the last quarter of the labels still raised the dev score by at least
 :data:`RISING` (one point), more labels will help; otherwise the curve is flat and the
-labels' quality is the place to look.  No run is recorded in the project and no model is
+labels' quality is the place to look.  Every part starts from the base model (never from
+an earlier run, whose labels would count too).  No run is recorded in the project and no model is
 kept: the four models go to a temporary folder this job makes and removes.
 
 A job (workbench/jobs.py): any thread, opens its own Store, reports a
@@ -89,6 +90,8 @@ def learning_curve_job(config: TrainConfig, fractions: tuple[float, ...] = FRACT
     from workbench.training.recorder import CardRecorder
 
     began = time.perf_counter()
+    # from the base model: continuing a run would measure that run's labels too
+    config = dataclasses.replace(config, from_run=None)
     config.check()
     device = pick_device(config.device)
     spec = task_registry.get(config.task)
