@@ -146,3 +146,15 @@ def test_a_list_added_in_the_dialog_shows_as_suggestions_and_a_bad_list_is_refus
     assert spans(win, 2) == [("berlin", "LOC")]
     screen.open_doc(5)
     assert [s.tag for s in screen.suggestions.spans] == ["LOC? list"]
+
+
+def test_a_big_list_is_built_off_the_ui_thread_and_then_shown(qtbot, win):
+    from ui.annotate.list_matcher import INLINE_TERMS
+    from workbench.dictionaries.project_terms import add_terms
+
+    add_terms(win.store, [(f"name{i}", "PER") for i in range(INLINE_TERMS)] + [("Merkel", "PER")])
+    screen = win.annotate
+    with qtbot.waitSignal(screen.suggestions.lists.ready, timeout=30_000):
+        screen.open_doc(1)
+        assert screen.suggestions.spans == []          # nothing yet: the matcher is being built
+    assert [(screen.view.text[s.start:s.end], s.tag) for s in screen.suggestions.spans] == [("Merkel", "PER? list")]
