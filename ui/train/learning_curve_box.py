@@ -74,7 +74,7 @@ class LearningCurveBox(QWidget):
         self.plot.show()
         self.verdict.setText("Starting…")
         self._busy(True)
-        self.jobs.start(learning_curve_job, config, on_progress=self._progress, on_done=self._done,
+        self.jobs.start(learning_curve_job, config, low_priority=True, on_progress=self._progress, on_done=self._done,
                         on_failed=self._failed, on_cancelled=self._cancelled)
 
     def show_curve(self, curve: LearningCurve) -> None:

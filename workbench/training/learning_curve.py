@@ -82,13 +82,18 @@ def _quick(config: TrainConfig, device_kind: str, documents: int) -> TrainConfig
     return dataclasses.replace(config, epochs=max(MIN_QUICK_EPOCHS, math.ceil(epochs / 2)))
 
 
-def learning_curve_job(config: TrainConfig, fractions: tuple[float, ...] = FRACTIONS, *,
+def learning_curve_job(config: TrainConfig, fractions: tuple[float, ...] = FRACTIONS, *, low_priority: bool = False,
                        progress: ProgressFn = no_progress, cancelled: CancelFn = never) -> LearningCurve:
-    """Train on growing parts of the labeled train split; see the module."""
+    """Train on growing parts of the labeled train split; see the module.  ``low_priority``:
+    below the other threads of the process, as the Train screen's runs (the window stays quick)."""
     from workbench.modeling.device import pick_device
     from workbench.training.loop import train_splits
     from workbench.training.recorder import CardRecorder
 
+    if low_priority:
+        from workbench.training.jobs import lower_thread_priority
+
+        lower_thread_priority()
     began = time.perf_counter()
     # from the base model: continuing a run would measure that run's labels too
     config = dataclasses.replace(config, from_run=None)
