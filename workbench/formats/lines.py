@@ -66,7 +66,12 @@ def _raw_lines(path: pathlib.Path, max_bytes: int, universal: bool, hint: str,
         yield number + 1, rest, b""
 
 
-def _decode(path: pathlib.Path, number: int, raw: bytes, decoding: Decoding) -> tuple[str, FormatError | None]:
+# What a reader of a whole file (an import) can do about a line it cannot read.
+IMPORT_ADVICE = "choose the file's encoding, or repair it (replacing what cannot be read) to import it anyway"
+
+
+def _decode(path: pathlib.Path, number: int, raw: bytes, decoding: Decoding,
+            advice: str = IMPORT_ADVICE) -> tuple[str, FormatError | None]:
     """One line as text, and what is wrong with it (a bad byte: decoded as U+FFFD; a NUL).
     With ``decoding.repair`` a bad byte is mended and counted instead."""
     if number == 1 and raw.startswith(b"\xef\xbb\xbf") and decoding.line_codec == "utf-8":
@@ -74,8 +79,7 @@ def _decode(path: pathlib.Path, number: int, raw: bytes, decoding: Decoding) -> 
     line, exc = decoding.decode_line(raw)
     if exc is not None:
         where = "" if decoding.transcoded else f" ({exc.reason} at byte {exc.start})"
-        return line, FormatError(path, number, f"not {decoding.what()} text{where}; choose the file's encoding, "
-                                               "or repair it (replacing what cannot be read) to import it anyway")
+        return line, FormatError(path, number, f"not {decoding.what()} text{where}; {advice}")
     if "\x00" in line:
         return line, FormatError(path, number, "the line holds a NUL byte: this is a binary file, or text that is not "
                                                f"{decoding.what()} (UTF-16?); choose the file's encoding")
@@ -95,14 +99,15 @@ def text_lines(path: pathlib.Path, max_bytes: int = MAX_LINE_BYTES, universal: b
 
 
 def lines_or_problems(path: pathlib.Path, max_bytes: int = MAX_LINE_BYTES, universal: bool = True,
-                      hint: str = "") -> Iterator[tuple[int, str, str, FormatError | None]]:
+                      hint: str = "", advice: str = "skip the bad rows to go on"
+                      ) -> Iterator[tuple[int, str, str, FormatError | None]]:
     """As :func:`text_lines`, but a line that is not UTF-8 or holds a NUL comes with its
     FormatError (its text decoded with U+FFFD) instead of ending the file, for a reader that
     may skip a bad line and go on (``workbench-cli apply --skip-bad``).  A line longer than
     ``max_bytes`` still ends it."""
     decoding = Decoding()
     for number, raw, ending in _raw_lines(path, max_bytes, universal, hint, decoding):
-        line, problem = _decode(path, number, raw, decoding)
+        line, problem = _decode(path, number, raw, decoding, advice)
         yield number, line, ending.decode("ascii"), problem
 
 
