@@ -134,6 +134,21 @@ def run_onnx_dir(model_dir: str | pathlib.Path) -> pathlib.Path:
 INT8_MEAN_TOLERANCE = 0.02
 
 
+@contextlib.contextmanager
+def _root_warnings_off():
+    """ONNX Runtime's quantizer logs advice on the root logger ("consider to run pre-processing
+    before quantization"), which would reach every CLI user's stderr: a user cannot act on it."""
+    import logging
+
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        root.setLevel(level)
+
+
 def ensure_int8_onnx(model_dir: str | pathlib.Path) -> pathlib.Path:
     """An int8 copy of the run's checked ONNX export (weights quantized per channel, activations
     per batch: ONNX Runtime's dynamic quantization), made once and checked against the fp32
@@ -151,7 +166,7 @@ def ensure_int8_onnx(model_dir: str | pathlib.Path) -> pathlib.Path:
     if path.is_file() and path.stat().st_mtime >= fp32.stat().st_mtime:
         return path
     with writing_file(path, overwrite=True) as tmp:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _root_warnings_off():
             warnings.simplefilter("ignore")
             quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
         pred = Predictor(model_dir, device="cpu")
