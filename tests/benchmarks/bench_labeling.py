@@ -210,6 +210,8 @@ def bench_big(app: QApplication, tmp: pathlib.Path, n: int) -> None:
     screen, view = win.annotate, win.annotate.view
     reading = read_list_under_stall_meter(app, win)
     filters = first_pages(app, win)
+    while not screen.panel.model.complete:      # the unfiltered list read again, as after an open
+        QTest.qWait(20)
     view.setFocus()
     nexts, pages = [], []
     for _ in range(60):

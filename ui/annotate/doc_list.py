@@ -23,7 +23,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from workbench.store import DocFilter, DocRow, Store, StoreError
 from workbench.store.opening import read_connection
-from workbench.store.listing import ids_after, select
+from workbench.store.listing import IdStream, ids_after
 from workbench.store.queries import doc_rows
 
 PAGE = 100
@@ -77,7 +77,7 @@ class DocListModel(QAbstractTableModel):
         self._unshown = array.array("q")    # ids read but not yet added as rows
         self._shown_at = 0.0
         self._reader: sqlite3.Connection | None = None
-        self._cursor: sqlite3.Cursor | None = None
+        self._stream: IdStream | None = None
         self._more = QTimer(self, singleShot=True, interval=0)
         self._more.timeout.connect(self._read_more)
         self._pages: collections.OrderedDict[int, list[DocRow]] = collections.OrderedDict()
@@ -118,24 +118,23 @@ class DocListModel(QAbstractTableModel):
         self._pages.clear()
         self.endResetModel()
         if not self.complete and self.store is not None:
-            sql, args = select(self.store, flt, first[-1], None)
-            self._cursor = (self._reader or self.store.conn).execute(sql, args)
+            self._stream = IdStream(self.store, flt, first[-1], self._reader)
             self._more.start(FIRST_STEP_MS)
         self.loaded.emit()
 
     def _stop_reading(self) -> None:
         self._more.stop()
-        if self._cursor is not None:
-            self._cursor.close()      # ends the query and its snapshot
-            self._cursor = None
+        if self._stream is not None:
+            self._stream.close()      # ends the queries and their snapshot
+            self._stream = None
 
     def _read_more(self) -> None:
         """One step of reading ids (the timer's), sized to take about STEP_SECONDS."""
-        if self._cursor is None:
+        if self._stream is None:
             return
         t = time.perf_counter()
         try:
-            more = array.array("q", [r[0] for r in self._cursor.fetchmany(self._step)])
+            more = array.array("q", self._stream.take(self._step))
         except sqlite3.Error:       # the file went away or is busy: show what was read
             more = array.array("q")
         took = time.perf_counter() - t

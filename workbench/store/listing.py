@@ -9,6 +9,9 @@ at once and reads the rest in steps.  Any thread that owns the Store may call th
 """
 from __future__ import annotations
 
+import heapq
+import itertools
+import sqlite3
 from typing import Any, Iterator
 
 from workbench.store.models import DocFilter
@@ -67,44 +70,73 @@ def _parts(store: Store, flt: DocFilter) -> list[_Part]:
 _ALL = _Part([("src.id", "documents AS src WHERE 1")], "1", {})    # every document
 
 
-def select(store: Store, flt: DocFilter, after: int = 0, limit: int | None = 1000) -> tuple[str, dict[str, Any]]:
-    """The query (SQL, named arguments) of the ids greater than ``after`` that pass ``flt``,
-    ascending: the first ``limit`` of them, or all (``limit`` None: read with a cursor, in
-    steps, it yields rows as it goes, without sorting)."""
+def _branches(store: Store, flt: DocFilter) -> tuple[list[str], dict[str, Any]]:
+    """One query per id source of the filter's driving condition (the others checked per id),
+    each giving its ids greater than ``:after`` in order, at most ``:limit`` (-1: all)."""
     driver, *others = _parts(store, flt)
-    if limit is None and len(driver.sources) > 1:
-        # A union of sources would be sorted whole before its first row: walk the documents
-        # in order instead and check each one.
-        driver, others = _ALL, [driver, *others]
-    args: dict[str, Any] = {"after": after, "limit": -1 if limit is None else limit}
+    args: dict[str, Any] = {}
     for part in (driver, *others):
         args.update(part.args)
     # DISTINCT only where needed (a document with two spans of the label: its index gives them
     # side by side); on the documents themselves it would cost five times the read.
-    branches = [f"SELECT {'DISTINCT ' if twice else ''}{col} FROM {source} AND {col} > :after"
-                + "".join(f" AND {p.check.format(id=col)}" for p in others) + f" ORDER BY {col} LIMIT :limit"
-                for col, source, twice in driver.sources]
-    if not branches:       # a label no task has
-        return "SELECT 1 WHERE 0", {}
-    # Each source is limited on its own (a page of a union is within the union of each branch's
-    # page), so no branch is read past the page.
-    sql = (" UNION ".join(f"SELECT * FROM ({b})" for b in branches) + " ORDER BY 1 LIMIT :limit"
-           if len(branches) > 1 else branches[0])
-    return sql, args
+    return [f"SELECT {'DISTINCT ' if twice else ''}{col} FROM {source} AND {col} > :after"
+            + "".join(f" AND {p.check.format(id=col)}" for p in others) + f" ORDER BY {col} LIMIT :limit"
+            for col, source, twice in driver.sources], args
 
 
 def ids_after(store: Store, flt: DocFilter, after: int = 0, limit: int = 1000) -> list[int]:
     """The first ``limit`` ids greater than ``after`` that pass ``flt``, ascending."""
-    sql, args = select(store, flt, after, limit)
-    return [r[0] for r in store.conn.execute(sql, args)]
+    branches, args = _branches(store, flt)
+    if not branches:       # a label no task has
+        return []
+    # Each source is limited on its own (a page of a union is within the union of each branch's
+    # page), so no branch is read past the page.
+    sql = (" UNION ".join(f"SELECT * FROM ({b})" for b in branches) + " ORDER BY 1 LIMIT :limit"
+           if len(branches) > 1 else branches[0])
+    return [r[0] for r in store.conn.execute(sql, {**args, "after": after, "limit": limit})]
+
+
+class IdStream:
+    """Every id greater than ``after`` that passes ``flt``, ascending, read as it is asked for:
+    one open query per id source, merged (a union in SQL would be sorted whole before its first
+    row).  ``conn`` may be another connection to the same project (the list's own, so that the
+    open queries' snapshot is not the one labels are written through).  Close it when done."""
+
+    def __init__(self, store: Store, flt: DocFilter, after: int = 0, conn: sqlite3.Connection | None = None) -> None:
+        branches, args = _branches(store, flt)
+        conn = conn or store.conn
+        self._cursors = [conn.execute(sql, {**args, "after": after, "limit": -1}) for sql in branches]
+        ordered = [(row[0] for row in cursor) for cursor in self._cursors]
+        # one source: its own order; several (or none: a label no task has): merged
+        self._ids = ordered[0] if len(ordered) == 1 else _unique(heapq.merge(*ordered))
+
+    def take(self, n: int) -> list[int]:
+        """The next ``n`` ids (fewer at the end)."""
+        return list(itertools.islice(self._ids, n))
+
+    def close(self) -> None:
+        for cursor in self._cursors:
+            cursor.close()       # ends the query and its snapshot
+        self._cursors = []
+        self._ids = iter(())
+
+
+def _unique(ids: Iterator[int]) -> Iterator[int]:
+    last = None
+    for i in ids:
+        if i != last:
+            yield i
+            last = i
 
 
 def iter_ids(store: Store, flt: DocFilter, page: int = 20_000) -> Iterator[list[int]]:
     """Every id that passes ``flt``, a page at a time."""
-    sql, args = select(store, flt, 0, None)
-    cursor = store.conn.execute(sql, args)
-    while rows := cursor.fetchmany(page):
-        yield [r[0] for r in rows]
+    stream = IdStream(store, flt)
+    try:
+        while ids := stream.take(page):
+            yield ids
+    finally:
+        stream.close()
 
 
 def best_matches(store: Store, text: str, limit: int = 100) -> list[int]:
