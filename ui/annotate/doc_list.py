@@ -118,8 +118,7 @@ class DocListModel(QAbstractTableModel):
         self._pages.clear()
         self.endResetModel()
         if not self.complete and self.store is not None:
-            self._stream = IdStream(self.store, flt, first[-1], self._reader)
-            self._more.start(FIRST_STEP_MS)
+            self._more.start(FIRST_STEP_MS)     # the first step opens the query (a search's can take a while)
         self.loaded.emit()
 
     def _stop_reading(self) -> None:
@@ -130,10 +129,12 @@ class DocListModel(QAbstractTableModel):
 
     def _read_more(self) -> None:
         """One step of reading ids (the timer's), sized to take about STEP_SECONDS."""
-        if self._stream is None:
+        if self.complete or self.store is None:
             return
         t = time.perf_counter()
         try:
+            if self._stream is None:
+                self._stream = IdStream(self.store, self.filter, self._ids[-1], self._reader)
             more = array.array("q", self._stream.take(self._step))
         except sqlite3.Error:       # the file went away or is busy: show what was read
             more = array.array("q")
