@@ -61,6 +61,13 @@ def test_auto_is_full_fine_tuning_and_a_choice_is_kept(tiny):
     assert finetune_mode("lora", model, "cpu") == "lora" and finetune_mode("full", model, "cuda") == "full"
 
 
+def test_lora_learns_at_three_times_the_automatic_learning_rate():
+    ner = TrainConfig(pathlib.Path("p.db"), "ner")
+    full = ner.resolved("cpu", 2000).lr
+    assert TrainConfig(pathlib.Path("p.db"), "ner", finetune="lora").resolved("cpu", 2000).lr == pytest.approx(3 * full)
+    assert TrainConfig(pathlib.Path("p.db"), "ner", finetune="lora", lr=1e-4).resolved("cpu", 2000).lr == 1e-4
+
+
 def test_a_lora_run_saves_an_ordinary_model_that_predicts_and_exports(tmp_path, tiny):
     from transformers import AutoModelForTokenClassification
 
