@@ -20,7 +20,7 @@ if "torch" not in sys.modules:
 
 _LAZY = {
     "train": "workbench.training.loop",
-    "TrainingDiverged": "workbench.training.loop",
+    "TrainingDiverged": "workbench.training.run_end",
     "TrainConfig": "workbench.training.config",
     "CPU_DEFAULTS": "workbench.training.config",
     "GPU_DEFAULTS": "workbench.training.config",

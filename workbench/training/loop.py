@@ -26,7 +26,6 @@ from workbench.errors import UserError
 from workbench.store import Store
 from workbench.training.averaging import WeightAverage, scored_weights
 from workbench.training.batching import Batcher
-from workbench.training.card import run_folder, write_card
 from workbench.modeling.casing import add_word_case, keep_trainable, uses_word_case
 from workbench.training.config import TrainConfig, defaults_for
 from workbench.training.continuation import Parent, check_labels, find_parent, load_parent_model
@@ -38,24 +37,18 @@ from workbench.training.dropout import use_byte_dropout
 from workbench.training.evaluate import Patience, autocast, dev_sample, evaluate
 from workbench.jobs import CancelFn, Cancelled, ProgressFn, no_progress
 from workbench.training.events import RunResult, event
-from workbench.modeling.loading import load_model, load_tokenizer, resolve_base_model, save_model
-from workbench.training.model import (
-    finalize_embeddings, freeze_lower_layers, prepare_embeddings, restore_state, set_dropout, trainable_state,
-)
+from workbench.modeling.loading import load_model, load_tokenizer, resolve_base_model
+from workbench.training.model import freeze_lower_layers, prepare_embeddings, set_dropout, trainable_state
 from workbench.training.lora import add_lora, finetune_mode
 from workbench.training.optimizer import make_optimizer
 from workbench.modeling.pooling import base_pools_by_mean, use_mean_pooling
 from workbench.training.recorder import StoreRecorder
-from workbench.training.run_folders import writing_run
+from workbench.training.run_end import TrainingDiverged, finish_run, nan_message, stop_message
 from workbench.training.schedule import LinearSchedule, steps_that_fit
 
 REPORT_EVERY_S = 0.25      # at most this often a "step" report (and a curve point)
 BUDGET_PROBE_STEPS = 8     # plan a time budget once this many steps have been timed,
 REPLAN_EVERY_S = 0.5       # then again this often (and at every epoch end)
-
-
-class TrainingDiverged(UserError):
-    """The loss became NaN or infinite; nothing was saved."""
 
 
 def _never() -> bool:
@@ -263,7 +256,7 @@ class _Run:
                         # fp16's scaler skips the odd overflowing step; anything else is divergence
                         bad_syncs += 1
                         if not scaler or bad_syncs >= 3:
-                            raise TrainingDiverged(_nan_message(step, cfg.lr))
+                            raise TrainingDiverged(nan_message(step, cfg.lr))
                     unsynced = 0
                 train_s += time.perf_counter() - t0
                 now = time.perf_counter()
@@ -310,12 +303,12 @@ class _Run:
             # with a time budget the schedule anneals by the deadline: that is the stopping rule
             if patience.exhausted and not cfg.time_budget_s and step < total:
                 stop = "early stop"
-                self.emit(event("status", message=_stop_message(stop, cfg, patience.bad_epochs, total, max_steps,
+                self.emit(event("status", message=stop_message(stop, cfg, patience.bad_epochs, total, max_steps,
                                                                 spe), step=step, total_steps=total,
                                 run_id=self.run_id))
         self.loop_s = time.perf_counter() - t_loop
-        self.stop_message = _stop_message(stop, cfg, patience.bad_epochs, total, max_steps, spe)
-        return self._finish(step, spe, tokens, train_s, stop, best, dev_rows)
+        self.stop_message = stop_message(stop, cfg, patience.bad_epochs, total, max_steps, spe)
+        return finish_run(self, step, spe, tokens, train_s, stop, best, dev_rows)
 
     # ---- reports -------------------------------------------------------------------
     def _plan(self, elapsed: float, step: int, pace: float, train_s: float, tokens: int, spe: int, max_steps: int,
@@ -327,87 +320,8 @@ class _Run:
             eval_s = train_s / max(1, tokens) * dev.total_tokens * share * 0.4
         return steps_that_fit(self.cfg.time_budget_s or 0.0, elapsed, step, pace, spe, eval_s, max_steps)
 
-    # ---- the end -------------------------------------------------------------------
-    def _finish(self, step: int, spe: int, tokens: int, train_s: float, stop: str, best: dict[str, Any],
-                dev_rows: list[int] | None) -> RunResult:
-        cfg, model = self.cfg, self.model
-        self.log.flush()
-        status = "cancelled" if stop == "cancelled" else "done"
-        dev_report = test_report = None
-        model_dir = ""
-        main = self.dist is None or self.dist.is_main
-        if self.dist is not None:
-            tokens = int(self.dist.total(tokens))   # throughput counts every process's tokens
-        if best["state"] is not None and not main:
-            restore_state(model, best["state"])     # rank 0 alone scores and writes the model
-            dev_report = best["report"]
-        if best["state"] is not None and main:
-            self.emit(event("status", message="Scoring and saving the best checkpoint", step=step,
-                            run_id=self.run_id))
-            restore_state(model, best["state"])
-            # the per-epoch scores used a sample of dev: score the whole of it once
-            dev_report = best["report"] if dev_rows is None else self._score("dev")
-            if status == "done" and len(self.batchers["test"]):
-                test_report = self._score("test")
-            finalize_embeddings(model)
-            model.to("cpu")
-            folder = run_folder(cfg, self.run_id, self.recorder.stem)
-            with writing_run(folder):   # a full disk: a message, and no half-written folder
-                self.recorder.claim_folder(self.run_id, folder)   # marked: a kill while saving is cleaned up
-                save_model(model, self.tokenizer, folder / "model")
-            model_dir = str(folder / "model")
-        seconds = time.perf_counter() - self.t_wall
-        message = self.stop_message
-        if status == "cancelled" and best["state"] is None:
-            message = "stopped by the user before the first epoch ended; no model saved"
-        result = RunResult(
-            run_id=self.run_id, status=status, task=cfg.task, model_dir=model_dir, card_path="",
-            device=self.device.description, base_model=str(cfg.base_model), config=cfg.to_json(), counts=self.counts,
-            dev=dev_report, test=test_report, best_epoch=best["epoch"], epochs_done=step / spe, steps=step,
-            train_seconds=train_s, wall_seconds=seconds, train_tokens=tokens, loop_seconds=self.loop_s, message=message,
-            history=self.log.history,
-        )
-        if model_dir:
-            result.card_path = str(folder / "run_card.json")
-            with writing_run(folder):
-                write_card(result, self.source, self.splits, folder / "run_card.json", self.log.points)
-        if self.dist is not None:
-            self.dist.barrier()   # no process leaves before the model is on disk
-        if not main:
-            return result
-        self.recorder.finish(self.run_id, status, metrics={"dev": dev_report, "test": test_report,
-                        "best_epoch": best["epoch"], "history": self.log.history, "summary": result.summary()},
-                        model_dir=model_dir, error=message if status != "done" else "", seconds=seconds)
-        self.emit(event("done", step=step, message=message or "done", run_id=self.run_id, elapsed_s=seconds))
-        return result
-
-    def _score(self, split: str) -> dict[str, Any] | None:
-        return evaluate(self.model, self.batchers[split], self.data[split], self.cfg.task, self.splits.label_names,
-                        self.device, defaults_for(self.device.kind).eval_batch_size)
-
 
 def _seed(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % (2**32))
     torch.manual_seed(seed)
-
-
-def _stop_message(stop: str, cfg: TrainConfig, bad_epochs: int, total: int, max_steps: int, spe: int) -> str:
-    """Why the loop ended, in the words the Train screen and the CLI show."""
-    if stop == "cancelled":
-        return "cancelled by the user"
-    if stop == "early stop":
-        return f"stopped early: no gain in dev F1 for {bad_epochs} epochs"
-    if cfg.time_budget_s and total < max_steps:
-        return f"reached the time budget ({_duration(cfg.time_budget_s)})"
-    epochs = math.ceil(total / spe)
-    return f"reached the planned {epochs} epoch{'s' if epochs != 1 else ''}"
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds / 60:g} min" if seconds >= 60 and seconds % 60 == 0 else f"{seconds:g} s"
-
-
-def _nan_message(step: int, lr: float) -> str:
-    return (f"training stopped at step {step}: the loss became NaN (not a number), so nothing was saved; "
-            f"try a lower learning rate than {lr:g}")
