@@ -69,16 +69,18 @@ def _project(path: str) -> pathlib.Path:
 
 
 class _Progress:
-    """One stderr line per second at most."""
+    """One stderr line per second at most, and the finished line once (a job may report its
+    end more than once while it writes out)."""
 
     def __init__(self, quiet: bool) -> None:
-        self.quiet, self.last = quiet, 0.0
+        self.quiet, self.last, self.finished = quiet, 0.0, False
 
     def __call__(self, p: Any) -> None:
         now = time.monotonic()
-        if self.quiet or (now - self.last < 1.0 and p.done < p.total):
+        complete = p.total > 0 and p.done >= p.total
+        if self.quiet or (now - self.last < 1.0 and not complete) or (complete and self.finished):
             return
-        self.last = now
+        self.last, self.finished = now, complete
         print(f"  {p.message or ''}" + (f" ({p.fraction:.0%})" if p.known else ""), file=sys.stderr)
 
 

@@ -306,7 +306,7 @@ def _within(progress: ProgressFn, summary: ApplySummary, start: float, before: i
 
 def _rate(summary: ApplySummary, done_bytes: int, size: int) -> str:
     """"12,288 rows, 431 rows/s, about 2 min left" (the time left from the share of the file read)."""
-    text = f"{summary.rows:,} rows"
+    text = f"{summary.rows:,} row{'s' if summary.rows != 1 else ''}"
     if summary.seconds > 0:
         text += f", {summary.per_second:,.0f} rows/s"
         if 0 < done_bytes < size:
