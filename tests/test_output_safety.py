@@ -382,14 +382,14 @@ def test_a_run_that_cannot_save_its_model_says_why_and_leaves_no_folder(tiny_run
     """safetensors reports a full disk as "I/O error: ... (os error 28)", not as an OSError."""
     from tests.inference_support import one_cpu
     from workbench.errors import UserError
-    from workbench.training import TrainConfig, loop, runs, train
+    from workbench.training import TrainConfig, run_end, runs, train
 
     def full_disk(model, tokenizer, folder):
         folder.mkdir(parents=True)
         (folder / "model.safetensors").write_bytes(b"half")
         raise RuntimeError("Error while serializing: I/O error: No space left on device (os error 28)")
 
-    monkeypatch.setattr(loop, "save_model", full_disk)
+    monkeypatch.setattr(run_end, "save_model", full_disk)   # the run's end saves its model
     project = make_project(tmp_path / "p.db", n=10)
     base = tiny_run["base"]
     with one_cpu(), pytest.raises(UserError, match="cannot write .*the disk is full"):
