@@ -48,7 +48,8 @@ class Chip(QAbstractButton):
         return self.label.name if self.suggested is None else f"{self.label.name}? {self.suggested:.2f}"
 
     def _texts(self) -> tuple[str, str, str]:
-        return (self.label.shortcut.upper() or "·", self.display_name(), "" if self.count is None else f"{self.count:,}")
+        count = "" if self.count is None else f"{self.count:,}"
+        return (self.label.shortcut.upper() or "·", self.display_name(), count)
 
     def sizeHint(self) -> QSize:  # noqa: N802
         fm = QFontMetricsF(self.font())
