@@ -31,7 +31,7 @@ import threading
 import traceback
 from typing import Any, Callable, Optional
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from workbench.jobs import Cancelled, Progress, throttle
 
@@ -69,6 +69,13 @@ class Worker(QObject):
         else:
             self.done.emit(result)
         finally:
+            # Home to the UI thread before the end, so that the deleteLater below destroys the worker
+            # there: destroyed on its own thread, ~QObject held Qt's connection lock while waiting
+            # for the GIL, which the UI thread held while waiting for that lock (a hang, seen once
+            # in the Review screen's test).
+            app = QCoreApplication.instance()
+            if app is not None:
+                self.moveToThread(app.thread())
             self.finished.emit()
 
 
