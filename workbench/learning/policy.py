@@ -156,3 +156,15 @@ class LearnerPolicy:
             pace = measured if pace is None else 0.5 * float(pace) + 0.5 * measured   # smoothed
         update_state(store, task, pace_s=pace, running_since=now)
         return now
+
+    def round_finished(self, store: Store, task: str, labels: int, started_at: float | None, busy_s: float,
+                       **outcome: Any) -> dict[str, Any]:
+        """Note a round's end: on ``labels`` accepted documents, ``busy_s`` seconds in all (the
+        next N follows from it), and its ``outcome`` (run_id, score, replaced, error, or the
+        learner's model: ``model_run`` and its ``model_labels``).  Returns the new state."""
+        model = {k: outcome.pop(k) for k in ("model_run", "model_labels") if k in outcome}
+        last = {"accepted": int(labels), "started_at": started_at, "finished_at": self.now(), "busy_s": busy_s,
+                "error": "", **outcome}
+        extra = {"model_run": model["model_run"], "labels": model.get("model_labels")} if "model_run" in model else {}
+        return update_state(store, task, last=last, running_since=None, **extra)
+

@@ -67,13 +67,14 @@ def read_snapshot(store: Store, task: str, seed: int, min_docs: int) -> tuple[An
 def run_round(project_path: str | pathlib.Path, task: str, *, budget_s: float | None = None,
               base_model: str | None = None, device: str = "auto", policy: LearnerPolicy | None = None,
               progress: ProgressFn = no_progress, should_stop: CancelFn = never,
-              low_priority: bool = True) -> RoundResult:
+              low_priority: bool = True, **settings: Any) -> RoundResult:
     """One round for ``task`` of the project at ``project_path`` (see the module's docstring).
 
     ``budget_s``: the training time limit (default: the project's learner option, else the
     policy's); ``base_model``: where a fresh line starts (default: the project's learner option,
     else the bundled model); ``low_priority``: lower this thread's priority first (Linux: the
-    thread's own nice value, which cannot be raised again, so a script may say False)."""
+    thread's own nice value, which cannot be raised again, so a script may say False);
+    ``settings``: TrainConfig fields for the round's run (``lr=...``, ``epochs=...``: experiments)."""
     t0 = time.perf_counter()
     policy = policy or LearnerPolicy()
     if low_priority:
@@ -88,7 +89,8 @@ def run_round(project_path: str | pathlib.Path, task: str, *, budget_s: float | 
     with store:
         state = task_state(store, task)
         try:
-            return _round(store, task, state, policy, budget_s, base_model, device, progress, should_stop, t0)
+            return _round(store, task, state, policy, budget_s, base_model, device, progress, should_stop, t0,
+                          settings)
         except Cancelled as stop:
             update_state(store, task, running_since=None)
             partial = stop.partial if isinstance(stop.partial, RoundResult) else None
@@ -96,10 +98,9 @@ def run_round(project_path: str | pathlib.Path, task: str, *, budget_s: float | 
         except Exception as exc:  # noqa: BLE001 - reported in the result and the chip, never raised
             error = _why(exc)
             labels = accepted(store, task)
-            last = {**(state.get("last") or {}), "accepted": labels, "finished_at": policy.now(), "error": error,
-                    "busy_s": time.perf_counter() - t0}
-            try:
-                update_state(store, task, last=last, running_since=None)
+            try:   # the failed round counts: the next try waits for N more accepts, not the next key
+                policy.round_finished(store, task, labels, (state.get("last") or {}).get("started_at"),
+                                      time.perf_counter() - t0, error=error)
             except Exception:  # noqa: BLE001 - a read-only or full project: the result still says why
                 pass
             return RoundResult(None, None, False, 0.0, labels, seconds=time.perf_counter() - t0,
@@ -107,7 +108,8 @@ def run_round(project_path: str | pathlib.Path, task: str, *, budget_s: float | 
 
 
 def _round(store: Store, task: str, state: dict[str, Any], policy: LearnerPolicy, budget_s: float | None,
-           base_model: str | None, device: str, progress: ProgressFn, should_stop: CancelFn, t0: float) -> RoundResult:
+           base_model: str | None, device: str, progress: ProgressFn, should_stop: CancelFn, t0: float,
+           settings: dict[str, Any]) -> RoundResult:
     from workbench.inference.batch import predict_into_cache, select_documents, set_suggestion_run, suggestion_run
     from workbench.inference.run_model import open_run
     from workbench.learning.compare import score_on_dev
@@ -119,6 +121,7 @@ def _round(store: Store, task: str, state: dict[str, Any], policy: LearnerPolicy
     opts = options(store)
     config = TrainConfig(store_path=store.path, task=task, time_budget_s=budget_s or policy.budget(store),
                          device=device, max_eval_docs=MAX_EVAL_DOCS)
+    config = dataclasses.replace(config, **settings)
     progress(Progress(0, 0, "Reading the labels"))
     splits, labels = read_snapshot(store, task, config.seed, config.min_docs)
     parent = None
@@ -162,10 +165,9 @@ def _round(store: Store, task: str, state: dict[str, Any], policy: LearnerPolicy
         predicted = summary.predicted + summary.cached
         set_suggestion_run(store, task, result.run_id)
     seconds = time.perf_counter() - t0
-    last = {"accepted": labels, "started_at": started, "finished_at": policy.now(), "busy_s": seconds,
-            "run_id": result.run_id, "score": score, "replaced": replaced, "error": ""}
-    update_state(store, task, last=last, running_since=None, model_run=result.run_id if result.model_dir
-                 else state.get("model_run"), labels=splits.labels if result.model_dir else state.get("labels"))
+    model = {"model_run": result.run_id, "model_labels": splits.labels} if result.model_dir else {}
+    policy.round_finished(store, task, labels, started, seconds, run_id=result.run_id, score=score, replaced=replaced,
+                          **model)
     message = _said(result.run_id, score, incumbent, incumbent_score, replaced, predicted, score_word(task))
     return dataclasses.replace(partial, replaced=replaced, incumbent_run=incumbent, incumbent_score=incumbent_score,
                                predicted=predicted, seconds=seconds, message=message)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import json
 
 from workbench import tasks as task_registry
 from workbench.inference.queue import SUGGESTIONS_SETTING
@@ -55,10 +56,36 @@ def _epoch(iso: str | None) -> float | None:
     return (stamp if stamp.tzinfo else stamp.replace(tzinfo=_dt.timezone.utc)).timestamp()
 
 
+@dataclasses.dataclass(frozen=True)
+class _Row:
+    id: int
+    counts: dict
+    score: float | None
+    finished: str | None
+
+
+def _suggester(store: Store, run_id: object) -> _Row | None:
+    """The suggesting run's figures, read straight from its row (no numpy on the UI thread)."""
+    if not isinstance(run_id, int):
+        return None
+    found = store.conn.execute("SELECT id, counts, metrics, finished FROM runs WHERE id = ?", (run_id,)).fetchone()
+    if found is None:
+        return None
+    counts, metrics = (_object(found[i]) for i in (1, 2))
+    score = (metrics.get("dev") or {}).get("score") if isinstance(metrics.get("dev"), dict) else None
+    return _Row(found[0], counts, float(score) if isinstance(score, (int, float)) else None, found[3])
+
+
+def _object(text: object) -> dict:
+    try:
+        value = json.loads(text) if isinstance(text, str) else None
+    except (ValueError, RecursionError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def status(store: Store, task: str, now: float | None = None, policy: LearnerPolicy | None = None) -> LearnerStatus:
     """The learner of ``task`` as of ``now`` (the policy's clock when None)."""
-    from workbench.training import runs    # numpy: only when a status is asked
-
     policy = policy or LearnerPolicy()
     now = policy.now() if now is None else now
     state = task_state(store, task)
@@ -66,16 +93,15 @@ def status(store: Store, task: str, now: float | None = None, policy: LearnerPol
     remaining = policy.remaining(store, task)
     score_name = score_word(task)
     run_id = (store.setting(SUGGESTIONS_SETTING, {}) or {}).get(task)
-    row = runs.get_run(store, int(run_id)) if run_id is not None else None
+    row = _suggester(store, run_id)
     age = labels = score = None
     learner = False
     if row is not None:
         learner = is_learner_run(row.counts)
         finished = _epoch(row.finished)
         age = None if finished is None else now - finished
-        counts = row.counts
-        labels = sum(int(counts.get(k) or 0) for k in ("train", "dev")) or None
-        score = row.dev_score
+        labels = sum(int(row.counts.get(k) or 0) for k in ("train", "dev")) or None
+        score = row.score
     error = str((state.get("last") or {}).get("error") or "")
     parts = []
     if row is None:
@@ -99,5 +125,5 @@ def status(store: Store, task: str, now: float | None = None, policy: LearnerPol
     text = "; ".join(parts)
     if error and enabled:
         text += f" (last update failed: {error})"
-    return LearnerStatus(enabled, paused, int(run_id) if row is not None else None, learner, age, labels, score,
+    return LearnerStatus(enabled, paused, row.id if row is not None else None, learner, age, labels, score,
                          score_name, remaining, error, text)

@@ -1,0 +1,192 @@
+"""The "Learn as I label" switch and its status chip on the Annotate screen.
+
+The switch turns the background learner (workbench/learning/) on or off for the project's
+tasks; the chip says what suggests now ("model from 5 min ago, 120 labels, dev F1 0.78; next
+update after 12 more") and has Pause / Resume.  After the user's writes settle (a short timer
+after each change, never inside the key's handler) the chip asks the policy whether a round is
+due and starts it through a JobHost: the round trains on a worker thread at a lower priority,
+so typing never waits for it.  When a round makes a new model the suggester,
+:attr:`LearnerChip.suggesterChanged` lets the screen show the new suggestions on the open
+document; the uncertain-first order reads the new run by itself.  UI thread only.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
+
+from ui.annotate.session import AnnotationSession
+from ui.workers import JobHost, stopped_text
+from workbench import tasks as task_registry
+from workbench.jobs import Progress
+from workbench.learning import LearnerPolicy, round_job, set_enabled, set_paused, status
+from workbench.store import Store
+
+CHECK_AFTER_MS = 400        # after the last write: the accept has been saved and the next document shown
+TICK_MS = 30_000            # "5 min ago" moves on by itself
+STYLE = """
+QFrame#learnerChip { background: #eef3fc; border: 1px solid #d3def5; border-radius: 13px; }
+QFrame#learnerChip QLabel { color: #34405a; }
+QFrame#learnerChip QPushButton { padding: 2px 10px; border-radius: 10px; }
+"""
+
+
+class LearnerChip(QFrame):
+    """The switch, the status line and Pause / Resume, for every task of the open project."""
+
+    suggesterChanged = Signal()     # a round made a new model the suggester: reload the suggestions
+    roundFinished = Signal(object)  # a round's RoundResult (done, failed or not better)
+    message = Signal(str)           # for the status bar
+
+    def __init__(self, session: AnnotationSession, parent: QWidget | None = None,
+                 policy: LearnerPolicy | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("learnerChip")
+        self.setStyleSheet(STYLE)
+        self.session = session
+        self.policy = policy or LearnerPolicy()
+        self.store: Store | None = None
+        self.jobs = JobHost(self)
+        self.training_task: str | None = None   # the task a round is updating, or None
+        self.activity = ""                     # what the running round is doing, in words
+        self.last_result: Any = None
+        self.switch = QCheckBox("Learn as I label")
+        self.switch.setToolTip("Train a model in the background while you label, and let it suggest when it "
+                               "does better on dev than the current one")
+        self.text = QLabel("")
+        self.text.setWordWrap(True)
+        self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setToolTip("Stop updating the model for now (a running update stops; labels are kept)")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(10, 3, 4, 3)
+        row.setSpacing(10)
+        row.addWidget(self.switch)
+        row.addWidget(self.text, 1)
+        row.addWidget(self.pause_button)
+        self.switch.toggled.connect(self._switched)
+        self.pause_button.clicked.connect(self._pause_clicked)
+        self._check_timer = QTimer(self, singleShot=True, interval=CHECK_AFTER_MS)
+        self._check_timer.timeout.connect(self.check)
+        self._tick = QTimer(self, interval=TICK_MS)
+        self._tick.timeout.connect(self.refresh)
+        session.statusChanged.connect(lambda _doc: self._check_timer.start())
+        self.setVisible(False)
+
+    # ---- project ---------------------------------------------------------------------
+    @property
+    def tasks(self) -> list[str]:
+        return list(self.store.tasks) if self.store is not None else []
+
+    def set_store(self, store: Store | None) -> None:
+        """Another project (or none): a round of the old one stops, the chip shows the new one."""
+        self.jobs.drop()
+        self.training_task, self.activity = None, ""
+        self.store = store
+        self.setVisible(store is not None and bool(self.tasks))
+        if store is None:
+            self._tick.stop()
+            return
+        self._tick.start()
+        self.refresh()
+        self._check_timer.start()
+
+    def shutdown(self) -> None:
+        self.jobs.shutdown()
+
+    # ---- what is shown ---------------------------------------------------------------
+    def refresh(self) -> None:
+        store = self.store
+        if store is None:
+            return
+        states = [(task, status(store, task, policy=self.policy)) for task in self.tasks]
+        on = any(s.enabled for _, s in states)
+        paused = on and all(s.paused for _, s in states if s.enabled)
+        self.switch.blockSignals(True)
+        self.switch.setChecked(on)
+        self.switch.blockSignals(False)
+        self.switch.setEnabled(not store.read_only)
+        self.pause_button.setVisible(on)
+        self.pause_button.setText("Resume" if paused else "Pause")
+        several = len(states) > 1
+        lines = [f"{task_registry.get(t).title}: {s.text}" if several else s.text for t, s in states]
+        if self.activity:
+            lines.append(self.activity)
+        self.text.setText(" · ".join(lines))
+        self.text.setToolTip("\n".join(lines))
+
+    # ---- rounds ----------------------------------------------------------------------
+    def check(self) -> None:
+        """Start a round for the first task that is due (nothing when one runs)."""
+        if self.store is None:
+            return
+        if self.jobs.busy or self.store.read_only:
+            self.refresh()
+            return
+        for task in self.tasks:
+            if self.policy.due(self.store, task):
+                self._start(task)
+                return
+        self.refresh()
+
+    def _start(self, task: str) -> None:
+        self.training_task = task
+        self.jobs.start(round_job, str(self.store.path), task, policy=self.policy,
+                        on_done=self._done, on_failed=self._failed, on_cancelled=self._cancelled,
+                        on_progress=self._progress)
+        self.activity = "updating the model…"
+        self.refresh()
+
+    def _progress(self, p: Progress) -> None:
+        percent = f" {round(p.fraction * 100)}%" if p.known else ""
+        self.activity = f"updating the model{percent}: {p.message}" if p.message else "updating the model…"
+        self.refresh()
+
+    def _ended(self) -> None:
+        self.training_task, self.activity = None, ""
+
+    def _done(self, result: Any) -> None:
+        self._ended()
+        self.last_result = result
+        if result.error:
+            self.message.emit(f"The model was not updated: {result.error}")
+        elif result.replaced:
+            self.message.emit(f"New suggestions: {result.message}.")
+            self.suggesterChanged.emit()
+        self.refresh()
+        self.roundFinished.emit(result)
+        self._check_timer.start()     # accepts made meanwhile may have made the next round due
+
+    def _failed(self, exc: BaseException) -> None:
+        # run_round reports its failures in its result; this is a bug in the chip's own path
+        self._ended()
+        self.message.emit(f"The background learner stopped: {type(exc).__name__}: {exc}")
+        self.refresh()
+
+    def _cancelled(self, stop: Any) -> None:
+        self._ended()
+        self.message.emit(stopped_text(stop))
+        self.refresh()
+
+    # ---- the user's choices ----------------------------------------------------------
+    def _switched(self, on: bool) -> None:
+        if self.store is None:
+            return
+        for task in self.tasks:
+            set_enabled(self.store, task, on)
+        if not on:
+            self.jobs.cancel()
+        self.refresh()
+        self._check_timer.start()
+
+    def _pause_clicked(self) -> None:
+        if self.store is None:
+            return
+        pause = self.pause_button.text() == "Pause"
+        for task in self.tasks:
+            set_paused(self.store, task, pause)
+        if pause:
+            self.jobs.cancel()
+        self.refresh()
+        self._check_timer.start()
