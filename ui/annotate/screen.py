@@ -25,6 +25,7 @@ from ui.annotate.doc_panel import DocPanel
 from ui.annotate.flow import next_unlabeled, step_in_list
 from ui.annotate.header import HeaderLine
 from ui.annotate.label_editor import LabelEditorDialog
+from ui.annotate.learner_chip import LearnerChip
 from ui.annotate.ner_view import NerView
 from ui.annotate.occurrences import Occurrences
 from ui.annotate.progress import ProgressPanel
@@ -128,6 +129,11 @@ class AnnotateScreen(QWidget):
         self._counts_timer.timeout.connect(self.refresh_counts)
         # Model suggestions (pre-annotations) and the "uncertain first" order: ui/annotate/suggestions.py
         self.suggestions = SuggestionLayer(self.session, self.view, self)
+        # "Learn as I label" (ui/annotate/learner_chip.py): a new suggester shows on the open document
+        self.learner = LearnerChip(self.session, self)
+        self.add_bar(self.learner)
+        self.learner.suggesterChanged.connect(self.suggestions.load)
+        self.learner.message.connect(self.message)
         self.add_bar(self.suggestions.bar)
         self.suggestions.changed.connect(lambda: self.classes.show_suggestions(self.suggestions.classes))
         # Ctrl+L: label all occurrences (ui/annotate/occurrences.py)
@@ -191,6 +197,7 @@ class AnnotateScreen(QWidget):
         self.store = store
         self.suggestions.reset()
         self.session.set_store(store)
+        self.learner.set_store(store)
         self.panel.set_store(store)
         self.classes.set_tasks(store.class_tasks if store is not None else [])
         self._load_labels()

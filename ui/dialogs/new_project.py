@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
 
 from workbench import tasks as task_registry
 from workbench.errors import UserError
+from workbench.learning import mark_new_project
 from workbench.paths import projects_dir
 from workbench.store import Store, StoreError
 
@@ -103,7 +104,12 @@ class NewProjectDialog(QDialog):
             store = Store.create(path, tasks, labels=labels, name=self.name.text().strip() or path.stem)
         except (StoreError, UserError, OSError) as exc:
             return self.error.setText(str(exc))
-        store.close()
+        try:
+            mark_new_project(store)   # "Learn as I label" turns on by itself at 20 accepted documents
+        except StoreError:
+            pass                      # the project is made; the learner then waits to be switched on
+        finally:
+            store.close()
         self.created = path
         self.accept()
 
