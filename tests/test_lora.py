@@ -2,6 +2,7 @@
 saved folder used as any other model (prediction, ONNX export)."""
 from __future__ import annotations
 
+import copy
 import pathlib
 
 import pytest
@@ -11,7 +12,7 @@ from safetensors.torch import load_file
 from workbench.modeling.loading import merge_adapters
 from workbench.training.config import TrainConfig
 from workbench.training.loop import train
-from workbench.training.lora import add_lora, finetune_mode
+from workbench.training.lora import add_lora, finetune_mode, restore_fp32, store_frozen_compact
 from test_training_loop import ner_project
 from tiny_bert import TOY_WORDS, make_tiny_bert, toy_ner_docs
 
@@ -55,6 +56,45 @@ def test_merging_keeps_the_outputs_and_leaves_plain_layers(tiny):
     assert merge_adapters(model) == 0
 
 
+def test_a_frozen_body_kept_in_bf16_computes_as_autocast_did_and_saves_in_fp32(tiny):
+    model = token_classifier(tiny).eval()
+    add_lora(model, rank=4)
+    for name, p in model.named_parameters():
+        if "lora_B" in name:
+            torch.nn.init.normal_(p, std=0.5)
+    reference = copy.deepcopy(model)
+    ids = torch.tensor([[2, 10, 11, 12, 3, 14]])
+    assert store_frozen_compact(model, torch.bfloat16) > 0
+    dtypes = {n: p.dtype for n, p in model.named_parameters()}
+    assert dtypes["bert.encoder.layer.0.attention.self.query.base_layer.weight"] == torch.bfloat16
+    assert dtypes["bert.embeddings.word_embeddings.weight"] == torch.bfloat16
+    assert {d for n, d in dtypes.items() if p_trains(model, n) or "LayerNorm" in n} == {torch.float32}
+    # a linear layer gives the very same result: autocast rounded its fp32 weight to bf16 anyway
+    query, query_ref = (m.bert.encoder.layer[1].attention.self.query.base_layer for m in (model, reference))
+    x = torch.randn(3, 32)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert torch.equal(query(x), query_ref(x))
+        logits, logits_ref = model(input_ids=ids).logits, reference(input_ids=ids).logits
+    # the whole model only differs by the embedding tables' rounding (looked up outside autocast)
+    assert torch.allclose(logits.float(), logits_ref.float(), atol=0.05)
+    # and it trains: the adapters get fp32 gradients through the bf16 body
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        model(input_ids=ids).logits.float().sum().backward()
+    grads = [p.grad for n, p in model.named_parameters() if "lora_A" in n]
+    assert grads and all(g is not None and g.dtype == torch.float32 for g in grads)
+    # before saving: fp32 again, then the merge folds the adapters in fp32
+    restore_fp32(model)
+    assert {p.dtype for p in model.parameters()} == {torch.float32}
+    merge_adapters(model)
+    merge_adapters(reference)
+    assert torch.allclose(model(input_ids=ids).logits, reference(input_ids=ids).logits, atol=0.05)
+    restore_fp32(model)    # a second call finds nothing to do
+
+
+def p_trains(model, name: str) -> bool:
+    return dict(model.named_parameters())[name].requires_grad
+
+
 def test_auto_is_full_fine_tuning_and_a_choice_is_kept(tiny):
     model = token_classifier(tiny)
     assert finetune_mode("auto", model, "cpu") == "full"
@@ -81,8 +121,9 @@ def test_a_lora_run_saves_an_ordinary_model_that_predicts_and_exports(tmp_path, 
     assert result.status == "done" and result.config["finetune"] == "lora"
     assert result.dev["f1"] >= 0.9
     folder = pathlib.Path(result.model_dir)
-    keys = load_file(str(folder / "model.safetensors")).keys()
-    assert keys and not [k for k in keys if "lora_" in k or "base_layer" in k]
+    tensors = load_file(str(folder / "model.safetensors"))
+    assert tensors and not [k for k in tensors if "lora_" in k or "base_layer" in k]
+    assert {t.dtype for t in tensors.values()} == {torch.float32}   # bf16 training or not
     _, info = AutoModelForTokenClassification.from_pretrained(str(folder), output_loading_info=True,
                                                               trust_remote_code=False)
     assert not info["missing_keys"] and not info["unexpected_keys"]

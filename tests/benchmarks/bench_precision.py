@@ -9,8 +9,10 @@ Trains ``workbench-cli train`` on the training benchmark's projects (bench_train
 first --max-train sentences of the shared CoNLL-2003 / SST-2 train files, scored on the shared
 dev file, or its first --max-dev sentences), once per seed x precision x fine-tuning mode,
 the variants alternated inside each seed so that a machine that gets busier meanwhile
-slows all of them.  Prints one line per run (tokens/s, the process's peak memory, dev score,
-the 1-minute load average before and after) and then, per task and variant, the median and
+slows all of them.  Prints one line per run (tokens/s; resident memory in MB: before the first
+step, the training loop's peak, its growth over the footprint before the first step, and the
+process's peak (peak_cli.py says how each is read); dev score; the 1-minute load average before
+and after) and then, per task and variant, the median and
 spread of tokens/s and the mean dev score, with the ratio to the first variant.
 
 ``--base-model bert-base-random`` trains a BERT-base-sized model (12 layers, 768 wide, the
@@ -51,25 +53,23 @@ def random_base_model(folder: pathlib.Path) -> pathlib.Path:
     return folder
 
 
-# workbench-cli, reporting its own peak resident memory (kB) on stderr as it exits
-_CLI_WITH_PEAK = ("import atexit, resource, runpy, sys; atexit.register(lambda: print('PEAK_KB', "
-                  "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)); "
-                  "sys.argv[0] = 'workbench-cli'; runpy.run_module('workbench.cli', run_name='__main__')")
-
-
 def run(args: list[str], env: dict[str, str]) -> dict:
-    """One ``workbench-cli train`` process: its JSON summary, its peak resident memory (MB), the load."""
+    """One ``workbench-cli train`` process: its JSON summary, its resident memory (MB: before the first
+    step, the training loop's peak, the peak of the final scoring and save, the process's peak), the load."""
     load_before = os.getloadavg()[0]
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", _CLI_WITH_PEAK, *args], capture_output=True, text=True, env=env,
-                          cwd=ROOT)
+    proc = subprocess.run([sys.executable, str(HERE / "peak_cli.py"), *args], capture_output=True, text=True,
+                          env=env, cwd=ROOT)
     if proc.returncode != 0:
         raise RuntimeError(f"train {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
     summary["process_seconds"] = round(time.perf_counter() - t0, 1)
     summary["load"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
-    peak = [line.split()[1] for line in proc.stderr.splitlines() if line.startswith("PEAK_KB ")]
-    summary["peak_mb"] = round(int(peak[-1]) / 1024, 1) if peak else None
+    memory = [json.loads(line.split(None, 1)[1]) for line in proc.stderr.splitlines() if line.startswith("MEMORY_KB ")]
+    for key, kb in (memory[-1] if memory else {}).items():
+        summary[f"{key}_mb"] = round(kb / 1024, 1)
+    if "loop_peak_mb" in summary:
+        summary["loop_growth_mb"] = round(summary["loop_peak_mb"] - summary["before_loop_mb"], 1)
     return summary
 
 
@@ -112,7 +112,9 @@ def main() -> int:
                 row = {"task": task, "seed": int(seed), "precision": precision, "finetune": finetune, **r}
                 rows.append(row)
                 print(json.dumps({k: row[k] for k in ("task", "seed", "precision", "finetune", "device",
-                                                      "tokens_per_s", "train_seconds", "peak_mb", "dev_f1",
+                                                      "tokens_per_s", "train_seconds", "before_loop_mb",
+                                                      "loop_peak_mb", "loop_growth_mb", "file_at_loop_end_mb", "end_peak_mb",
+                                                      "process_peak_mb", "dev_f1",
                                                       "dev_accuracy", "epochs", "load")}), flush=True)
     print()
     print(table(rows, variants))
@@ -123,7 +125,7 @@ def main() -> int:
 
 def table(rows: list[dict], variants: list[tuple[str, str]]) -> str:
     lines = [f"{'task':<10} {'variant':<11} {'runs':>4} {'tok/s median':>12} {'spread':>15} {'ratio':>6} "
-             f"{'peak MB':>8} {'dev mean':>8}  dev per seed"]
+             f"{'loop peak MB':>12} {'growth MB':>9} {'process MB':>10} {'dev mean':>8}  dev per seed"]
     for task in dict.fromkeys(r["task"] for r in rows):
         first = None
         for precision, finetune in variants:
@@ -137,9 +139,14 @@ def table(rows: list[dict], variants: list[tuple[str, str]]) -> str:
             first = first or median
             lines.append(f"{task:<10} {precision + '/' + finetune:<11} {len(mine):>4} {median:12.1f} "
                          f"{min(speeds):7.1f}-{max(speeds):<7.1f} {median / first:6.2f} "
-                         f"{max(r['peak_mb'] or 0 for r in mine):8.0f} {statistics.mean(scores):8.4f}  "
+                         f"{_most(mine, 'loop_peak_mb'):12.0f} {_most(mine, 'loop_growth_mb'):9.0f} "
+                         f"{_most(mine, 'process_peak_mb'):10.0f} {statistics.mean(scores):8.4f}  "
                          f"{', '.join(f'{s:.4f}' for s in scores)}")
     return "\n".join(lines)
+
+
+def _most(rows: list[dict], key: str) -> float:
+    return max(r.get(key) or 0 for r in rows)
 
 
 if __name__ == "__main__":

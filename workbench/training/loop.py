@@ -39,7 +39,7 @@ from workbench.jobs import CancelFn, Cancelled, ProgressFn, no_progress
 from workbench.training.events import RunResult, event
 from workbench.modeling.loading import load_model, load_tokenizer, resolve_base_model
 from workbench.training.model import freeze_lower_layers, prepare_embeddings, set_dropout, trainable_state
-from workbench.training.lora import add_lora, finetune_mode
+from workbench.training.lora import add_lora, finetune_mode, store_frozen_compact
 from workbench.training.optimizer import make_optimizer
 from workbench.modeling.pooling import base_pools_by_mean, use_mean_pooling
 from workbench.training.recorder import StoreRecorder
@@ -172,6 +172,8 @@ class _Run:
             if not freeze_lower_layers(model, cfg.freeze_layers or 0) and not lora:
                 prepare_embeddings(model, cfg.embeddings, torch.cat(train_b.ids) if len(train_b) else torch.zeros(0))
             keep_trainable(model)
+            if lora and device.amp_dtype is torch.bfloat16:   # the frozen body needs no fp32 copy
+                store_frozen_compact(model, torch.bfloat16)
             model.train()
             self.net = model
             if self.dist is not None:

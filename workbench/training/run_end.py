@@ -13,6 +13,7 @@ from workbench.training.config import TrainConfig, defaults_for
 from workbench.training.evaluate import evaluate
 from workbench.training.events import RunResult, event
 from workbench.modeling.loading import save_model
+from workbench.training.lora import restore_fp32
 from workbench.training.model import finalize_embeddings, restore_state
 from workbench.training.run_folders import writing_run
 
@@ -45,6 +46,7 @@ def finish_run(run: Any, step: int, spe: int, tokens: int, train_s: float, stop:
         if status == "done" and len(run.batchers["test"]):
             test_report = score_split(run, "test")
         finalize_embeddings(model)
+        restore_fp32(model)     # a LoRA run's frozen body trained in bf16: the folder is fp32
         model.to("cpu")
         folder = run_folder(cfg, run.run_id, run.recorder.stem)
         with writing_run(folder):   # a full disk: a message, and no half-written folder
