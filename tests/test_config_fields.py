@@ -113,7 +113,8 @@ def test_a_config_survives_the_command_line_unchanged():
         task="sentiment", base_model="/models/bert base", from_run=7, epochs=5, time_budget_s=90.5, lr=1.5e-05,
         batch_size=3,
         max_length=77, warmup_ratio=0.25, weight_decay=0.0, grad_accum=4, patience=0, seed=0, freeze_layers=2,
-        dropout=-1.0, weight_average=0.995, embeddings="frozen", finetune="lora", lora_rank=4, word_case=False,
+        dropout=-1.0, weight_average=0.995, embeddings="frozen", method="fewshot", finetune="lora", lora_rank=4,
+        word_case=False,
         device="mps", grad_clip=0.5,
         head_lr_scale=3.0, length_group=1, precision="bf16", pooling="cls", max_train_docs=12, dev_fraction=0.25,
         max_eval_docs=None, output_dir=pathlib.Path("/tmp/runs"))

@@ -74,3 +74,13 @@ def restore_pooling(model: nn.Module) -> None:
     """After ``from_pretrained``: pool the way the model was trained to."""
     if getattr(model.config, CONFIG_KEY, None) == "mean":
         use_mean_pooling(model)
+
+
+def pooled_vectors(model: nn.Module, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """The vectors a mean-pooled classifier (:func:`use_mean_pooling`) classifies from: its body's
+    pooled output, before the head.  Few-shot training (training/fewshot.py) trains and fits on them."""
+    base = model.base_model
+    if not isinstance(base.pooler, MeanPooler):
+        raise ValueError("the model does not pool by the mean")
+    base.pooler.mask = attention_mask     # what the model's own pre-hook hands over in forward()
+    return base(input_ids=input_ids, attention_mask=attention_mask).pooler_output

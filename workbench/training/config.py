@@ -15,6 +15,8 @@ from workbench.errors import UserError
 from workbench.modeling.device import DEVICES, PRECISIONS
 from workbench.output_paths import check_output_root
 from workbench import tasks as task_registry
+from workbench.training.fewshot_choice import FEWSHOT_BELOW, METHOD_WORDS as FEWSHOT_METHOD_WORDS
+from workbench.training.fewshot_choice import METHODS as FEWSHOT_METHODS
 
 # the defaults and choices live in defaults.py; importers of this module keep finding them here
 from workbench.training.defaults import (  # noqa: F401
@@ -150,6 +152,12 @@ class TrainConfig:
         help="which word vectors training may change: only those of word pieces in the training data "
              "(sparse), all (full), or none (frozen); ignored while the lower layers are frozen",
         term="rows of the embedding matrix")
+    method: str = _s(   # training/fewshot_choice.py, training/fewshot.py
+        "auto", label="Method", knob="advanced", choices=FEWSHOT_METHODS, choice_words=FEWSHOT_METHOD_WORDS,
+        help="how a classification task trains: fine-tuning, or few-shot (SetFit: learn from pairs of labeled "
+             f"documents, then fit a light head); auto: few-shot while a class has under {FEWSHOT_BELOW} labels",
+        term="SetFit: contrastive body training, then logistic regression on mean-pooled vectors",
+        commands=("train", "train-bundle", "export-bundle"))   # k-fold: auto (its --method is another's)
     finetune: str = _s(   # training/lora.py
         "auto", label="Fine-tuning", knob="advanced", choices=FINETUNE_MODES,
         choice_words=("auto (every weight)", "every weight (full)", "LoRA adapters (less memory)"),
@@ -239,6 +247,8 @@ class TrainConfig:
             raise UserError(f"weight averaging decay must be in [0, 1) (got {self.weight_average})")
         if self.finetune not in FINETUNE_MODES:
             raise UserError(f"fine-tuning must be one of {', '.join(FINETUNE_MODES)}")
+        if self.method not in FEWSHOT_METHODS:
+            raise UserError(f"method must be one of {', '.join(FEWSHOT_METHODS)}")
         if self.lora_rank < 1:
             raise UserError(f"LoRA rank must be at least 1 (got {self.lora_rank})")
         if self.length_group is not None and self.length_group < 1:

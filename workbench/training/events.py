@@ -17,7 +17,8 @@ from workbench.jobs import Progress
 class RunEvent:
     """What one report says about the run.  ``kind``: ``status`` (a phase starts: message),
     ``step`` (train loss, learning rate, speed, ETA: a curve point), ``epoch`` (the dev
-    report after an epoch: curve points and the per-label table), ``done``."""
+    report after an epoch: curve points and the per-label table), ``method`` (which training
+    method the run uses and why: message), ``done``."""
 
     kind: str
     step: int = 0
@@ -92,5 +93,6 @@ class RunResult:
             "test_f1": round(float(self.test["f1"]), 4) if self.test else None,
             "test_accuracy": round(float(self.test["accuracy"]), 4) if self.test else None,
             "lr": self.config.get("lr"), "batch_size": self.config.get("batch_size"),
+            "method": self.config.get("method"), "method_why": self.counts.get("method_why", ""),
             "message": self.message,
         }

@@ -40,6 +40,8 @@ from workbench.training.events import RunResult, event
 from workbench.modeling.loading import load_model, load_tokenizer, resolve_base_model
 from workbench.training.model import freeze_lower_layers, prepare_embeddings, set_dropout, trainable_state
 from workbench.training.lora import add_lora, finetune_mode, store_frozen_compact
+from workbench.training.fewshot import FewShotRun, fewshot_blocker, fewshot_settings
+from workbench.training.fewshot_choice import FINETUNE_NAME, choose_method
 from workbench.training.optimizer import make_optimizer
 from workbench.modeling.pooling import base_pools_by_mean, use_mean_pooling
 from workbench.training.recorder import StoreRecorder
@@ -97,6 +99,9 @@ def train_splits(config: TrainConfig, splits: Splits, recorder: Any, *, progress
     spec = task_registry.get(config.task)
     if parent is not None:
         check_labels(parent, spec, splits.label_names)   # a label removed since: refused before the row
+    # fine-tuning or few-shot (fewshot_choice.py): a few-shot run that cannot work is refused here
+    method, why = choose_method(config.method, spec, splits.train, continued=parent is not None,
+                                processes=dist.world if dist is not None else 1, finetune=config.finetune)
     source = str(parent.model_dir) if parent is not None else resolve_base_model(config.base_model)
     cfg = config.resolved(device.kind, len(splits.train))
     if parent is not None:     # a continued run names where its line began; cfg.from_run, its parent
@@ -110,26 +115,37 @@ def train_splits(config: TrainConfig, splits: Splits, recorder: Any, *, progress
         model = load_parent_model(parent, spec, splits.label_names)
     else:
         model = load_model(source, spec, splits.label_names, tokenizer)
+    blocker = fewshot_blocker(model, cfg) if method == "fewshot" else ""
+    if blocker and config.method == "fewshot":
+        raise UserError(blocker)
+    method, why = ("finetune", f"{FINETUNE_NAME}: {blocker}") if blocker else (method, why)
+    cfg = fewshot_settings(cfg, config) if method == "fewshot" else dataclasses.replace(cfg, method="finetune")
+    emit(event("method", message=why))
     cfg = dataclasses.replace(cfg, finetune=finetune_mode(cfg.finetune, model, device.kind))
     if parent is not None:     # a continued run reads its text as its parent did (word case or not)
         word_case = uses_word_case(model.config)
         cfg = dataclasses.replace(cfg, word_case=word_case)
     else:
         word_case = spec.uses_word_case and cfg.word_case and add_word_case(model, tokenizer)
-    if spec.pools_document and (cfg.pooling == "mean" or (cfg.pooling == "auto" and base_pools_by_mean(source))):
+    if method == "finetune" and spec.pools_document and (
+            cfg.pooling == "mean" or (cfg.pooling == "auto" and base_pools_by_mean(source))):
         use_mean_pooling(model)
     label2id = {name: i for i, name in enumerate(splits.label_names)}
     emit(event("status", message="Tokenizing"))
     data = {name: encode(getattr(splits, name), tokenizer, cfg.task, label2id, cfg.max_length, word_case)
             for name in ("train", "dev", "test")}
     counts = {**splits.counts(), "train_tokens_per_epoch": int(sum(data["train"]["length"])),
-              "labels": splits.labels}
+              "labels": splits.labels, "method": method, "method_why": why}
     if dist is not None:
         counts["processes"] = dist.world
     run_id = recorder.start(cfg.task, str(cfg.base_model or "default"), device.description, cfg.to_json(), counts)
     try:
-        result = _Run(cfg, device, source, recorder, run_id, splits, data, tokenizer, model, counts, emit,
-                      cancelled, t_wall, dist).fit()
+        if method == "fewshot":
+            result = FewShotRun(cfg, device, source, recorder, run_id, splits, data, tokenizer, model, counts,
+                                emit, cancelled, t_wall).fit()
+        else:
+            result = _Run(cfg, device, source, recorder, run_id, splits, data, tokenizer, model, counts, emit,
+                          cancelled, t_wall, dist).fit()
     except BaseException as exc:
         message = str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
         recorder.finish(run_id, "failed", error=message, seconds=time.perf_counter() - t_wall)

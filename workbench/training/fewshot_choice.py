@@ -1,0 +1,81 @@
+"""Which training method a run uses: fine-tuning, or few-shot (SetFit) when a classification
+task has few labels, and why, in the words the Train screen and the CLI show.
+
+Few-shot training (training/fewshot.py) pools each document into one vector, so it is open to a
+task whose spec pools documents (``TaskSpec.pools_document``: sentiment and the user's own class
+tasks), never to a task named here.  ``auto`` takes few-shot while the smallest class has fewer
+than :data:`FEWSHOT_BELOW` training labels (the figures: docs/training-defaults.md, "Few-shot
+(SetFit)").  No torch; any thread.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from workbench.errors import UserError
+from workbench.tasks.base import Example, TaskSpec
+
+METHODS = ("auto", "finetune", "fewshot")
+METHOD_WORDS = ("auto (few-shot when few labels)", "fine-tuning", "few-shot (SetFit)")
+# auto: few-shot while the smallest class has fewer training labels than this.  Measured on
+# SST-2 (tests/benchmarks/bench_fewshot.py, seeds 13/7/21; docs/training-defaults.md)
+FEWSHOT_BELOW = 32
+# contrastive pairs need a partner of the same class: a class with fewer labels has none
+FEWSHOT_MIN_PER_CLASS = 2
+FEWSHOT_NAME = "Few-shot (SetFit)"
+FINETUNE_NAME = "Fine-tuning"
+
+
+def smallest_class(spec: TaskSpec, train: Sequence[Example]) -> tuple[str, int]:
+    """The class with the fewest training labels and its count (``("", 0)`` when none)."""
+    counts = spec.label_counts(train)
+    if not counts:
+        return "", 0
+    name = min(counts, key=lambda k: (counts[k], k))
+    return name, counts[name]
+
+
+def _labels(n: int) -> str:
+    return f"{n} label{'s' if n != 1 else ''}"
+
+
+def _per_class(spec: TaskSpec, train: Sequence[Example]) -> str:
+    """"16 labels per class", or with classes of different sizes "12 labels in the smallest class"."""
+    counts = spec.label_counts(train)
+    name, fewest = smallest_class(spec, train)
+    if len(set(counts.values())) <= 1:
+        return f"{_labels(fewest)} per {spec.noun}"
+    return f"{_labels(fewest)} in the smallest {spec.noun} ({name})"
+
+
+def choose_method(requested: str, spec: TaskSpec, train: Sequence[Example], *, continued: bool = False,
+                  processes: int = 1, finetune: str = "auto") -> tuple[str, str]:
+    """``("fewshot" | "finetune", why)`` for a run that asked for ``requested``; UserError when
+    few-shot was asked for and cannot work.  ``continued``: the run starts from an earlier run's
+    model; ``processes``: how many train together (torchrun); ``finetune``: the run's finetune field."""
+    if requested not in METHODS:
+        raise UserError(f"method must be one of {', '.join(METHODS)} (got {requested!r})")
+    if requested == "finetune":
+        return "finetune", f"{FINETUNE_NAME}: as asked"
+    name, fewest = smallest_class(spec, train)
+    blockers = []
+    if not spec.pools_document:
+        blockers.append(f"few-shot training classifies whole documents; the {spec.name} task labels "
+                        f"{spec.nouns} inside them")
+    if continued:
+        blockers.append("a continued run fine-tunes its run's model further")
+    if processes > 1:
+        blockers.append("few-shot training runs in one process")
+    if finetune == "lora":
+        blockers.append("LoRA adapters are a way of fine-tuning")
+    if spec.pools_document and fewest < FEWSHOT_MIN_PER_CLASS:
+        blockers.append(f"few-shot training needs at least {FEWSHOT_MIN_PER_CLASS} training labels in every "
+                        f"{spec.noun} (pairs of the same {spec.noun}); {name!r} has {fewest}")
+    if requested == "fewshot":
+        if blockers:
+            raise UserError(blockers[0] + "; use --method finetune (or auto)")
+        return "fewshot", f"{FEWSHOT_NAME}: as asked ({_per_class(spec, train)})"
+    if blockers:
+        return "finetune", f"{FINETUNE_NAME}: {blockers[0]}"
+    if fewest < FEWSHOT_BELOW:
+        return "fewshot", f"{FEWSHOT_NAME}: {_per_class(spec, train)}, under {FEWSHOT_BELOW}"
+    return "finetune", f"{FINETUNE_NAME}: {_per_class(spec, train)}, {FEWSHOT_BELOW} or more"
