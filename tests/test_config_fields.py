@@ -167,8 +167,8 @@ def test_a_bundle_written_before_still_loads(tmp_path):
     config = bundle_config(tmp_path, meta, epochs=None, device="mps", seed=3)
     assert (config.epochs, config.device, config.seed, config.lr) == (None, "mps", 3, 0.005)
     # what a bundle carries is what it wrote (the project- and machine-bound settings stay home)
-    # (and the settings added since: LoRA)
-    added = {"finetune": "auto", "lora_rank": 16}
+    # (and the settings added since: LoRA, few-shot)
+    added = {"finetune": "auto", "lora_rank": 16, "method": "auto"}
     assert set(config_fields.carried()) == set(OLD_BUNDLE_CONFIG) | set(added)
     assert config_fields.bundle_values(TrainConfig(P, "ner", epochs=7, batch_size=4, lr=0.005, max_length=64,
                                                    max_train_docs=50, seed=21)) == {**OLD_BUNDLE_CONFIG, **added}
