@@ -125,6 +125,19 @@ def build_project(task: str, path: pathlib.Path, pool: int, dev_sample: int | No
     return store, Gold(spans, classes)
 
 
+def open_project(task: str, path: pathlib.Path, pool: int) -> tuple[Store, Gold]:
+    """A project :func:`build_project` made (to go on with it), and its pool's gold labels again."""
+    store = Store(path)
+    spec = task_registry.get(task)
+    ids = [r[0] for r in store.conn.execute("SELECT id FROM documents WHERE split = 'train' ORDER BY id")]
+    train = _read(task, "train")[:pool]
+    if len(ids) != len(train) or store.document(ids[-1]).text != train[-1].text:
+        raise SystemExit(f"{path} was not made from the first {pool:,} training documents: start it again")
+    spans = {i: list(doc.spans or []) for i, doc in zip(ids, train)} if spec.storage is Storage.SPANS else {}
+    classes = {i: doc.classes[task] for i, doc in zip(ids, train)} if spec.storage is Storage.CLASS else {}
+    return store, Gold(spans, classes)
+
+
 class Annotator:
     """Works through the project as a person on the Annotate screen would: the next documents
     from the app's queue, the suggestions shown on each, corrected to gold, accepted."""
