@@ -99,6 +99,11 @@ class TrainPanel(QWidget):
         self.progress.setTextVisible(False)
         self.status_label = QLabel("Ready.")
         self.status_label.setWordWrap(True)     # a long reason wraps; it never widens the window
+        # which training method the run takes and why (training/fewshot_choice.py), in plain words
+        self.method_label = QLabel()
+        self.method_label.setObjectName("method")
+        self.method_label.setWordWrap(True)
+        self.method_label.hide()
         self.error_label = QLabel()
         self.error_label.setObjectName("error")
         self.error_label.setStyleSheet("color: #b00020; font-weight: bold;")
@@ -125,6 +130,7 @@ class TrainPanel(QWidget):
         right_split.setSizes([420, 300])
         right = QVBoxLayout()
         right.addWidget(self.progress)
+        right.addWidget(self.method_label)
         right.addWidget(self.status_label)
         right.addWidget(self.error_label)
         right.addWidget(right_split, 1)
@@ -224,6 +230,7 @@ class TrainPanel(QWidget):
         self.label_caption.setText("Per-label scores appear after the first epoch.")
         self.progress.setValue(0)
         self.status_label.setText("Starting…")
+        self._show_method("")
         self.jobs.start(train_job, config, on_progress=self._on_progress, on_done=self._on_done,
                         on_failed=self._on_failed, on_cancelled=self._on_cancelled)
         self._set_running(True)
@@ -269,6 +276,8 @@ class TrainPanel(QWidget):
             self.label_table.show_report(r)
             self.label_caption.setText(f"Dev scores after epoch {p.epoch:.2f} (dev loss {r['loss']:.4f})")
             self.refresh_history()
+        elif p.kind == "method":
+            self._show_method(p.message)
         elif p.kind == "status":
             self.status_label.setText(p.message)
             if p.run_id is not None:
@@ -288,6 +297,7 @@ class TrainPanel(QWidget):
         self.status_label.setText(f"Run #{result.run_id} — {result.message or result.status}. {best} · "
                                   f"{result.wall_seconds:.0f} s")
         self.status_label.setToolTip(f"Model saved in {result.model_dir}" if result.model_dir else "No model saved")
+        self._show_method(result.counts.get("method_why", ""))
         if dev:
             self.label_table.show_report(dev)
             self.label_caption.setText(f"Dev scores of the best checkpoint (epoch {result.best_epoch}, all of dev)")
@@ -308,6 +318,10 @@ class TrainPanel(QWidget):
         text = str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
         self._show_error(f"Training could not run: {text}")
         self.status_label.setText("Failed.")
+
+    def _show_method(self, why: str) -> None:
+        self.method_label.setText(f"Method: {why}" if why else "")
+        self.method_label.setVisible(bool(why))
 
     def _finish(self) -> None:
         self._set_running(False)
