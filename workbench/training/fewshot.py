@@ -43,17 +43,21 @@ from workbench.training.schedule import LinearSchedule
 FEWSHOT_LR = 2e-5
 FEWSHOT_EPOCHS = 20
 FEWSHOT_BATCH = 16
+# ... and at most this many steps on auto (64 labels per class: 10 passes), so that the body's
+# training stays a minute or two on a 2-core CPU while the gain has levelled off
+FEWSHOT_MAX_STEPS = 80
 HEAD_MAX_ITER = 1000
 REPORT_EVERY_S = 0.25
 EMBED_BATCH = 64
 
 
-def fewshot_settings(cfg: TrainConfig, asked: TrainConfig) -> TrainConfig:
+def fewshot_settings(cfg: TrainConfig, asked: TrainConfig, train_docs: int) -> TrainConfig:
     """``cfg`` (resolved for fine-tuning) with the few-shot recipe where the user left a setting
-    on auto (``asked``: the settings as given)."""
-    batch = asked.batch_size or FEWSHOT_BATCH
-    return dataclasses.replace(cfg, method="fewshot", epochs=asked.epochs or FEWSHOT_EPOCHS,
-                               lr=asked.lr or FEWSHOT_LR, batch_size=max(4, batch + batch % 2),
+    on auto (``asked``: the settings as given; ``train_docs``: how many labels train)."""
+    batch = max(4, (asked.batch_size or FEWSHOT_BATCH) + (asked.batch_size or 0) % 2)
+    epochs = asked.epochs or max(1, min(FEWSHOT_EPOCHS, FEWSHOT_MAX_STEPS // math.ceil(train_docs / batch)))
+    return dataclasses.replace(cfg, method="fewshot", epochs=epochs,
+                               lr=asked.lr or FEWSHOT_LR, batch_size=batch,
                                warmup_ratio=0.1 if asked.warmup_ratio is None else asked.warmup_ratio,
                                freeze_layers=asked.freeze_layers or 0, weight_average=0.0)
 
@@ -154,10 +158,10 @@ class FewShotRun:
         model.train()
         step, tokens, train_s, loss_sum, loss_n = 0, 0, 0.0, 0.0, 0
         t_loop = last = time.perf_counter()
-        for epoch in range(cfg.epochs or FEWSHOT_EPOCHS):
+        for epoch in range(math.ceil(total / spe)):
             sampler.set_epoch(epoch)
             for batch in sampler:
-                if self.cancelled() or self._out_of_time(step, train_s):
+                if step >= total or self.cancelled() or self._out_of_time(step, train_s):
                     return step, spe, tokens, train_s
                 t0 = time.perf_counter()
                 inputs = train_b.collate(batch, device.torch_device)

@@ -119,7 +119,7 @@ def train_splits(config: TrainConfig, splits: Splits, recorder: Any, *, progress
     if blocker and config.method == "fewshot":
         raise UserError(blocker)
     method, why = ("finetune", f"{FINETUNE_NAME}: {blocker}") if blocker else (method, why)
-    cfg = fewshot_settings(cfg, config) if method == "fewshot" else dataclasses.replace(cfg, method="finetune")
+    cfg = fewshot_settings(cfg, config, len(splits.train)) if method == "fewshot" else dataclasses.replace(cfg, method="finetune")
     emit(event("method", message=why))
     cfg = dataclasses.replace(cfg, finetune=finetune_mode(cfg.finetune, model, device.kind))
     if parent is not None:     # a continued run reads its text as its parent did (word case or not)
