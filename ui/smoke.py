@@ -150,6 +150,20 @@ def _train(app: Any, project: pathlib.Path, timings: dict[str, Any], device: str
     return result
 
 
+def _train_fewshot(project: pathlib.Path, timings: dict[str, Any], device: str) -> None:
+    """A few-shot (SetFit) sentiment run of one pass over 24 demo labels: sentence-transformers'
+    loss and sampler and scikit-learn's head must be in the bundle (training/fewshot.py)."""
+    from workbench.training import TrainConfig
+    from workbench.training.loop import train
+
+    t = time.perf_counter()
+    result = train(TrainConfig(store_path=project, task="sentiment", base_model="default", method="fewshot",
+                               epochs=1, max_train_docs=24, device=device))
+    if result.status != "done" or result.config.get("method") != "fewshot" or not result.model_dir:
+        raise RuntimeError(f"few-shot training ended {result.status!r}: {result.message}")
+    timings["fewshot_train_s"] = round(time.perf_counter() - t, 2)
+
+
 def _predict(model_dir: str, timings: dict[str, Any], device: str) -> None:
     """Load the saved run the way the Review screen does and tag one sentence."""
     from workbench.inference.predictor import Predictor, as_document
@@ -265,6 +279,8 @@ def run_smoke_test(*, report: pathlib.Path | None = None, timeout: float = 900.0
         app, window, project = _open_window(timings, started, shot)
         state["step"] = "train"
         result = _train(app, project, timings, device)
+        state["step"] = "few-shot training"
+        _train_fewshot(project, timings, device)
         state["step"] = "predict"
         _predict(result.model_dir, timings, device)
         state["step"] = "apply"

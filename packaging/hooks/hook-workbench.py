@@ -30,7 +30,8 @@ hiddenimports = collect_submodules("workbench") + collect_submodules("transforme
 # package as missing.
 datas = []
 for dist in ("transformers", "tokenizers", "datasets", "safetensors", "huggingface_hub",
-             "torch", "numpy", "pyarrow", "accelerate", "seqeval", "peft", "text-workbench"):
+             "torch", "numpy", "pyarrow", "accelerate", "seqeval", "peft", "sentence-transformers", "scikit-learn",
+             "text-workbench"):
     try:
         datas += copy_metadata(dist)
     except Exception:  # optional dists (accelerate) may be absent from a build venv
