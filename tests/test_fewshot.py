@@ -18,13 +18,13 @@ from workbench.tasks.base import Example
 from workbench.training.config import TrainConfig
 from workbench.training.fewshot_choice import FEWSHOT_BELOW, choose_method
 from workbench.training.loop import train
-from tiny_bert import TOY_WORDS, make_tiny_bert, toy_sentiment_docs
+from tiny_bert import TOY_WORDS, make_tiny_sentence_model, toy_sentiment_docs
 
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory) -> pathlib.Path:
-    """A small sentence model made in the test (a tiny BERT pooled by the mean)."""
-    return make_tiny_bert(tmp_path_factory.mktemp("tiny"), TOY_WORDS, hidden=32, layers=2)
+    """A small sentence model made in the test (a tiny BERT saved as a mean-pooled sentence model)."""
+    return make_tiny_sentence_model(tmp_path_factory.mktemp("tiny"), TOY_WORDS, hidden=32, layers=2)
 
 
 def sentiment_project(path: pathlib.Path, n: int = 16, dev: int = 8) -> pathlib.Path:
@@ -128,6 +128,10 @@ def test_auto_takes_few_shot_below_the_threshold_and_fine_tuning_above():
     assert method == "fewshot" and why == f"Few-shot (SetFit): 16 labels per sentiment class, under {FEWSHOT_BELOW}"
     method, why = choose_method("auto", spec, examples(negative=FEWSHOT_BELOW, positive=200))
     assert method == "finetune" and "in the smallest sentiment class (negative)" in why
+    # a base model that is not a sentence-embedding model fine-tunes on auto (few-shot only when asked)
+    method, why = choose_method("auto", spec, examples(negative=8, positive=8), sentence_model=False)
+    assert method == "finetune" and "not a sentence-embedding model" in why
+    assert choose_method("fewshot", spec, examples(negative=8, positive=8), sentence_model=False)[0] == "fewshot"
     # an entity task never takes it, nor a run continued from another
     assert choose_method("auto", registry.get("ner"), [])[0] == "finetune"
     assert choose_method("auto", spec, examples(negative=4, positive=4), continued=True)[0] == "finetune"

@@ -46,6 +46,22 @@ def make_tiny_bert(folder: str | pathlib.Path, words: Iterable[str] = (), *, hid
     return folder
 
 
+def make_tiny_sentence_model(folder: str | pathlib.Path, words: Iterable[str] = (), **kw) -> pathlib.Path:
+    """A tiny BERT saved as a sentence-transformers model pooled by the mean (as the bundled
+    all-MiniLM-L6-v2 is): ``1_Pooling/config.json`` and ``modules.json`` beside the weights."""
+    import json
+
+    folder = make_tiny_bert(folder, words, **kw)
+    (folder / "1_Pooling").mkdir(exist_ok=True)
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps(
+        {"word_embedding_dimension": kw.get("hidden", 32), "pooling_mode_mean_tokens": True}), encoding="utf-8")
+    (folder / "modules.json").write_text(json.dumps([
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]),
+        encoding="utf-8")
+    return folder
+
+
 NAMES = ["john", "mary", "paul", "anna", "lena", "mark", "sara", "tom", "eva", "ivan"]
 CITIES = ["paris", "rome", "oslo", "lima", "kyiv", "bonn", "riga", "nice", "bern", "lyon"]
 TOY_WORDS = NAMES + CITIES + ["lives", "in", "visited", "and", "loves", "great", "awful", "film", "the", "was"]

@@ -11,7 +11,7 @@ from conftest import train_panel
 
 from workbench.store import Store
 from workbench.training.fewshot_choice import FEWSHOT_BELOW
-from tiny_bert import TOY_WORDS, make_tiny_bert, toy_sentiment_docs
+from tiny_bert import TOY_WORDS, make_tiny_sentence_model, toy_sentiment_docs
 
 pytestmark = pytest.mark.ui
 
@@ -23,7 +23,7 @@ def test_a_few_shot_run_shows_its_method_and_why(qtbot, tmp_path):
     with Store.create(project, ["sentiment"], [], ["negative", "positive"]) as store:
         store.add_documents(toy_sentiment_docs(16))
         store.add_documents(toy_sentiment_docs(8, split="dev", offset=16))
-    tiny = make_tiny_bert(tmp_path / "tiny", TOY_WORDS, hidden=32, layers=2)
+    tiny = make_tiny_sentence_model(tmp_path / "tiny", TOY_WORDS, hidden=32, layers=2)
     with train_panel(qtbot, project) as panel:
         assert panel.method_label.isHidden()
         panel.base_box.setEditText(str(tiny))

@@ -3,8 +3,9 @@ task has few labels, and why, in the words the Train screen and the CLI show.
 
 Few-shot training (training/fewshot.py) pools each document into one vector, so it is open to a
 task whose spec pools documents (``TaskSpec.pools_document``: sentiment and the user's own class
-tasks), never to a task named here.  ``auto`` takes few-shot while the smallest class has fewer
-than :data:`FEWSHOT_BELOW` training labels (the figures: docs/training-defaults.md, "Few-shot
+tasks), never to a task named here.  ``auto`` takes few-shot when the base model is a
+sentence-embedding model (the bundled one is) and the smallest class has fewer than
+:data:`FEWSHOT_BELOW` training labels (the figures: docs/training-defaults.md, "Few-shot
 (SetFit)").  No torch; any thread.
 """
 from __future__ import annotations
@@ -47,11 +48,13 @@ def _per_class(spec: TaskSpec, train: Sequence[Example]) -> str:
     return f"{_labels(fewest)} in the smallest {spec.noun} ({name})"
 
 
-def choose_method(requested: str, spec: TaskSpec, train: Sequence[Example], *, continued: bool = False,
-                  processes: int = 1, finetune: str = "auto") -> tuple[str, str]:
+def choose_method(requested: str, spec: TaskSpec, train: Sequence[Example], *, sentence_model: bool = True,
+                  continued: bool = False, processes: int = 1, finetune: str = "auto") -> tuple[str, str]:
     """``("fewshot" | "finetune", why)`` for a run that asked for ``requested``; UserError when
-    few-shot was asked for and cannot work.  ``continued``: the run starts from an earlier run's
-    model; ``processes``: how many train together (torchrun); ``finetune``: the run's finetune field."""
+    few-shot was asked for and cannot work.  ``sentence_model``: the base model was trained as a
+    sentence-embedding model (what SetFit's body is; auto takes few-shot only then);
+    ``continued``: the run starts from an earlier run's model; ``processes``: how many train
+    together (torchrun); ``finetune``: the run's finetune field."""
     if requested not in METHODS:
         raise UserError(f"method must be one of {', '.join(METHODS)} (got {requested!r})")
     if requested == "finetune":
@@ -74,6 +77,8 @@ def choose_method(requested: str, spec: TaskSpec, train: Sequence[Example], *, c
         if blockers:
             raise UserError(blockers[0] + "; use --method finetune (or auto)")
         return "fewshot", f"{FEWSHOT_NAME}: as asked ({_per_class(spec, train)})"
+    if not sentence_model:     # any BERT-like body can train few-shot when asked; auto keeps to what it is made for
+        blockers.append("the base model is not a sentence-embedding model (few-shot: --method fewshot)")
     if blockers:
         return "finetune", f"{FINETUNE_NAME}: {blockers[0]}"
     if fewest < FEWSHOT_BELOW:

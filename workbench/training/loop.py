@@ -99,10 +99,11 @@ def train_splits(config: TrainConfig, splits: Splits, recorder: Any, *, progress
     spec = task_registry.get(config.task)
     if parent is not None:
         check_labels(parent, spec, splits.label_names)   # a label removed since: refused before the row
-    # fine-tuning or few-shot (fewshot_choice.py): a few-shot run that cannot work is refused here
-    method, why = choose_method(config.method, spec, splits.train, continued=parent is not None,
-                                processes=dist.world if dist is not None else 1, finetune=config.finetune)
     source = str(parent.model_dir) if parent is not None else resolve_base_model(config.base_model)
+    # fine-tuning or few-shot (fewshot_choice.py): a few-shot run that cannot work is refused here
+    method, why = choose_method(config.method, spec, splits.train, sentence_model=base_pools_by_mean(source),
+                                continued=parent is not None, processes=dist.world if dist is not None else 1,
+                                finetune=config.finetune)
     cfg = config.resolved(device.kind, len(splits.train))
     if parent is not None:     # a continued run names where its line began; cfg.from_run, its parent
         cfg = dataclasses.replace(cfg, base_model=parent.base_model)
