@@ -86,7 +86,8 @@ def test_what_the_user_sets_reaches_the_config(qtbot, knobs):
     # every knob shows what it is given and gives it back (the minutes box in seconds)
     wanted = dict(epochs=12, time_budget_s=300.0, lr=2e-05, batch_size=6, max_length=96, warmup_ratio=0.2,
                   weight_decay=0.05, grad_accum=2, patience=0, seed=99, freeze_layers=3, dropout=0.15,
-                  weight_average=0.99, embeddings="full", finetune="lora", lora_rank=32, word_case=False,
+                  weight_average=0.99, embeddings="full", method="fewshot", finetune="lora", lora_rank=32,
+                  word_case=False,
                   device="cpu")
     assert set(wanted) == set(knobs.boxes), "give every knob a value here"
     knobs.set_values(wanted)
