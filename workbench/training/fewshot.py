@@ -114,23 +114,29 @@ class FewShotRun:
         cfg, model = self.cfg, self.model
         t_loop = time.perf_counter()
         step, spe, tokens, train_s = self._pairs()
+        pairs_s = time.perf_counter() - t_loop
         best: dict[str, Any] = {"state": None, "epoch": None, "report": None}
         stop = "cancelled" if self.cancelled() else ""
+        head_s = dev_s = 0.0
         if not stop:
             self._head()
+            head_s = time.perf_counter() - t_loop - pairs_s
             n_dev = len(self.batchers["dev"])
             self.emit(event("status", message=f"Scoring dev: {n_dev} documents, once at the end", step=step,
                             total_steps=step, run_id=self.run_id))
             report = evaluate(model, self.batchers["dev"], self.data["dev"], cfg.task, self.splits.label_names,
                               self.device, defaults_for(self.device.kind).eval_batch_size, None, self.cancelled)
+            dev_s = time.perf_counter() - t_loop - pairs_s - head_s
             if report is None:
                 stop = "cancelled"
             else:
                 self.log.epoch(step, step / spe, report)
                 best = {"state": trainable_state(model), "epoch": cfg.epochs, "report": report}
         self.loop_s = time.perf_counter() - t_loop
+        # where the time went, in the run's own words: the pairs, the head, scoring dev once
         self.stop_message = ("cancelled by the user" if stop else
-                             f"few-shot: {step} contrastive steps over the labels, then the classifier head")
+                             f"few-shot: {step} contrastive steps over the labels ({pairs_s:.0f} s), the classifier "
+                             f"head ({head_s:.0f} s), dev scored once ({dev_s:.0f} s)")
         return finish_run(self, step, spe, tokens, train_s, stop, best, None)
 
     def _pairs(self) -> tuple[int, int, int, float]:
