@@ -15,7 +15,7 @@ an AMD EPYC with 2 cores and AVX-512 BF16 (the project trains in bf16 autocast o
 
 Usage:  flock /work/notes/bench.lock .venv/bin/python tests/benchmarks/bench_fewshot.py
         [--sizes 8,16,32,64] [--seeds 13,7,21] [--method auto|fewshot|finetune] [--no-peer]
-        [--workdir DIR] [--json OUT.json]
+        [--train-args "--max-eval-docs 200"] [--workdir DIR] [--json OUT.json]
 This is a script that prints figures, not a timed test.
 """
 from __future__ import annotations
@@ -86,6 +86,7 @@ def main() -> int:
     ap.add_argument("--seeds", default="13,7,21")
     ap.add_argument("--method", default="auto", choices=("auto", "fewshot", "finetune"))
     ap.add_argument("--no-peer", action="store_true")
+    ap.add_argument("--train-args", default="", help="more flags for workbench-cli train (\"--max-eval-docs 200\")")
     ap.add_argument("--workdir", type=pathlib.Path, default=None)
     ap.add_argument("--json", type=pathlib.Path, default=None)
     args = ap.parse_args()
@@ -109,7 +110,7 @@ def main() -> int:
             load = os.getloadavg()[0]
             mine, mine_wall = run_json([sys.executable, "-m", "workbench.cli", "train", str(project), "--task",
                                         "sentiment", "--method", args.method, "--seed", str(seed), "--quiet",
-                                        "--json"], env)
+                                        "--json", *args.train_args.split()], env)
             row = {"per_class": size, "seed": seed, "load": round(load, 2), "method": mine["method"],
                    "why": mine.get("method_why", ""), "project_acc": mine["dev_accuracy"],
                    "project_wall_s": round(mine_wall, 1), "project_train_s": mine["train_seconds"]}
