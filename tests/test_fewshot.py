@@ -175,3 +175,11 @@ def test_stopping_a_few_shot_run_keeps_no_model_and_says_so(tmp_path, tiny):
               progress=progress, cancelled=lambda: sum(e.kind == "step" for e in seen) >= 2)
     assert stop.value.partial.status == "cancelled" and not stop.value.partial.model_dir
     assert any(e.kind == "method" and e.message.startswith("Few-shot") for e in seen)
+
+
+def test_a_time_budget_cuts_the_pairs_short_and_still_gives_a_model(tmp_path, tiny):
+    project = sentiment_project(tmp_path / "p.db")
+    result = train(TrainConfig(store_path=project, task="sentiment", base_model=str(tiny), epochs=50,
+                               time_budget_s=0.001))
+    assert result.status == "done" and result.config["method"] == "fewshot" and result.model_dir
+    assert result.steps == 1      # the first step is always taken; then the budget is spent
