@@ -130,8 +130,21 @@ def run_baseline(task: str, args: argparse.Namespace) -> dict:
         if len(reached) == len(targets) or annotator.labeled >= args.pool:
             break
     store.close()
-    return {"reached": reached, "labels": annotator.labeled, "edits": annotator.edits.total, "best": best,
-            "wall_s": time.perf_counter() - t0, "load": (l0, load())}
+    result = {"reached": reached, "labels": annotator.labeled, "edits": annotator.edits.total, "best": best,
+              "wall_s": time.perf_counter() - t0, "load": (l0, load())}
+    path.with_suffix(".json").write_text(json.dumps(result))
+    return result
+
+
+def saved_baseline(task: str, args: argparse.Namespace) -> dict | None:
+    """With --resume: the figures a finished baseline of the same settings left, or None."""
+    path = args.workdir / f"baseline-{task}.json"
+    if not args.resume or not path.exists():
+        return None
+    result = json.loads(path.read_text())
+    result["reached"] = {float(t): tuple(v) for t, v in result["reached"].items()}
+    print(f"-- {NAMES[task]} baseline: the figures of the earlier run ({path})", flush=True)
+    return result
 
 
 def table(results: dict) -> str:
@@ -174,7 +187,8 @@ def main() -> int:
     ap.add_argument("--steps", default="250,500,1000,1500,2000", help="baseline label counts")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--workdir", type=pathlib.Path, default=pathlib.Path("/tmp/workbench-effort"))
-    ap.add_argument("--resume", action="store_true", help="go on with the loop project a stopped run left")
+    ap.add_argument("--resume", action="store_true",
+                    help="go on with the loop a stopped run left, and take a finished baseline's figures")
     ap.add_argument("--quick", action="store_true", help="a smoke check: small pool, 3 rounds, 2 baseline steps")
     args = ap.parse_args()
     if args.quick:
@@ -192,7 +206,10 @@ def main() -> int:
     for task in [t.strip() for t in args.task.split(",") if t.strip()]:
         results[task] = {}
         for mode in [m.strip() for m in args.mode.split(",") if m.strip()]:
-            results[task][mode] = (run_loop if mode == "loop" else run_baseline)(task, args)
+            if mode == "loop":
+                results[task][mode] = run_loop(task, args)
+            else:
+                results[task][mode] = saved_baseline(task, args) or run_baseline(task, args)
     print()
     print(table(results))
     print(f"seed {args.seed}; pool {args.pool:,}; dev sample {args.dev_sample or 'all'}; rounds of {args.round}; "
