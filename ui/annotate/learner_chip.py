@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from ui.annotate.session import AnnotationSession
@@ -21,6 +21,7 @@ from ui.workers import JobHost, stopped_text
 from workbench import tasks as task_registry
 from workbench.jobs import Progress
 from workbench.learning import LearnerPolicy, round_job, set_enabled, set_paused, status
+from workbench.training.jobs import device_job
 from workbench.store import Store
 
 CHECK_AFTER_MS = 400        # after the last write: the accept has been saved and the next document shown
@@ -51,6 +52,7 @@ class LearnerChip(QFrame):
         self.training_task: str | None = None   # the task a round is updating, or None
         self.activity = ""                     # what the running round is doing, in words
         self.last_result: Any = None
+        self._warm = False                     # the training code was loaded ahead (once per app)
         self.switch = QCheckBox("Learn as I label")
         self.switch.setToolTip("Train a model in the background while you label, and let it suggest when it "
                                "does better on dev than the current one")
@@ -59,6 +61,8 @@ class LearnerChip(QFrame):
         self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.pause_button = QPushButton("Pause")
         self.pause_button.setToolTip("Stop updating the model for now (a running update stops; labels are kept)")
+        for control in (self.switch, self.pause_button):
+            control.setFocusPolicy(Qt.FocusPolicy.NoFocus)   # a click leaves the keys with the text
         row = QHBoxLayout(self)
         row.setContentsMargins(10, 3, 4, 3)
         row.setSpacing(10)
@@ -118,7 +122,8 @@ class LearnerChip(QFrame):
 
     # ---- rounds ----------------------------------------------------------------------
     def check(self) -> None:
-        """Start a round for the first task that is due (nothing when one runs)."""
+        """Start a round for the first task that is due (nothing when one runs); with the learner
+        on and nothing due, load the training code ahead, once, off the UI thread."""
         if self.store is None:
             return
         if self.jobs.busy or self.store.read_only:
@@ -128,6 +133,12 @@ class LearnerChip(QFrame):
             if self.policy.due(self.store, task):
                 self._start(task)
                 return
+        if not self._warm and any(self.policy.enabled(self.store, t) for t in self.tasks):
+            # Importing torch's training stack holds the interpreter in C for a while: done now,
+            # it is not felt in the middle of the user's typing when the first round starts.
+            self._warm = True
+            self.jobs.start(device_job, "auto", on_done=lambda _device: self._check_timer.start(),
+                            on_failed=lambda _exc: None)   # a round that fails to load says why itself
         self.refresh()
 
     def _start(self, task: str) -> None:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
 from ui.task_views import views_for
 from workbench import tasks as task_registry
 from workbench.errors import UserError
+from workbench.learning.policy import is_learner_run
 from workbench.store import Store
 from workbench.training import run_folders
 from workbench.training import runs as run_store
@@ -155,7 +156,8 @@ class HistoryTable(QTableWidget):
                 f"{score:.3f}" if isinstance(score, (int, float)) else "-",
                 f"{epochs:g}" if isinstance(epochs, (int, float)) else "-",
                 f"{run.seconds:.0f} s" if run.seconds else "-",
-                f"continued from #{run.parent_run}" if run.parent_run is not None else _short_model(run.base_model),
+                (f"continued from #{run.parent_run}" if run.parent_run is not None else _short_model(run.base_model))
+                + (" · learn as I label" if is_learner_run(run.counts) else ""),   # trained by the background learner
                 run.started[:19].replace("T", " "),
             )
             for c, text in enumerate(values):

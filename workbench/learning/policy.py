@@ -31,7 +31,7 @@ from workbench.store import tallies
 
 LEARNER_SETTING = "learning.learner"        # {task: {"choice", "paused", "last", "pace_s", "model_run", ...}}
 DEFAULT_ON_SETTING = "learning.default_on"  # True in projects made by the app's New project dialog
-OPTIONS_SETTING = "learning.options"        # {"base_model": str, "budget_s": float}: what a round trains
+OPTIONS_SETTING = "learning.options"        # what a round trains: {"base_model", "budget_s", "train": {field: value}}
 LEARNER_MARK = "learner"                    # a learner run's counts say so (learning/recorder.py)
 
 
@@ -77,7 +77,8 @@ def options(store: Store) -> dict[str, Any]:
 
 
 def set_options(store: Store, **values: Any) -> None:
-    """``base_model`` (a folder, a hub id or "default") and ``budget_s`` (seconds per round)."""
+    """``base_model`` (a folder, a hub id or "default"), ``budget_s`` (seconds per round) and ``train``
+    (TrainConfig fields for every round's run, such as ``{"lr": 5e-3}``: experiments and tests)."""
     with store.transaction():
         current = options(store)
         current.update(values)

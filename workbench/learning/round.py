@@ -7,7 +7,7 @@ JobHost.  A round
 1. reads a snapshot of the accepted labels in one read transaction (labels the user writes
    meanwhile are never read half-way, never written, never reordered: a round writes only
    runs, predictions and settings);
-2. trains at a lower thread priority, with a time budget, continuing from the learner's last
+2. trains at a lower thread priority and off one core (the UI's), with a time budget, continuing from the learner's last
    model when the label set is unchanged, else from the base model; the run is an ordinary
    run of the runs list, marked ``counts["learner"]``;
 3. scores the current suggester on the same dev documents (:mod:`workbench.learning.compare`)
@@ -21,6 +21,7 @@ the RoundResult so far.  Runs on any thread that may block (never the UI's); ope
 from __future__ import annotations
 
 import dataclasses
+import os
 import pathlib
 import time
 from typing import Any
@@ -81,6 +82,7 @@ def run_round(project_path: str | pathlib.Path, task: str, *, budget_s: float | 
         from workbench.training.jobs import lower_thread_priority
 
         lower_thread_priority()
+        leave_a_core_free()
     try:
         store = Store(project_path)
     except Exception as exc:  # noqa: BLE001 - a round reports, never raises
@@ -119,6 +121,8 @@ def _round(store: Store, task: str, state: dict[str, Any], policy: LearnerPolicy
     from workbench.training.loop import train_splits     # torch loads here, on the round's thread
 
     opts = options(store)
+    train_options = opts.get("train") if isinstance(opts.get("train"), dict) else {}
+    settings = {**train_options, **settings}     # the project's (experiments, tests), then the caller's
     config = TrainConfig(store_path=store.path, task=task, time_budget_s=budget_s or policy.budget(store),
                          device=device, max_eval_docs=MAX_EVAL_DOCS)
     config = dataclasses.replace(config, **settings)
@@ -182,6 +186,20 @@ def _said(run_id: int, score: float | None, incumbent: int | None, incumbent_sco
     if replaced:
         return f"run #{run_id} ({shown}) beat {against} and now suggests; {predicted:,} documents pre-annotated"
     return f"run #{run_id} ({shown}) did not beat {against}; the suggestions stay"
+
+
+def leave_a_core_free() -> None:
+    """Keep the calling (round's) thread, and the torch threads it starts, off one core, so the
+    UI thread always finds one free (Linux: an affinity set with pid 0 is the calling thread's
+    alone; the device then counts one core less).  Elsewhere, or on one core, nothing changes."""
+    if not hasattr(os, "sched_setaffinity"):
+        return
+    try:
+        cores = sorted(os.sched_getaffinity(0))
+        if len(cores) >= 2:
+            os.sched_setaffinity(0, cores[1:])
+    except OSError:
+        pass
 
 
 def _why(exc: BaseException) -> str:
