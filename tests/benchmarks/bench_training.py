@@ -21,6 +21,11 @@ budget, CoNLL dev entity F1 >= 0.87 and SST-2 dev accuracy >= 0.87.
 Usage:  flock /work/notes/bench.lock .venv/bin/python tests/benchmarks/bench_training.py
         [--tasks ner,sentiment] [--epochs 1] [--repeats 3] [--max-train 2000] [--batch-size 16]
         [--project-args "--precision fp32"] [--workdir DIR] [--json OUT.json]
+        [--budget-s SECONDS --seeds 13,7,21]
+
+``--budget-s`` skips the peer and gives the project that budget (a peer's time measured before)
+once per seed of ``--seeds``, then prints each seed's dev score and the mean: one seed at the
+budget is one draw.
 This is a script that prints figures, not a timed test.
 """
 from __future__ import annotations
@@ -133,6 +138,8 @@ def main() -> int:
     ap.add_argument("--workdir", type=pathlib.Path, default=pathlib.Path("/tmp/workbench-bench"))
     ap.add_argument("--skip-budget", action="store_true")
     ap.add_argument("--budget-epochs", type=int, default=3)
+    ap.add_argument("--budget-s", type=float, help="only the budget runs, with this budget (no peer)")
+    ap.add_argument("--seeds", default="13", help="seeds of the --budget-s runs")
     ap.add_argument("--json", type=pathlib.Path, help="also write all figures here")
     args = ap.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -143,6 +150,8 @@ def main() -> int:
     figures: dict = {"machine": {"cpus": os.cpu_count(), "load_at_start": os.getloadavg()}, "tasks": {}}
     equal = ["--epochs", str(args.epochs), "--batch-size", str(args.batch_size), "--patience", "0",
              *args.project_args.split()]
+    if args.budget_s:
+        return budget_seeds(args, env)
     for task in [t.strip() for t in args.tasks.split(",") if t.strip()]:
         project = build_project(task, args.workdir)
         print(f"== {task}: {args.max_train} training sentences, batch {args.batch_size}, {args.epochs} epochs, "
@@ -171,6 +180,28 @@ def main() -> int:
     print(_table(figures, args))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
+    return 0
+
+
+def budget_seeds(args: argparse.Namespace, env: dict[str, str]) -> int:
+    """The project with its defaults and a fixed time budget, once per seed; each score and the mean."""
+    lines, runs = [], {}
+    for task in [t.strip() for t in args.tasks.split(",") if t.strip()]:
+        project = build_project(task, args.workdir)
+        key = "dev_f1" if task == "ner" else "dev_accuracy"
+        for seed in args.seeds.split(","):
+            timed = run_project(task, project, args.max_train, env, ["--time-budget", f"{args.budget_s:.2f}",
+                                                                     "--seed", seed, *args.project_args.split()])
+            print(f"budget, seed {seed}: {json.dumps(timed)}", flush=True)
+            runs.setdefault(task, []).append(timed)
+            lines.append(_line(task, f"seed {seed}", timed, f"   (limit {args.budget_s:.1f} s)"))
+        scores = [r[key] for r in runs[task]]
+        lines.append(f"{task}: dev {key} at the {args.budget_s:.1f} s budget, mean {statistics.mean(scores):.4f} "
+                     f"over seeds {args.seeds} ({', '.join(f'{x:.4f}' for x in scores)})")
+    print()
+    print("\n".join(lines))
+    if args.json:
+        args.json.write_text(json.dumps(runs, indent=2))
     return 0
 
 

@@ -29,9 +29,10 @@ def finetune_mode(requested: str, model: nn.Module, device_kind: str) -> str:
     """"full" or "lora" for a run that asked for ``requested`` ("auto", "full" or "lora").
 
     "auto" is full fine-tuning for every model and device: measured on the CPU, LoRA was no
-    faster on the bundled model (0.95x) and cost 1.2 F1 points; on a BERT-base-sized model it
-    was 1.18x faster with 18% less peak memory, too little to give up full fine-tuning's score
-    unasked (docs/training-defaults.md, "LoRA").  ``model`` and ``device_kind`` are what a
+    faster on the bundled model (0.95x) and cost 1.2 F1 points; on a BERT-base-sized model its
+    training loop peaked 35% lower (bf16 body) at about the same speed: a way to fit a model
+    that does not fit, not a reason to give up full fine-tuning's score unasked
+    (docs/training-defaults.md, "LoRA").  ``model`` and ``device_kind`` are what a
     size threshold would read once a measurement supports one.
     """
     if requested != "auto":
