@@ -24,7 +24,8 @@ from workbench.learning import LearnerPolicy, round_job, set_enabled, set_paused
 from workbench.training.jobs import device_job
 from workbench.store import Store
 
-CHECK_AFTER_MS = 400        # after the last write: the accept has been saved and the next document shown
+CHECK_AFTER_MS = 400        # after a write: the accept has been saved and the next document shown
+WARM_AFTER_IDLE_MS = 2000   # no write for this long: the user reads, the training code may load
 TICK_MS = 30_000            # "5 min ago" moves on by itself
 STYLE = """
 QFrame#learnerChip { background: #eef3fc; border: 1px solid #d3def5; border-radius: 13px; }
@@ -52,7 +53,7 @@ class LearnerChip(QFrame):
         self.training_task: str | None = None   # the task a round is updating, or None
         self.activity = ""                     # what the running round is doing, in words
         self.last_result: Any = None
-        self._warm = False                     # the training code was loaded ahead (once per app)
+        self.warm = False                      # the training code was loaded ahead (once per app)
         self.switch = QCheckBox("Learn as I label")
         self.switch.setToolTip("Train a model in the background while you label, and let it suggest when it "
                                "does better on dev than the current one")
@@ -75,7 +76,9 @@ class LearnerChip(QFrame):
         self._check_timer.timeout.connect(self.check)
         self._tick = QTimer(self, interval=TICK_MS)
         self._tick.timeout.connect(self.refresh)
-        session.statusChanged.connect(lambda _doc: self._check_timer.start())
+        self._warm_timer = QTimer(self, singleShot=True, interval=WARM_AFTER_IDLE_MS)
+        self._warm_timer.timeout.connect(self._warm_up)
+        session.statusChanged.connect(lambda _doc: self._check_soon())
         self.setVisible(False)
 
     # ---- project ---------------------------------------------------------------------
@@ -121,6 +124,14 @@ class LearnerChip(QFrame):
         self.text.setToolTip("\n".join(lines))
 
     # ---- rounds ----------------------------------------------------------------------
+    def _check_soon(self) -> None:
+        """Check shortly after this write (not restarted by the next one: a steady typist gets
+        rounds too)."""
+        if not self._check_timer.isActive():
+            self._check_timer.start()
+        if self._warm_timer.isActive():
+            self._warm_timer.start()     # the user is still at work: load the training code later
+
     def check(self) -> None:
         """Start a round for the first task that is due (nothing when one runs); with the learner
         on and nothing due, load the training code ahead, once, off the UI thread."""
@@ -133,13 +144,23 @@ class LearnerChip(QFrame):
             if self.policy.due(self.store, task):
                 self._start(task)
                 return
-        if not self._warm and any(self.policy.enabled(self.store, t) for t in self.tasks):
-            # Importing torch's training stack holds the interpreter in C for a while: done now,
-            # it is not felt in the middle of the user's typing when the first round starts.
-            self._warm = True
-            self.jobs.start(device_job, "auto", on_done=lambda _device: self._check_timer.start(),
-                            on_failed=lambda _exc: None)   # a round that fails to load says why itself
+        if not self.warm and not self._warm_timer.isActive():
+            self._warm_timer.start()
         self.refresh()
+
+    def _warm_up(self) -> None:
+        """Load the training code ahead, on a worker, once the user has paused for a moment.
+
+        Importing torch's training stack holds the interpreter in C for a while (up to 0.3 s
+        at a time in a fresh app): done while the user reads rather than labels, it is not
+        felt in the middle of their typing, nor when the first round starts."""
+        if self.warm or self.store is None or self.jobs.busy:
+            return
+        if not any(self.policy.enabled(self.store, t) for t in self.tasks):
+            return
+        self.warm = True
+        self.jobs.start(device_job, "auto", on_done=lambda _device: self._check_timer.start(),
+                        on_failed=lambda _exc: None)   # a round that fails to load says why itself
 
     def _start(self, task: str) -> None:
         self.training_task = task
