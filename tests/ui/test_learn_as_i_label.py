@@ -62,22 +62,22 @@ def test_turn_it_on_label_and_the_model_updates_in_the_background(qtbot, person_
     person = open_window(qtbot, person_on, project)
     chip = person.screen.learner
     assert chip.isVisible() and not chip.switch.isChecked()
-    assert chip.text.text() == "no model suggests yet; learning is off"
+    assert chip.text.full == "no model suggests yet; learning is off"
     warm = StallMeter()          # switching it on loads the training code on a worker, once
     warm.start()
     qtbot.mouseClick(chip.switch, Qt.MouseButton.LeftButton)
     assert chip.switch.isChecked()
-    assert chip.text.text() == "no model suggests yet; next update after 14 more"   # 20 with the 6 dev ones
+    assert chip.text.full == "no model suggests yet; next update after 14 more"   # 20 with the 6 dev ones
     accepted = [label_and_accept(person) for _ in range(13)]
-    qtbot.waitUntil(lambda: chip.text.text().endswith("next update after 1 more"), timeout=5000)
+    qtbot.waitUntil(lambda: chip.text.full.endswith("next update after 1 more"), timeout=5000)
     qtbot.waitUntil(lambda: chip.warm and not chip.jobs.busy, timeout=60_000)   # loaded while the person paused
     warm.stop()
     meter = StallMeter()
     meter.start()
     accepted.append(label_and_accept(person))         # the 20th: a round starts by itself
-    qtbot.waitUntil(lambda: "Training" in chip.activity or chip.last_result is not None, timeout=60_000)
+    qtbot.waitUntil(lambda: "updating: training" in chip.activity or chip.last_result is not None, timeout=60_000)
     assert chip.last_result is None, chip.last_result
-    assert "updating the model" in chip.text.text()
+    assert "; updating: training" in chip.text.full
     SHOTS.mkdir(exist_ok=True)
     chip.grab().save(str(SHOTS / "learn_as_i_label_training.png"))
     during = []
@@ -93,7 +93,7 @@ def test_turn_it_on_label_and_the_model_updates_in_the_background(qtbot, person_
     assert result.error == "" and result.replaced and result.labels == 20
     assert during, "the round ended before the person could accept anything during it"
     # the chip says what suggests now; the open document shows the new model's suggestions
-    assert chip.text.text().startswith("model from just now, 20 labels, dev F1 ")
+    assert chip.text.full.startswith("model from just now, 20 labels, dev F1 ")
     with Store(project) as store:
         assert suggestion_run(store, "ner") == result.run_id
         for doc_id in accepted + during:              # every accept is kept, with its two entities
@@ -126,7 +126,7 @@ def test_pause_stops_a_round_and_keeps_the_suggestions_as_they_were(qtbot, perso
     qtbot.mouseClick(chip.pause_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not chip.jobs.busy, timeout=60_000)
     assert chip.pause_button.text() == "Resume"
-    assert chip.text.text() == "no model suggests yet; paused"
+    assert chip.text.full == "no model suggests yet; paused"
     label_and_accept(person)                           # paused: no round starts
     qtbot.wait(CHECK_WAIT_MS)
     assert chip.training_task is None
@@ -138,7 +138,7 @@ def test_pause_stops_a_round_and_keeps_the_suggestions_as_they_were(qtbot, perso
     assert chip.pause_button.text() == "Pause"
     qtbot.mouseClick(chip.switch, Qt.MouseButton.LeftButton)        # off: stops it, and it stays off
     qtbot.waitUntil(lambda: not chip.jobs.busy, timeout=60_000)
-    assert chip.text.text() == "no model suggests yet; learning is off"
+    assert chip.text.full == "no model suggests yet; learning is off"
 
 
 CHECK_WAIT_MS = 800     # twice the chip's check delay after a write

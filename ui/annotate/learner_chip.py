@@ -34,6 +34,42 @@ QFrame#learnerChip QPushButton { padding: 2px 10px; border-radius: 10px; }
 """
 
 
+def activity_words(p: Progress) -> str:
+    """A round's report, short: "updating: training 40%", "updating: pre-annotating 30%"."""
+    message = p.message or ""
+    if message.startswith("Training"):
+        phase = "training"
+    elif message.startswith("Comparing"):
+        phase = "comparing with the current model"
+    elif p.known:
+        phase = "pre-annotating"
+    else:
+        phase = message[:1].lower() + message[1:40] if message else ""
+    percent = f" {round(p.fraction * 100)}%" if p.known else ""
+    return f"updating: {phase}{percent}" if phase else "updating the model…"
+
+
+class OneLine(QLabel):
+    """A label that keeps to one line: a long text ends in "…" and shows whole in its tooltip."""
+
+    def __init__(self) -> None:
+        super().__init__("")
+        self.full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def set_full_text(self, text: str) -> None:
+        self.full = text
+        self.setToolTip(text)
+        self._fit()
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        self.setText(self.fontMetrics().elidedText(self.full, Qt.TextElideMode.ElideRight, max(40, self.width())))
+
+
 class LearnerChip(QFrame):
     """The switch, the status line and Pause / Resume, for every task of the open project."""
 
@@ -57,9 +93,7 @@ class LearnerChip(QFrame):
         self.switch = QCheckBox("Learn as I label")
         self.switch.setToolTip("Train a model in the background while you label, and let it suggest when it "
                                "does better on dev than the current one")
-        self.text = QLabel("")
-        self.text.setWordWrap(True)
-        self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.text = OneLine()
         self.pause_button = QPushButton("Pause")
         self.pause_button.setToolTip("Stop updating the model for now (a running update stops; labels are kept)")
         for control in (self.switch, self.pause_button):
@@ -116,12 +150,14 @@ class LearnerChip(QFrame):
         self.switch.setEnabled(not store.read_only)
         self.pause_button.setVisible(on)
         self.pause_button.setText("Resume" if paused else "Pause")
-        several = len(states) > 1
-        lines = [f"{task_registry.get(t).title}: {s.text}" if several else s.text for t, s in states]
-        if self.activity:
-            lines.append(self.activity)
-        self.text.setText(" · ".join(lines))
-        self.text.setToolTip("\n".join(lines))
+        said = {}
+        for task, s in states:
+            # while a round updates this task, what it does takes the place of "next update after N"
+            said[task] = f"{s.model_text}; {self.activity}" if task == self.training_task and self.activity else s.text
+        if len(set(said.values())) == 1:      # one task, or every task in the same state: said once
+            self.text.set_full_text(next(iter(said.values())))
+        else:
+            self.text.set_full_text(" · ".join(f"{task_registry.get(t).title}: {v}" for t, v in said.items()))
 
     # ---- rounds ----------------------------------------------------------------------
     def _check_soon(self) -> None:
@@ -171,8 +207,7 @@ class LearnerChip(QFrame):
         self.refresh()
 
     def _progress(self, p: Progress) -> None:
-        percent = f" {round(p.fraction * 100)}%" if p.known else ""
-        self.activity = f"updating the model{percent}: {p.message}" if p.message else "updating the model…"
+        self.activity = activity_words(p)
         self.refresh()
 
     def _ended(self) -> None:

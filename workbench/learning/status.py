@@ -26,6 +26,7 @@ class LearnerStatus:
     remaining: int                # accepted documents until the next round
     last_error: str               # the last round's failure, in words ("" when it did not fail)
     text: str                     # the chip's line
+    model_text: str = ""          # its first part: what suggests ("model from 5 min ago, 120 labels, dev F1 0.78")
 
 
 def ago(seconds: float) -> str:
@@ -126,4 +127,4 @@ def status(store: Store, task: str, now: float | None = None, policy: LearnerPol
     if error and enabled:
         text += f" (last update failed: {error})"
     return LearnerStatus(enabled, paused, row.id if row is not None else None, learner, age, labels, score,
-                         score_name, remaining, error, text)
+                         score_name, remaining, error, text, parts[0])
