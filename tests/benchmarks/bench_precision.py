@@ -113,7 +113,8 @@ def main() -> int:
                 rows.append(row)
                 print(json.dumps({k: row[k] for k in ("task", "seed", "precision", "finetune", "device",
                                                       "tokens_per_s", "train_seconds", "before_loop_mb",
-                                                      "loop_peak_mb", "loop_growth_mb", "file_at_loop_end_mb", "end_peak_mb",
+                                                      "loop_peak_mb", "loop_growth_mb", "file_at_loop_end_mb",
+                                                      "end_peak_mb",
                                                       "process_peak_mb", "dev_f1",
                                                       "dev_accuracy", "epochs", "load")}), flush=True)
     print()
