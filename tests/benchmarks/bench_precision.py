@@ -111,7 +111,7 @@ def main() -> int:
                 r = run(cmd, env)
                 row = {"task": task, "seed": int(seed), "precision": precision, "finetune": finetune, **r}
                 rows.append(row)
-                print(json.dumps({k: row[k] for k in ("task", "seed", "precision", "finetune", "device",
+                print(json.dumps({k: row.get(k) for k in ("task", "seed", "precision", "finetune", "device",
                                                       "tokens_per_s", "train_seconds", "before_loop_mb",
                                                       "loop_peak_mb", "loop_growth_mb", "file_at_loop_end_mb",
                                                       "end_peak_mb",
