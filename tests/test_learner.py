@@ -135,6 +135,14 @@ def tiny(tmp_path: pathlib.Path) -> pathlib.Path:
     return make_tiny_bert(tmp_path / "tiny", TOY_WORDS)
 
 
+def switch_on(path: pathlib.Path, base_model: pathlib.Path | str, budget_s: float = 20, accepted: int = 20) -> None:
+    """The user switches the learner on (rounds train ``base_model``) and accepts ``accepted`` documents."""
+    with Store(path) as store:
+        set_enabled(store, "ner", True)
+        set_options(store, base_model=str(base_model), budget_s=budget_s)
+        accept(store, ids_of(path)[:accepted])
+
+
 STRONG = {"lr": 5e-3, "batch_size": 4, "epochs": 40}    # the toy task learnt (dev F1 near 1)
 WEAK = {"lr": 1e-7, "batch_size": 4, "epochs": 1}       # hardly a step away from random weights
 
@@ -171,10 +179,7 @@ def test_the_first_round_becomes_the_suggester_and_orders_the_queue(project, tin
 
 
 def test_a_round_replaces_a_worse_suggester_and_continues_its_own_line(project, tiny):
-    with Store(project) as store:
-        set_enabled(store, "ner", True)
-        set_options(store, base_model=str(tiny), budget_s=20)
-        accept(store, ids_of(project)[:20])
+    switch_on(project, tiny)
     weak = a_run(project, tiny, **WEAK)
     first = run_round(project, "ner", low_priority=False, **STRONG)
     assert first.incumbent_run == weak and first.replaced, first.message
@@ -188,10 +193,7 @@ def test_a_round_replaces_a_worse_suggester_and_continues_its_own_line(project, 
 
 
 def test_a_round_that_does_worse_on_dev_leaves_the_suggestions_alone(project, tiny):
-    with Store(project) as store:
-        set_enabled(store, "ner", True)
-        set_options(store, base_model=str(tiny), budget_s=20)
-        accept(store, ids_of(project)[:20])
+    switch_on(project, tiny)
     strong = a_run(project, tiny, **STRONG)
     with Store(project) as store:
         before = store.conn.execute("SELECT COUNT(*) FROM predictions WHERE run_id = ?", (strong,)).fetchone()[0]
@@ -209,10 +211,8 @@ def test_a_round_that_does_worse_on_dev_leaves_the_suggestions_alone(project, ti
 
 
 def test_a_failing_round_is_reported_not_raised_and_changes_no_label(project, tmp_path):
+    switch_on(project, tmp_path / "no such model")
     with Store(project) as store:
-        set_enabled(store, "ner", True)
-        set_options(store, base_model=str(tmp_path / "no such model"))
-        accept(store, ids_of(project)[:20])
         labels_before = store.conn.execute("SELECT doc_id, start, \"end\", label_id FROM spans ORDER BY 1, 2").fetchall()
     result = run_round(project, "ner", low_priority=False)
     assert result.error and not result.replaced and "no such model" in result.error
@@ -226,10 +226,7 @@ def test_a_failing_round_is_reported_not_raised_and_changes_no_label(project, tm
 
 
 def test_labels_written_while_a_round_trains_are_all_kept_in_order(project, tiny):
-    with Store(project) as store:
-        set_enabled(store, "ner", True)
-        set_options(store, base_model=str(tiny), budget_s=6)
-        accept(store, ids_of(project)[:20])
+    switch_on(project, tiny, budget_s=6)
     training = threading.Event()
     outcome: dict = {}
 
@@ -267,10 +264,7 @@ def test_labels_written_while_a_round_trains_are_all_kept_in_order(project, tiny
 
 
 def test_a_stopped_round_raises_cancelled_and_keeps_the_suggester(project, tiny):
-    with Store(project) as store:
-        set_enabled(store, "ner", True)
-        set_options(store, base_model=str(tiny), budget_s=20)
-        accept(store, ids_of(project)[:20])
+    switch_on(project, tiny)
     asked = []
 
     def stop() -> bool:
