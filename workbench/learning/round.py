@@ -94,7 +94,10 @@ def run_round(project_path: str | pathlib.Path, task: str, *, budget_s: float | 
             return _round(store, task, state, policy, budget_s, base_model, device, progress, should_stop, t0,
                           settings)
         except Cancelled as stop:
-            update_state(store, task, running_since=None)
+            try:
+                update_state(store, task, running_since=None)
+            except Exception:  # noqa: BLE001 - a read-only or full project: the stop is what matters
+                pass
             partial = stop.partial if isinstance(stop.partial, RoundResult) else None
             raise Cancelled("learner round stopped; the labels and the suggester are unchanged", partial) from None
         except Exception as exc:  # noqa: BLE001 - reported in the result and the chip, never raised
