@@ -16,7 +16,7 @@ from workbench.store import Store
 from workbench.tasks import registry
 from workbench.tasks.base import Example
 from workbench.training.config import TrainConfig
-from workbench.training.fewshot_choice import FEWSHOT_BELOW, choose_method
+from workbench.training.fewshot_choice import FEWSHOT_UP_TO, choose_method
 from workbench.training.loop import train
 from tiny_bert import TOY_WORDS, make_tiny_sentence_model, toy_sentiment_docs
 
@@ -50,7 +50,7 @@ def test_a_project_with_few_labels_trains_few_shot_from_the_cli_and_the_run_is_a
     out, err = capsys.readouterr()
     assert code == 0
     # the CLI says which method it took and why, and the phases of the run
-    assert f"Few-shot (SetFit): 8 labels per sentiment class, under {FEWSHOT_BELOW}" in err
+    assert f"Few-shot (SetFit): 8 labels per sentiment class, {FEWSHOT_UP_TO} or fewer" in err
     assert "Few-shot, pairs:" in err and "Few-shot, head:" in err and "Scoring dev: 8 documents" in err
     summary = json.loads(out.strip().splitlines()[-1])
     assert summary["status"] == "done" and summary["method"] == "fewshot"
@@ -125,8 +125,8 @@ def test_a_three_class_head_keeps_each_class_in_its_row():
 def test_auto_takes_few_shot_below_the_threshold_and_fine_tuning_above():
     spec = registry.get("sentiment")
     method, why = choose_method("auto", spec, examples(negative=16, positive=16))
-    assert method == "fewshot" and why == f"Few-shot (SetFit): 16 labels per sentiment class, under {FEWSHOT_BELOW}"
-    method, why = choose_method("auto", spec, examples(negative=FEWSHOT_BELOW, positive=200))
+    assert method == "fewshot" and why == f"Few-shot (SetFit): 16 labels per sentiment class, {FEWSHOT_UP_TO} or fewer"
+    method, why = choose_method("auto", spec, examples(negative=FEWSHOT_UP_TO + 1, positive=200))
     assert method == "finetune" and "in the smallest sentiment class (negative)" in why
     # a base model that is not a sentence-embedding model fine-tunes on auto (few-shot only when asked)
     method, why = choose_method("auto", spec, examples(negative=8, positive=8), sentence_model=False)

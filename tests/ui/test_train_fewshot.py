@@ -10,7 +10,7 @@ import pytest
 from conftest import train_panel
 
 from workbench.store import Store
-from workbench.training.fewshot_choice import FEWSHOT_BELOW
+from workbench.training.fewshot_choice import FEWSHOT_UP_TO
 from tiny_bert import TOY_WORDS, make_tiny_sentence_model, toy_sentiment_docs
 
 pytestmark = pytest.mark.ui
@@ -34,7 +34,7 @@ def test_a_few_shot_run_shows_its_method_and_why(qtbot, tmp_path):
         assert result is not None and result.status == "done" and result.config["method"] == "fewshot"
         assert not panel.method_label.isHidden()
         assert panel.method_label.text() == (f"Method: Few-shot (SetFit): 8 labels per sentiment class, "
-                                             f"under {FEWSHOT_BELOW}")
+                                             f"{FEWSHOT_UP_TO} or fewer")
         assert panel.curves.data["dev_f1"].n == 1      # dev scored once, at the end
         shot = os.environ.get("WORKBENCH_SHOT_DIR")
         if shot:

@@ -15,7 +15,7 @@ from workbench.errors import UserError
 from workbench.modeling.device import DEVICES, PRECISIONS
 from workbench.output_paths import check_output_root
 from workbench import tasks as task_registry
-from workbench.training.fewshot_choice import FEWSHOT_BELOW, METHOD_WORDS as FEWSHOT_METHOD_WORDS
+from workbench.training.fewshot_choice import FEWSHOT_UP_TO, METHOD_WORDS as FEWSHOT_METHOD_WORDS
 from workbench.training.fewshot_choice import METHODS as FEWSHOT_METHODS
 
 # the defaults and choices live in defaults.py; importers of this module keep finding them here
@@ -155,7 +155,8 @@ class TrainConfig:
     method: str = _s(   # training/fewshot_choice.py, training/fewshot.py
         "auto", label="Method", knob="advanced", choices=FEWSHOT_METHODS, choice_words=FEWSHOT_METHOD_WORDS,
         help="how a classification task trains: fine-tuning, or few-shot (SetFit: learn from pairs of labeled "
-             f"documents, then fit a light head); auto: few-shot while a class has under {FEWSHOT_BELOW} labels",
+             f"documents, then fit a light head); auto: few-shot up to {FEWSHOT_UP_TO} labels a class on a "
+             "sentence model",
         term="SetFit: contrastive body training, then logistic regression on mean-pooled vectors",
         commands=("train", "train-bundle", "export-bundle"))   # k-fold: auto (its --method is another's)
     finetune: str = _s(   # training/lora.py
