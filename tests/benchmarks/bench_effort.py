@@ -2,8 +2,8 @@
 against labeling from scratch.  Prints figures, asserts nothing (issue #18, section 5).
 
     flock /work/notes/bench.lock .venv/bin/python tests/benchmarks/bench_effort.py
-        [--task ner,sentiment] [--mode loop,baseline] [--pool 5000] [--dev-sample 1000] [--max-rounds 30]
-        [--max-minutes 15] [--budget 40] [--pace 10] [--steps 250,500,1000,1500,2000] [--seed 13] [--quick]
+        [--task ner,sentiment] [--mode loop,baseline] [--pool 4000] [--dev-sample 1000] [--max-rounds 30]
+        [--max-minutes 16] [--budget 30] [--pace 10] [--steps 250,500,1000,1500,2000] [--seed 13] [--quick]
 
 For each data set (CoNLL-2003 NER, SST-2), in a real project (workbench/store) holding the
 first ``--pool`` training documents imported unlabeled and a fixed seeded ``--dev-sample`` of
@@ -177,12 +177,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--task", default="ner,sentiment", help="ner, sentiment or both (comma-separated)")
     ap.add_argument("--mode", default="loop,baseline")
-    ap.add_argument("--pool", type=int, default=5000, help="first N training documents, imported unlabeled")
+    ap.add_argument("--pool", type=int, default=4000, help="first N training documents, imported unlabeled")
     ap.add_argument("--dev-sample", type=int, default=1000, help="seeded sample of the dev file (0: all of it)")
     ap.add_argument("--round", type=int, default=50, help="documents labeled between two retrainings")
     ap.add_argument("--max-rounds", type=int, default=30)
-    ap.add_argument("--max-minutes", type=float, default=15, help="stop a loop after this much wall time")
-    ap.add_argument("--budget", type=float, default=40, help="the learner's time limit per round (seconds)")
+    ap.add_argument("--max-minutes", type=float, default=16, help="stop a loop after this much wall time")
+    ap.add_argument("--budget", type=float, default=30, help="the learner's time limit per round (seconds)")
     ap.add_argument("--pace", type=float, default=10, help="simulated seconds a person takes per document")
     ap.add_argument("--steps", default="250,500,1000,1500,2000", help="baseline label counts")
     ap.add_argument("--seed", type=int, default=13)
