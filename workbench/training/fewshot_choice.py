@@ -20,8 +20,8 @@ METHOD_WORDS = ("auto (few-shot when few labels)", "fine-tuning", "few-shot (Set
 # auto: few-shot while the smallest class has at most this many training labels.  Measured on
 # SST-2 (tests/benchmarks/bench_fewshot.py; docs/training-defaults.md, "Few-shot (SetFit)"):
 # few-shot was ahead of fine-tuning at 16, 32 and 64 labels per class (0.686 / 0.757 / 0.772
-# against 0.658 / 0.736 / 0.756, seed 13), and 0.675-0.767 over seeds 13/7/21 where the peer's
-# full fine-tuning was near chance; nothing above 64 per class was measured, so it stops there
+# against 0.658 / 0.736 / 0.756, seed 13) and behind it at 128 and 256 (0.759 / 0.770 against
+# 0.815 / 0.817): few-shot levels off where fine-tuning keeps gaining
 FEWSHOT_UP_TO = 64
 # contrastive pairs need a partner of the same class: a class with fewer labels has none
 FEWSHOT_MIN_PER_CLASS = 2
