@@ -33,6 +33,7 @@ from workbench.training.curves import RunLog
 from workbench.training.data import Splits
 from workbench.training.evaluate import autocast, evaluate
 from workbench.training.events import RunResult, event
+from workbench.training.fewshot_choice import FINETUNE_NAME
 from workbench.training.model import trainable_state
 from workbench.training.optimizer import make_optimizer
 from workbench.training.run_end import TrainingDiverged, finish_run, nan_message
@@ -71,6 +72,21 @@ def fewshot_blocker(model: nn.Module, cfg: TrainConfig) -> str:
         return (f"few-shot training needs a base model whose head is one linear layer over a pooled vector "
                 f"({type(model).__name__} has another)")
     return ""
+
+
+def settle_method(method: str, why: str, model: nn.Module, cfg: TrainConfig, asked: TrainConfig,
+                  train_docs: int) -> tuple[str, str, TrainConfig]:
+    """The method once the model is loaded: few-shot falls back to fine-tuning (saying why) when
+    the model cannot take its head, or is refused when the user asked for it by name; ``cfg``
+    gets the chosen method's settings.  Returns ``(method, why, cfg)``."""
+    blocker = fewshot_blocker(model, cfg) if method == "fewshot" else ""
+    if blocker and asked.method == "fewshot":
+        raise UserError(blocker)
+    if blocker:
+        return "finetune", f"{FINETUNE_NAME}: {blocker}", dataclasses.replace(cfg, method="finetune")
+    if method == "fewshot":
+        return method, why, fewshot_settings(cfg, asked, train_docs)
+    return method, why, dataclasses.replace(cfg, method="finetune")
 
 
 class _Embedder(nn.Module):

@@ -40,8 +40,8 @@ from workbench.training.events import RunResult, event
 from workbench.modeling.loading import load_model, load_tokenizer, resolve_base_model
 from workbench.training.model import freeze_lower_layers, prepare_embeddings, set_dropout, trainable_state
 from workbench.training.lora import add_lora, finetune_mode, store_frozen_compact
-from workbench.training.fewshot import FewShotRun, fewshot_blocker, fewshot_settings
-from workbench.training.fewshot_choice import FINETUNE_NAME, choose_method
+from workbench.training.fewshot import FewShotRun, settle_method
+from workbench.training.fewshot_choice import choose_method
 from workbench.training.optimizer import make_optimizer
 from workbench.modeling.pooling import base_pools_by_mean, use_mean_pooling
 from workbench.training.recorder import StoreRecorder
@@ -116,11 +116,7 @@ def train_splits(config: TrainConfig, splits: Splits, recorder: Any, *, progress
         model = load_parent_model(parent, spec, splits.label_names)
     else:
         model = load_model(source, spec, splits.label_names, tokenizer)
-    blocker = fewshot_blocker(model, cfg) if method == "fewshot" else ""
-    if blocker and config.method == "fewshot":
-        raise UserError(blocker)
-    method, why = ("finetune", f"{FINETUNE_NAME}: {blocker}") if blocker else (method, why)
-    cfg = fewshot_settings(cfg, config, len(splits.train)) if method == "fewshot" else dataclasses.replace(cfg, method="finetune")
+    method, why, cfg = settle_method(method, why, model, cfg, config, len(splits.train))
     emit(event("method", message=why))
     cfg = dataclasses.replace(cfg, finetune=finetune_mode(cfg.finetune, model, device.kind))
     if parent is not None:     # a continued run reads its text as its parent did (word case or not)
