@@ -36,6 +36,9 @@ def test_a_few_shot_run_shows_its_method_and_why(qtbot, tmp_path):
         assert panel.method_label.text() == (f"Method: Few-shot (SetFit): 8 labels per sentiment class, "
                                              f"{FEWSHOT_UP_TO} or fewer")
         assert panel.curves.data["dev_f1"].n == 1      # dev scored once, at the end
+        # one model, no epoch picked: the summary and the table's caption say no "epoch"
+        assert "epoch" not in panel.status_label.text() and "Dev F1 1.000" in panel.status_label.text()
+        assert panel.label_caption.text() == "Dev scores of the model (all of dev)"
         shot = os.environ.get("WORKBENCH_SHOT_DIR")
         if shot:
             qtbot.wait(600)     # the curves redraw on a timer

@@ -293,14 +293,17 @@ class TrainPanel(QWidget):
         score = (f"dev F1 {dev['f1']:.3f}" + (f", accuracy {dev['accuracy']:.3f}" if accuracy
                  else "")) if dev else "no dev score"
         # why it stopped first: a flat curve that ends early is the plan working, not the app failing
-        best = f"Best: epoch {result.best_epoch}, {score}" if result.best_epoch is not None else score.capitalize()
+        # a few-shot run has no epochs to pick from: its passes over the labels train one model
+        by_epoch = result.best_epoch is not None and result.counts.get("method") != "fewshot"
+        best = f"Best: epoch {result.best_epoch}, {score}" if by_epoch else score[:1].upper() + score[1:]
         self.status_label.setText(f"Run #{result.run_id} — {result.message or result.status}. {best} · "
                                   f"{result.wall_seconds:.0f} s")
         self.status_label.setToolTip(f"Model saved in {result.model_dir}" if result.model_dir else "No model saved")
         self._show_method(result.counts.get("method_why", ""))
         if dev:
             self.label_table.show_report(dev)
-            self.label_caption.setText(f"Dev scores of the best checkpoint (epoch {result.best_epoch}, all of dev)")
+            self.label_caption.setText(f"Dev scores of the best checkpoint (epoch {result.best_epoch}, all of dev)"
+                                       if by_epoch else "Dev scores of the model (all of dev)")
         self.runFinished.emit(result)
 
     @Slot(object)
