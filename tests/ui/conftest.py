@@ -4,8 +4,11 @@ where the characters are drawn."""
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import os
 import pathlib
+import sys
+from typing import Callable
 
 import pytest
 
@@ -21,6 +24,16 @@ def _no_thread_left_running():
     from ui.workers import wait_all
 
     assert wait_all(30_000)
+
+
+def wait_for(qtbot, condition: Callable[[], bool], timeout_ms: int, shown: Callable[[], str]) -> None:  # noqa: ANN001
+    """``qtbot.waitUntil``, and when it times out: what the screen shows instead (``shown()``),
+    and every thread's stack on stderr, so a hang says where it waits."""
+    try:
+        qtbot.waitUntil(condition, timeout=timeout_ms)
+    except qtbot.TimeoutError:
+        faulthandler.dump_traceback(sys.stderr, all_threads=True)
+        pytest.fail(f"not seen within {timeout_ms / 1000:.0f} s; the screen shows {shown()!r}")
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from conftest import SHOTS, train_panel
+from conftest import SHOTS, train_panel, wait_for
 from test_train_screen import project  # noqa: F401 - the same toy project (60 train, 20 dev)
 from tiny_bert import TOY_WORDS, make_tiny_bert
 from workbench.store import Store
@@ -44,8 +44,9 @@ def test_stopping_the_curve_keeps_nothing_and_says_so(qtbot, project, tmp_path):
         panel.knobs.epochs.setValue(200)
         box = panel.curve_box
         qtbot.mouseClick(box.start_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: "Training on 25%" in box.verdict.text(), timeout=60_000)
+        assert box.busy and box.stop_button.isEnabled()
+        wait_for(qtbot, lambda: "Training on 25%" in box.verdict.text(), 120_000, box.verdict.text)
         qtbot.mouseClick(box.stop_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: not box.busy, timeout=60_000)
+        wait_for(qtbot, lambda: not box.busy, 60_000, box.verdict.text)
         assert box.verdict.text() == "Learning curve cancelled; nothing was kept."
         assert panel.start_button.isEnabled()
