@@ -36,9 +36,16 @@ def test_a_few_shot_run_shows_its_method_and_why(qtbot, tmp_path):
         assert panel.method_label.text() == (f"Method: Few-shot (SetFit): 8 labels per sentiment class, "
                                              f"{FEWSHOT_UP_TO} or fewer")
         assert panel.curves.data["dev_f1"].n == 1      # dev scored once, at the end
+        # the train line is the contrastive loss, and the plot says so; the classifier's dev
+        # cross-entropy is another quantity and is not drawn on that scale
+        assert panel.curves.data["train_loss"].n > 0 and panel.curves.data["dev_loss"].n == 0
+        assert "contrastive" in panel.curves.loss_plot.titleLabel.text
+        assert "contrastive loss" in panel.curves.toolTip()
         # one model, no epoch picked: the summary and the table's caption say no "epoch"
         assert "epoch" not in panel.status_label.text() and "Dev F1 1.000" in panel.status_label.text()
         assert panel.label_caption.text() == "Dev scores of the model (all of dev)"
+        # the model the user typed is still the one chosen for the next run
+        assert panel.base_box.currentText() == str(tiny) and panel.base_model() == str(tiny)
         shot = os.environ.get("WORKBENCH_SHOT_DIR")
         if shot:
             qtbot.wait(600)     # the curves redraw on a timer

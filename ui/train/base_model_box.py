@@ -66,6 +66,9 @@ class BaseModelBox(QWidget):
     def fill(self, store: Store | None, task: str | None) -> None:
         """The bundled model and the loadable models of ``task``'s finished runs; keeps the choice."""
         text = self.box.currentText()
+        # folders picked with "…" stay offered (the runs are listed afresh below)
+        picked = [(self.box.itemText(i), self.box.itemData(i)) for i in range(self.box.count())
+                  if self.box.itemData(i) != "default" and self.box.itemData(i, RUN_ROLE) is None]
         self.box.blockSignals(True)
         self.box.clear()
         self.box.addItem("Default: MiniLM-L6 (bundled)", "default")
@@ -75,9 +78,14 @@ class BaseModelBox(QWidget):
                 self.box.addItem(f"Continue from run #{run.id}{score}", run.model_dir)
                 self.box.setItemData(self.box.count() - 1, run.id, RUN_ROLE)
                 self.box.setItemData(self.box.count() - 1, CONTINUE_TIP.format(id=run.id), Qt.ItemDataRole.ToolTipRole)
+        for label, folder in picked:
+            self.box.addItem(label, folder)
         idx = self.box.findText(text)
         if idx >= 0:
             self.box.setCurrentIndex(idx)
+        elif text.strip() and not text.startswith("Continue from run #"):   # (a run deleted since: the default)
+            # a typed folder or hub id is kept: refilling after a run must not switch the model back
+            self.box.setEditText(text)
         self.box.blockSignals(False)
         self._project = (str(store.path), task, store.document_count()) if store is not None else (None, None, 0)
         self._show_start()
