@@ -56,6 +56,9 @@ def test_start_see_curves_stop_and_stay_responsive(qtbot, panel, project, tmp_pa
     assert panel.label_table.rowCount() == 5   # PER, LOC, micro, macro, accuracy
     assert panel.label_table.cell_text(0, 0) in ("PER", "LOC")
     assert "tokens/s" in panel.status_label.text() and "left" in panel.status_label.text()
+    # fine-tuning: the train and dev losses are both cross-entropy, drawn on one plot
+    assert "cross-entropy" in panel.status_label.toolTip() and panel.curves.data["dev_loss"].n >= 2
+    assert panel.curves.loss_plot.titleLabel.text == "Loss"
     assert panel.progress.value() > 0
     SHOTS.mkdir(exist_ok=True)
     panel.grab().save(str(SHOTS / "train_screen_running.png"))

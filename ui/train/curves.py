@@ -77,9 +77,8 @@ class CurvesWidget(pg.GraphicsLayoutWidget):
         # legend must not cover the axis ("rain loss") nor its title push the next plot off
         self.loss_plot = self.addPlot(row=0, col=0, title="Loss")
         self.score_plot = self.addPlot(row=0, col=1, title="Dev score")
-        self.setToolTip("Loss: how far the model's probabilities are from your labels, on the training batches "
-                        "(train) and on the dev documents (dev); lower is better.\nDev score: F1 (and accuracy) on "
-                        "the dev documents after each epoch; higher is better.")
+        self.method = "finetune"
+        self.setToolTip(self._tooltip())
         for plot in (self.loss_plot, self.score_plot):
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setLabel("bottom", "epoch")
@@ -106,10 +105,33 @@ class CurvesWidget(pg.GraphicsLayoutWidget):
         self.timer.timeout.connect(self.redraw)
         self.timer.start()
 
+    def _tooltip(self) -> str:
+        if self.method == "fewshot":
+            return ("Loss (few-shot): the contrastive loss on the training batches, which pulls texts with the same "
+                    "label together and pushes the others apart; lower is better.  The classifier is fitted "
+                    "afterwards, so there is no dev loss on this scale.\nDev score: F1 (and accuracy) on the dev "
+                    "documents; higher is better.")
+        return ("Loss: how far the model's probabilities are from your labels, on the training batches (train) "
+                "and on the dev documents (dev); lower is better.\nDev score: F1 (and accuracy) on the dev "
+                "documents after each epoch; higher is better.")
+
+    def show_method(self, method: str) -> None:
+        """Say which loss the train line is: cross-entropy when fine-tuning, the contrastive loss
+        of a few-shot run (training/fewshot.py), whose dev loss (the fitted classifier's
+        cross-entropy) is another quantity and is left off the loss plot."""
+        self.method = method or "finetune"
+        self.setToolTip(self._tooltip())
+        self.loss_plot.setTitle("Loss (contrastive)" if self.method == "fewshot" else "Loss")
+
+    def train_loss_words(self) -> str:
+        """What the train loss is, in words for a tooltip."""
+        return "the contrastive loss" if self.method == "fewshot" else "mean cross-entropy"
+
     # ---- live -------------------------------------------------------------------------
     def reset(self) -> None:
         """Empty every series.  (Not ``clear``: GraphicsLayoutWidget binds that name on the
         instance to the layout's clear, which would remove the plots themselves.)"""
+        self.show_method("finetune")
         for s in self.data.values():
             s.clear()
         self._ema, self._ema_n = 0.0, 0
@@ -127,7 +149,7 @@ class CurvesWidget(pg.GraphicsLayoutWidget):
         self._dirty = True
 
     def add_epoch(self, epoch: float, dev_loss: float, f1: float, accuracy: float | None) -> None:
-        if np.isfinite(dev_loss):
+        if np.isfinite(dev_loss) and self.method != "fewshot":
             self.data["dev_loss"].append(epoch, dev_loss)
         self.data["dev_f1"].append(epoch, f1)
         if accuracy is not None:

@@ -265,8 +265,8 @@ class TrainPanel(QWidget):
             self.status_label.setText(
                 f"Epoch {p.epoch:.1f} of {p.epochs} · step {p.step}/{p.total_steps} · train loss {p.loss:.3f} · "
                 f"{p.tokens_per_s:,.0f} tokens/s · about {eta} left")
-            self.status_label.setToolTip(f"learning rate {p.lr:.2e}; train loss: mean cross-entropy of the "
-                                         "last steps (lower is better)")
+            self.status_label.setToolTip(f"learning rate {p.lr:.2e}; train loss: {self.curves.train_loss_words()} "
+                                         "of the last steps (lower is better)")
             if p.loss is not None:
                 self.curves.add_train_loss(p.epoch, p.loss)
         elif p.kind == "epoch" and p.report is not None:
@@ -278,6 +278,7 @@ class TrainPanel(QWidget):
             self.refresh_history()
         elif p.kind == "method":
             self._show_method(p.message)
+            self.curves.show_method(p.method)
         elif p.kind == "status":
             self.status_label.setText(p.message)
             if p.run_id is not None:

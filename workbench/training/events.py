@@ -33,6 +33,7 @@ class RunEvent:
     message: str = ""
     report: dict[str, Any] | None = None   # kind == "epoch": the dev metrics (with "loss")
     run_id: int | None = None
+    method: str = ""                  # kind == "method": "finetune" or "fewshot" (fewshot_choice.py)
 
     @property
     def fraction(self) -> float:

@@ -117,7 +117,7 @@ def train_splits(config: TrainConfig, splits: Splits, recorder: Any, *, progress
     else:
         model = load_model(source, spec, splits.label_names, tokenizer)
     method, why, cfg = settle_method(method, why, model, cfg, config, len(splits.train))
-    emit(event("method", message=why))
+    emit(event("method", message=why, method=method))
     cfg = dataclasses.replace(cfg, finetune=finetune_mode(cfg.finetune, model, device.kind))
     if parent is not None:     # a continued run reads its text as its parent did (word case or not)
         word_case = uses_word_case(model.config)
