@@ -44,7 +44,10 @@ def make_app() -> QApplication:
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
+    from ui.ui_thread_gc import collect_on_ui_thread
+
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    collect_on_ui_thread(app)      # Qt objects die on the UI thread, never on a job's (a hang)
     QCoreApplication.setOrganizationName("TextWorkbench")
     QCoreApplication.setApplicationName("TextWorkbench")
     app.setApplicationDisplayName("Text Workbench")

@@ -17,6 +17,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 SHOTS = pathlib.Path(__file__).resolve().parents[2] / "shots"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _collect_on_ui_thread(qapp):  # noqa: ANN001 - pytest-qt's QApplication
+    """As in the app (ui/app.py make_app): cycles are collected on the UI thread only."""
+    from ui.ui_thread_gc import collect_on_ui_thread
+
+    yield collect_on_ui_thread(qapp)
+
+
 @pytest.fixture(autouse=True)
 def _no_thread_left_running():
     """A worker thread still running when the interpreter exits aborts it."""

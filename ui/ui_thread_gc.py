@@ -1,0 +1,80 @@
+"""Python's cyclic garbage collector, run on the UI thread only.
+
+Why: Python collects reference cycles on whichever thread happens to allocate when a
+generation fills up, and with the workers of ui/workers.py that is often a job's thread.
+When the garbage holds a Qt object (a closed dialog's widgets, a menu and its actions),
+its C++ destructor then runs on the job's thread: it takes Qt's object lock and waits for
+the interpreter lock, while the UI thread, holding the interpreter lock, waits for Qt's
+lock to delete a widget of its own.  The window hangs for good (seen in CI: a review job's
+thread collecting inside ``from_pretrained``, the UI thread deleting a QMenu), or it
+crashes.  So the automatic collector is switched off and :class:`UiThreadCollector` runs
+the same generational collections from a timer on the UI thread, where Qt objects may die.
+
+Jobs still free what they drop by reference counting at once; only cycles wait for the
+timer (a second at most while the event loop runs).
+"""
+from __future__ import annotations
+
+import gc
+
+from PySide6.QtCore import QObject, QTimer
+
+# How often the counts are looked at.  A collection of the young generations takes well
+# under a millisecond; the full one 0.1-0.2 s with torch and transformers loaded, and runs
+# about as rarely as the automatic collector would run it (see _check).
+CHECK_MS = 1000
+
+
+class UiThreadCollector(QObject):
+    """Collects on the UI thread what the automatic collector would have collected anywhere.
+    Made and used on the UI thread."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.thresholds = gc.get_threshold()
+        self.long_lived = len(gc.get_objects(generation=2))
+        self.collections = [0, 0, 0]      # how many of each generation ran (for tests)
+        self.timer = QTimer(self)
+        self.timer.setInterval(CHECK_MS)
+        self.timer.timeout.connect(self._check)
+
+    def start(self) -> None:
+        gc.disable()
+        self.timer.start()
+
+    def stop(self) -> None:
+        """Give the collection back to Python (the app is closing; tests)."""
+        self.timer.stop()
+        gc.enable()
+
+    def _check(self) -> None:
+        counts = gc.get_count()
+        generation = -1
+        for gen in range(3):
+            if counts[gen] > self.thresholds[gen]:
+                generation = gen
+        if generation == 2:
+            # CPython's own rule for the oldest generation: only when what moved into it since
+            # the last full collection is over a quarter of it; else the young ones only
+            pending = len(gc.get_objects(generation=2)) - self.long_lived
+            if pending <= self.long_lived // 4:
+                generation = 1
+        if generation < 0:
+            return
+        gc.collect(generation)
+        self.collections[generation] += 1
+        if generation == 2:
+            self.long_lived = len(gc.get_objects(generation=2))
+
+
+_COLLECTOR: UiThreadCollector | None = None
+
+
+def collect_on_ui_thread(app: QObject) -> UiThreadCollector:
+    """Switch the automatic collector off and collect from the UI thread's timer instead
+    (once per process; later calls return the same collector).  UI thread only."""
+    global _COLLECTOR
+    if _COLLECTOR is None:
+        _COLLECTOR = UiThreadCollector(app)
+        _COLLECTOR.start()
+    return _COLLECTOR
