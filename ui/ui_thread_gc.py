@@ -11,18 +11,30 @@ crashes.  So the automatic collector is switched off and :class:`UiThreadCollect
 the same generational collections from a timer on the UI thread, where Qt objects may die.
 
 Jobs still free what they drop by reference counting at once; only cycles wait for the
-timer (a second at most while the event loop runs).
+timer (half a second at most while the event loop runs).
+
+One cost moves with it: a job that imports the training stack makes some 600,000 objects
+in a few seconds, which the automatic collector would have scanned a few hundred at a
+time; one collection of them all holds the UI thread for a third of a second.  Objects
+made by imports live as long as the process, so when a tick sees that many modules were
+loaded since the last, it moves everything tracked so far out of the collector's sight
+(``gc.freeze``, no scan) instead of collecting it.  What is frozen is still freed by
+reference counting; only a reference cycle made before the freeze that becomes garbage
+later stays in memory, a price paid once per import burst.
 """
 from __future__ import annotations
 
 import gc
+import sys
 
 from PySide6.QtCore import QObject, QTimer
 
-# How often the counts are looked at.  A collection of the young generations takes well
-# under a millisecond; the full one 0.1-0.2 s with torch and transformers loaded, and runs
-# about as rarely as the automatic collector would run it (see _check).
-CHECK_MS = 1000
+# How often the counts are looked at.  A collection of the young generations takes a few
+# milliseconds; the full one (rare, see _check) scans only what was made since the last freeze.
+CHECK_MS = 500
+# Modules loaded between two ticks that make the tick freeze instead of collect (importing
+# torch and transformers loads thousands; the app's own screens a few dozen at a time).
+FREEZE_AFTER_MODULES = 200
 
 
 class UiThreadCollector(QObject):
@@ -34,6 +46,8 @@ class UiThreadCollector(QObject):
         self.thresholds = gc.get_threshold()
         self.long_lived = len(gc.get_objects(generation=2))
         self.collections = [0, 0, 0]      # how many of each generation ran (for tests)
+        self.freezes = 0
+        self.modules = len(sys.modules)
         self.timer = QTimer(self)
         self.timer.setInterval(CHECK_MS)
         self.timer.timeout.connect(self._check)
@@ -48,6 +62,13 @@ class UiThreadCollector(QObject):
         gc.enable()
 
     def _check(self) -> None:
+        modules = len(sys.modules)
+        if modules - self.modules >= FREEZE_AFTER_MODULES:
+            self.modules = modules
+            gc.freeze()
+            self.freezes += 1
+            return
+        self.modules = modules
         counts = gc.get_count()
         generation = -1
         for gen in range(3):

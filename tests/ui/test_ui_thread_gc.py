@@ -4,6 +4,7 @@ deadlocked with the UI thread: the Review screen's test hung in CI that way."""
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 
 import pytest
@@ -42,3 +43,21 @@ def test_a_dropped_qt_object_in_a_cycle_dies_on_the_ui_thread(qtbot, _collect_on
     assert done and done[0][0] != threading.get_ident()
     assert set(died_on) == {threading.get_ident()}               # all on the UI thread
     assert sum(_collect_on_ui_thread.collections) > 0
+
+
+def test_an_import_burst_is_frozen_not_scanned_on_the_ui_thread(qtbot, _collect_on_ui_thread):
+    """A job that loads the training stack makes objects that live as long as the app: the
+    next tick sets them aside (gc.freeze) instead of holding the UI thread to scan them."""
+    import types
+
+    collector = _collect_on_ui_thread
+    frozen, freezes = gc.get_freeze_count(), collector.freezes
+    names = [f"_burst_module_{i}" for i in range(250)]
+    try:
+        for name in names:           # what an import of a large library looks like to the tick
+            sys.modules[name] = types.ModuleType(name)
+        qtbot.waitUntil(lambda: collector.freezes > freezes, timeout=5_000)
+        assert gc.get_freeze_count() > frozen
+    finally:
+        for name in names:
+            sys.modules.pop(name, None)
