@@ -47,6 +47,7 @@ class UiThreadCollector(QObject):
         self.long_lived = len(gc.get_objects(generation=2))
         self.collections = [0, 0, 0]      # how many of each generation ran (for tests)
         self.freezes = 0
+        self.recheck_at = 0                   # the oldest generation's count before its next look
         self.modules = len(sys.modules)
         self.timer = QTimer(self)
         self.timer.setInterval(CHECK_MS)
@@ -70,22 +71,25 @@ class UiThreadCollector(QObject):
             return
         self.modules = modules
         counts = gc.get_count()
-        generation = -1
-        for gen in range(3):
-            if counts[gen] > self.thresholds[gen]:
-                generation = gen
-        if generation == 2:
-            # CPython's own rule for the oldest generation: only when what moved into it since
-            # the last full collection is over a quarter of it; else the young ones only
+        # as CPython does: nothing until the youngest generation is full, then the oldest
+        # generation whose count is over its threshold
+        if counts[0] <= self.thresholds[0]:
+            return
+        generation = max(gen for gen in range(3) if gen == 0 or counts[gen] > self.thresholds[gen])
+        if generation == 2 and counts[2] <= self.recheck_at:
+            generation = 1
+        elif generation == 2:
+            # CPython's rule for the oldest generation: only when what moved into it since the
+            # last full collection is over a quarter of it; else the young ones (and the count
+            # of objects, itself a scan, is taken again only after as many more collections)
             pending = len(gc.get_objects(generation=2)) - self.long_lived
             if pending <= self.long_lived // 4:
-                generation = 1
-        if generation < 0:
-            return
+                generation, self.recheck_at = 1, counts[2] + self.thresholds[2]
         gc.collect(generation)
         self.collections[generation] += 1
         if generation == 2:
             self.long_lived = len(gc.get_objects(generation=2))
+            self.recheck_at = 0
 
 
 _COLLECTOR: UiThreadCollector | None = None
