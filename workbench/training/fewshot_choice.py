@@ -65,8 +65,8 @@ def choose_method(requested: str, spec: TaskSpec, train: Sequence[Example], *, s
     name, fewest = smallest_class(spec, train)
     blockers = []
     if not spec.pools_document:
-        blockers.append(f"few-shot training classifies whole documents; the {spec.name} task labels "
-                        f"{spec.nouns} inside them")
+        blockers.append(f"few-shot training classifies whole documents, and the {spec.title} task marks spans "
+                        "inside them")
     if continued:
         blockers.append("a continued run fine-tunes its run's model further")
     if processes > 1:
