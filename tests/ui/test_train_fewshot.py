@@ -40,6 +40,7 @@ def test_a_few_shot_run_shows_its_method_and_why(qtbot, tmp_path):
         # cross-entropy is another quantity and is not drawn on that scale
         assert panel.curves.data["train_loss"].n > 0 and panel.curves.data["dev_loss"].n == 0
         assert "contrastive" in panel.curves.loss_plot.titleLabel.text
+        assert [label.text for _sample, label in panel.curves.loss_plot.legend.items] == ["train", "train, smoothed"]
         assert "contrastive loss" in panel.curves.toolTip()
         # one model, no epoch picked: the summary and the table's caption say no "epoch"
         assert "epoch" not in panel.status_label.text() and "Dev F1 1.000" in panel.status_label.text()

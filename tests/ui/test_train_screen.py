@@ -59,6 +59,7 @@ def test_start_see_curves_stop_and_stay_responsive(qtbot, panel, project, tmp_pa
     # fine-tuning: the train and dev losses are both cross-entropy, drawn on one plot
     assert "cross-entropy" in panel.status_label.toolTip() and panel.curves.data["dev_loss"].n >= 2
     assert panel.curves.loss_plot.titleLabel.text == "Loss"
+    assert [label.text for _sample, label in panel.curves.loss_plot.legend.items] == ["train", "train, smoothed", "dev"]
     assert panel.progress.value() > 0
     SHOTS.mkdir(exist_ok=True)
     panel.grab().save(str(SHOTS / "train_screen_running.png"))

@@ -122,6 +122,12 @@ class CurvesWidget(pg.GraphicsLayoutWidget):
         self.method = method or "finetune"
         self.setToolTip(self._tooltip())
         self.loss_plot.setTitle("Loss (contrastive)" if self.method == "fewshot" else "Loss")
+        legend, dev = self.loss_plot.legend, self.items["dev_loss"]
+        listed = any(sample.item is dev for sample, _label in legend.items)
+        if self.method == "fewshot" and listed:
+            legend.removeItem(dev)          # no dev line is drawn: the legend does not promise one
+        elif self.method != "fewshot" and not listed:
+            legend.addItem(dev, "dev")
 
     def train_loss_words(self) -> str:
         """What the train loss is, in words for a tooltip."""
