@@ -44,7 +44,7 @@ class UiThreadCollector(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.thresholds = gc.get_threshold()
-        self.long_lived = len(gc.get_objects(generation=2))
+        self.long_lived = 0                   # in the oldest generation after the last full collection
         self.collections = [0, 0, 0]      # how many of each generation ran (for tests)
         self.freezes = 0
         self.recheck_at = 0                   # the oldest generation's count before its next look

@@ -22,7 +22,9 @@ def _collect_on_ui_thread(qapp):  # noqa: ANN001 - pytest-qt's QApplication
     """As in the app (ui/app.py make_app): cycles are collected on the UI thread only."""
     from ui.ui_thread_gc import collect_on_ui_thread
 
-    yield collect_on_ui_thread(qapp)
+    collector = collect_on_ui_thread(qapp)
+    yield collector
+    collector.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,7 @@ from workbench.store import NewDocument, Store
 
 pytestmark = pytest.mark.ui
 # A window that does not answer for this long feels hung: the round must run off the UI thread.
-# (The stall a user feels is a figure, printed below, not a timed assertion: 94-137 ms here on
+# (The stall a user feels is a figure, printed below, not a timed assertion: 92-137 ms here on
 # 2 busy cores, where the round's thread holds the interpreter while it encodes the labels.)
 FROZEN_S = 1.0
 

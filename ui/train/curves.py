@@ -106,14 +106,13 @@ class CurvesWidget(pg.GraphicsLayoutWidget):
         self.timer.start()
 
     def _tooltip(self) -> str:
+        score = "\nDev score: F1 (and accuracy) on the dev documents{}; higher is better."
         if self.method == "fewshot":
             return ("Loss (few-shot): the contrastive loss on the training batches, which pulls texts with the same "
                     "label together and pushes the others apart; lower is better.  The classifier is fitted "
-                    "afterwards, so there is no dev loss on this scale.\nDev score: F1 (and accuracy) on the dev "
-                    "documents; higher is better.")
+                    "afterwards, so there is no dev loss on this scale." + score.format(""))
         return ("Loss: how far the model's probabilities are from your labels, on the training batches (train) "
-                "and on the dev documents (dev); lower is better.\nDev score: F1 (and accuracy) on the dev "
-                "documents after each epoch; higher is better.")
+                "and on the dev documents (dev); lower is better." + score.format(" after each epoch"))
 
     def show_method(self, method: str) -> None:
         """Say which loss the train line is: cross-entropy when fine-tuning, the contrastive loss
